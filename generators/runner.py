@@ -139,8 +139,9 @@ class GenerationRun:
             loc = ".".join(str(p) for p in first["loc"])
             return None, RejectReason.SCHEMA_MISMATCH, f"{loc}: {first['msg']}"
         prompt_norm = normalise_text(req.prompt if not self.teacher.chat else json.dumps(req.messages))
-        for value in payload.model_dump(mode="json").values():
-            if isinstance(value, str):
+        closed = {k for k, v in req.schema.get("properties", {}).items() if "enum" in v or "const" in v}
+        for key, value in payload.model_dump(mode="json").items():
+            if isinstance(value, str) and key not in closed:
                 norm = normalise_text(value)
                 if len(norm) >= ECHO_MIN_CHARS and norm in prompt_norm:
                     return None, RejectReason.ECHO_OF_PROMPT, "copies a text shown in the prompt"

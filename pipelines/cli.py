@@ -79,6 +79,16 @@ def generators_list() -> None:
         out.print(f"{name}\t{cls.version}\t{cls.__module__}.{cls.__qualname__}\t{doc}")
 
 
+def _register_commands() -> None:
+    from pipelines import cmd_dedup, cmd_drift, cmd_scrub
+
+    for module in (cmd_scrub, cmd_dedup, cmd_drift):
+        module.register(app)
+
+
+_register_commands()
+
+
 def main() -> None:
     """Entry point: turn synthmill errors into one line and an exit code."""
     try:

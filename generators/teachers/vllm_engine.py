@@ -18,7 +18,7 @@ _ENGINES: dict[tuple[Any, ...], Any] = {}
 
 
 def _engine(model_path: str, cfg: TeacherConfig) -> Any:
-    key = (model_path, cfg.dtype, cfg.max_model_len, cfg.kv_cache_gib, cfg.trust_remote_code)
+    key = (model_path, cfg.dtype, cfg.max_model_len, cfg.kv_cache_gib, cfg.enforce_eager, cfg.trust_remote_code)
     if key not in _ENGINES:
         try:
             from vllm import LLM
@@ -34,6 +34,7 @@ def _engine(model_path: str, cfg: TeacherConfig) -> Any:
             trust_remote_code=cfg.trust_remote_code,
             seed=0,
             enable_prefix_caching=True,
+            enforce_eager=cfg.enforce_eager,
             kv_cache_memory_bytes=int(cfg.kv_cache_gib * (1 << 30)),
         )
     return _ENGINES[key]

@@ -1,0 +1,10 @@
+"""`synthmill scrub`: registered on the CLI by `register`."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `scrub` command to the synthmill CLI."""
+    return None

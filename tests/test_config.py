@@ -1,0 +1,75 @@
+"""Config loading: unknown keys, missing files and unknown teachers are one-line errors, exit 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from schemas.config import load_config
+from schemas.errors import ConfigError
+
+
+def _edit(example_dir: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    path = example_dir / "config.yaml"
+    raw = yaml.safe_load(path.read_text())
+    change(raw)
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_example_config_loads(example_dir: Path) -> None:
+    cfg = load_config(example_dir / "config.yaml")
+    assert cfg.data.trusted == (example_dir / "trusted.csv").resolve()
+    assert len(cfg.data.labels) == 10
+    assert cfg.teacher.kind == "vllm"
+
+
+def test_unknown_key_names_key_and_file(example_dir: Path) -> None:
+    path = _edit(example_dir, lambda raw: raw["teacher"].update(temprature=0.5))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "teacher.temprature" in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_overrides_are_validated(example_dir: Path) -> None:
+    cfg = load_config(example_dir / "config.yaml", {"seed": 7, "n": 3})
+    assert (cfg.seed, cfg.n) == (7, 3)
+    with pytest.raises(ConfigError, match="'n'"):
+        load_config(example_dir / "config.yaml", {"n": 0})
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda raw: raw.update(colour="blue"), "unknown key 'colour'"),
+        (lambda raw: raw["data"].update(trusted="nope.csv"), "trusted sample"),
+        (lambda raw: raw["teacher"].update(kind="gpt5"), "unknown teacher 'gpt5'"),
+    ],
+)
+def test_cli_config_errors_exit_2_with_one_line(example_dir: Path, change, expected) -> None:  # type: ignore[no-untyped-def]
+    path = _edit(example_dir, change)
+    proc = _cli("generate", str(path), "--n", "2", "--out", str(example_dir / "out"))
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert expected in lines[0]
+    assert not (example_dir / "out" / "manifest.json").exists()
+
+
+def test_cli_unknown_teacher_flag_exits_2(example_dir: Path) -> None:
+    proc = _cli(
+        "generate", str(example_dir / "config.yaml"), "--teacher", "nope", "--out", str(example_dir)
+    )
+    assert proc.returncode == 2
+    assert "unknown teacher 'nope'" in proc.stderr

@@ -1,0 +1,110 @@
+"""Parse, retry, reject and cache, with a scripted teacher injecting faults."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from generators.cache import TeacherCache
+from generators.runner import GenerationRun
+from generators.teachers.base import TeacherRequest, TeacherResponse
+from helpers import ScriptedTeacher
+from pipelines.generate import build_generator, load_trusted
+from schemas.config import load_config
+from schemas.errors import TeacherError
+from schemas.rejection import RejectReason
+
+
+def _good(req: TeacherRequest, n: int) -> TeacherResponse:
+    label = req.schema["properties"]["label"]["enum"][0]
+    return TeacherResponse(
+        json.dumps({"label": label, "text": f"message number {req.seed} about my bank card"}),
+        tokens_in=10,
+        tokens_out=5,
+    )
+
+
+def _run(example_dir: Path, teacher: ScriptedTeacher, n: int, cache_path: Path | None = None, **over):  # type: ignore[no-untyped-def]
+    cfg = load_config(example_dir / "config.yaml", {"n": n, "teacher.batch_size": 4, **over})
+    gen = build_generator(cfg, load_trusted(cfg))
+    cache = TeacherCache(cache_path)
+    try:
+        return GenerationRun(gen, teacher, cache, seed=cfg.seed).run(0, n)
+    finally:
+        cache.close()
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (TeacherResponse('{"label": "card_arrival", "te'), RejectReason.INVALID_JSON),
+        (TeacherResponse('{"label": "card_arrival", "te', finish_reason="length"), RejectReason.TRUNCATED),
+        (TeacherResponse("I'm sorry, I can't help with that."), RejectReason.TEACHER_REFUSED),
+        (TeacherResponse('{"label": "card_arrival"}'), RejectReason.SCHEMA_MISMATCH),
+        (TeacherResponse("", finish_reason="error", error="ReadTimeout"), RejectReason.TEACHER_ERROR),
+    ],
+)
+def test_always_bad_output_is_rejected_with_reason_and_raw(example_dir, bad, reason) -> None:  # type: ignore[no-untyped-def]
+    teacher = ScriptedTeacher(lambda req, n: bad)
+    result = _run(example_dir, teacher, 3, **{"teacher.max_retries": 2})
+    assert result.records == []
+    assert [r.reason for r in result.rejections] == [reason] * 3
+    assert all(r.raw_output == bad.text for r in result.rejections)
+    assert len(teacher.requests) == 3 * 3  # one try + two retries each
+    assert result.stats.requested == result.stats.accepted + result.stats.rejected
+
+
+def test_retry_uses_fresh_seed_and_recovers(example_dir: Path) -> None:
+    def flaky(req: TeacherRequest, n: int) -> TeacherResponse:
+        return TeacherResponse("not json") if n <= 5 else _good(req, n)
+
+    teacher = ScriptedTeacher(flaky)
+    result = _run(example_dir, teacher, 5)
+    assert len(result.records) == 5 and not result.rejections
+    first_seeds = [r.seed for r in teacher.requests[:5]]
+    retry_seeds = [r.seed for r in teacher.requests[5:]]
+    assert not set(first_seeds) & set(retry_seeds)
+    assert all(rec.provenance.attempt == 1 for rec in result.records)
+    assert result.stats.retries == 5
+
+
+def test_echo_of_a_prompt_example_is_rejected(example_dir: Path) -> None:
+    def echo(req: TeacherRequest, n: int) -> TeacherResponse:
+        last = req.prompt.strip().splitlines()[-1]
+        return TeacherResponse(last)
+
+    result = _run(example_dir, ScriptedTeacher(echo), 2, **{"teacher.max_retries": 0})
+    assert [r.reason for r in result.rejections] == [RejectReason.ECHO_OF_PROMPT] * 2
+
+
+def test_each_request_has_its_own_seed_and_label_is_pinned(example_dir: Path) -> None:
+    teacher = ScriptedTeacher(_good)
+    result = _run(example_dir, teacher, 12)
+    assert len({r.seed for r in teacher.requests}) == 12
+    for rec in result.records:
+        assert rec.payload.label == rec.provenance.attributes["label"]
+        assert rec.provenance.prompt_hash and rec.provenance.generator == "labeled_text"
+
+
+def test_cache_makes_rerun_free_and_resume_pays_only_missing(example_dir: Path, tmp_path: Path) -> None:
+    cache_path = tmp_path / "cache.sqlite"
+
+    def dies_after_two_batches(req: TeacherRequest, n: int) -> TeacherResponse:
+        if n > 8:
+            raise ConnectionError("engine died")
+        return _good(req, n)
+
+    with pytest.raises(TeacherError, match="engine died"):
+        _run(example_dir, ScriptedTeacher(dies_after_two_batches), 12, cache_path)
+
+    resumed = ScriptedTeacher(_good)
+    result = _run(example_dir, resumed, 12, cache_path)
+    assert len(resumed.requests) == 4  # only the third batch was missing
+    assert result.stats.cache_hits == 8 and result.stats.teacher_calls == 4
+
+    again = ScriptedTeacher(_good)
+    rerun = _run(example_dir, again, 12, cache_path)
+    assert again.requests == [] and rerun.stats.teacher_calls == 0
+    assert [r.model_dump() for r in rerun.records] == [r.model_dump() for r in result.records]
