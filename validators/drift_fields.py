@@ -1,0 +1,152 @@
+"""Which test each field gets (label, text or number), and the features drawn from text fields.
+
+A field's kind comes from the config when named there; otherwise from its type and cardinality:
+numbers (or strings that all parse as numbers) are numeric, booleans and categoricals are labels,
+and a string field is a label when it has few distinct values relative to its rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import polars as pl
+from scipy import sparse
+
+from schemas.errors import ConfigError
+
+FieldKind = Literal["label", "text", "number"]
+WORD = r"\w+"
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    """One field to compare, and how."""
+
+    name: str
+    kind: FieldKind
+    reason: str
+
+
+def _as_number(series: pl.Series) -> pl.Series | None:
+    """The series as floats when every non-null value is (or parses as) a number, else None."""
+    if series.dtype.is_numeric():
+        return series.cast(pl.Float64)
+    if series.dtype != pl.String:
+        return None
+    parsed = series.str.strip_chars().cast(pl.Float64, strict=False)
+    return parsed if parsed.null_count() == series.null_count() else None
+
+
+def number_values(series: pl.Series) -> np.ndarray:
+    """Finite float values of a numeric field (nulls and NaN dropped)."""
+    parsed = _as_number(series)
+    if parsed is None:
+        raise ConfigError(f"field '{series.name}' is not numeric (found {series.dtype})")
+    values = parsed.drop_nulls().to_numpy()
+    return values[np.isfinite(values)]
+
+
+def label_values(series: pl.Series) -> pl.Series:
+    """A label field as non-null strings."""
+    return series.drop_nulls().cast(pl.String)
+
+
+def _infer(ref: pl.Series, cand: pl.Series, max_distinct_ratio: float) -> tuple[FieldKind, str]:
+    dtype = ref.dtype
+    if dtype == pl.Boolean or isinstance(dtype, (pl.Categorical, pl.Enum)):
+        return "label", f"type {dtype}"
+    if _as_number(ref) is not None and _as_number(cand) is not None and dtype != pl.Null:
+        return "number", "numeric values" if dtype.is_numeric() else "strings that parse as numbers"
+    if dtype != pl.String:
+        raise ConfigError(f"field '{ref.name}' has type {dtype}, which drift cannot compare")
+    pooled = pl.concat([ref.drop_nulls(), cand.drop_nulls().cast(pl.String)])
+    distinct = pooled.n_unique()
+    ratio = distinct / max(pooled.len(), 1)
+    if ratio <= max_distinct_ratio:
+        return "label", f"{distinct} distinct values in {pooled.len()} rows"
+    return "text", f"{distinct} distinct values in {pooled.len()} rows"
+
+
+def plan_fields(
+    reference: pl.DataFrame,
+    candidate: pl.DataFrame,
+    *,
+    fields: tuple[str, ...] | None,
+    label_fields: tuple[str, ...],
+    text_fields: tuple[str, ...],
+    number_fields: tuple[str, ...],
+    max_distinct_ratio: float,
+) -> list[FieldPlan]:
+    """The fields to compare with their kinds; raises ConfigError for a field a frame lacks."""
+    named = [*label_fields, *text_fields, *number_fields]
+    wanted = list(fields) if fields else list(reference.columns)
+    wanted += [f for f in named if f not in wanted]
+    for which, frame in (("reference", reference), ("candidate", candidate)):
+        for name in wanted:
+            if name not in frame.columns:
+                found = ", ".join(frame.columns)
+                raise ConfigError(f"field '{name}' is missing from the {which} (found: {found})")
+    plans = []
+    for name in wanted:
+        ref, cand = reference[name], candidate[name]
+        if ref.drop_nulls().len() == 0 or cand.drop_nulls().len() == 0:
+            which = "reference" if ref.drop_nulls().len() == 0 else "candidate"
+            raise ConfigError(f"field '{name}' has no values in the {which}")
+        if name in label_fields:
+            plans.append(FieldPlan(name, "label", "named as a label field"))
+        elif name in text_fields:
+            plans.append(FieldPlan(name, "text", "named as a text field"))
+        elif name in number_fields:
+            number_values(ref), number_values(cand)
+            plans.append(FieldPlan(name, "number", "named as a number field"))
+        else:
+            kind, reason = _infer(ref, cand, max_distinct_ratio)
+            plans.append(FieldPlan(name, kind, reason))
+    return plans
+
+
+@dataclass(frozen=True)
+class TextFeatures:
+    """Per-row lengths and a document-by-word count matrix over reference then candidate rows."""
+
+    chars: np.ndarray
+    words: np.ndarray
+    counts: sparse.csr_matrix
+    vocabulary: list[str]
+    n_reference: int
+
+
+def text_features(ref: pl.Series, cand: pl.Series, max_vocabulary: int) -> TextFeatures:
+    """Lengths in characters and words, and word counts over the `max_vocabulary` commonest words.
+
+    Words are lower-cased `\\w+` runs; rarer words share one last column ("<other>") so the
+    vocabulary distance still sees how much text falls outside the common words.
+    """
+    texts = pl.concat([ref.cast(pl.String), cand.cast(pl.String)]).fill_null("")
+    n_ref = ref.len()
+    chars = texts.str.len_chars().to_numpy().astype(np.int64)
+    tokens = (
+        pl.DataFrame({"doc": np.arange(texts.len()), "word": texts.str.to_lowercase()})
+        .with_columns(pl.col("word").str.extract_all(WORD))
+        .explode("word")
+        .drop_nulls("word")
+    )
+    words = np.bincount(tokens["doc"].to_numpy(), minlength=texts.len()).astype(np.int64)
+    ranked = (
+        tokens.group_by("word")
+        .len()
+        .sort(["len", "word"], descending=[True, False])
+        .head(max_vocabulary)
+        .with_row_index("id")
+    )
+    vocabulary = ranked["word"].to_list()
+    ids = tokens.join(ranked.select("word", pl.col("id").cast(pl.Int64)), on="word", how="left")
+    col = ids["id"].fill_null(len(vocabulary)).to_numpy()
+    counts = sparse.csr_matrix(
+        (np.ones(col.size), (ids["doc"].to_numpy(), col)),
+        shape=(texts.len(), len(vocabulary) + 1),
+    )
+    counts.sum_duplicates()
+    return TextFeatures(chars, words, counts, [*vocabulary, "<other>"], n_ref)

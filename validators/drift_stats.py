@@ -1,0 +1,245 @@
+"""The statistics behind the drift gate: permutation tests on counts, distances, Holm, naive Bayes.
+
+Everything is vectorised numpy and driven by an explicit `numpy.random.Generator`, so a report is
+the same on every run with the same seed. Permutation tests shuffle which rows belong to which set
+and recompute the statistic; they stay exact when most cells hold fewer than 3 counts (200 rows over
+77 labels), where a chi-square approximation is invalid.
+
+Shuffling rows is done without materialising a permutation of all rows: the smaller set is a random
+subset of the pooled rows, and the other set is the rest. For statistics of per-category counts the
+subset's counts follow a multivariate hypergeometric law, which numpy draws directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from scipy import sparse, stats
+
+CountStatistic = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""Maps count arrays `a`, `b` of shape (..., K) to one statistic per leading index."""
+
+_TIE = 1e-12
+
+
+def holm_adjust(p_values: Sequence[float]) -> list[float]:
+    """Holm step-down adjusted p-values: reject check i at family-wise `alpha` iff adj_i < alpha."""
+    p = np.asarray(p_values, dtype=float)
+    if p.size == 0:
+        return []
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    scaled = (m - np.arange(m)) * p[order]
+    adjusted = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    out = np.empty(m)
+    out[order] = adjusted
+    return [float(x) for x in out]
+
+
+def permutation_p_value(observed: float, null: np.ndarray) -> float:
+    """One-sided p-value (large statistic = drift), counting the observed split as one draw."""
+    exceed = int(np.count_nonzero(null >= observed - _TIE))
+    return (1 + exceed) / (null.size + 1)
+
+
+def permute_counts(
+    a: np.ndarray, b: np.ndarray, n_permutations: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts per category for both sets under `n_permutations` random reassignments of rows.
+
+    `a` and `b` are per-category counts (length K). Returns two (n_permutations, K) arrays.
+    """
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    pooled = a + b
+    n_a, n_b = int(a.sum()), int(b.sum())
+    small = min(n_a, n_b)
+    method = "count" if pooled.sum() <= 5_000_000 else "marginals"
+    drawn = rng.multivariate_hypergeometric(pooled, small, size=n_permutations, method=method)
+    rest = pooled[None, :] - drawn
+    return (drawn, rest) if n_a <= n_b else (rest, drawn)
+
+
+def total_variation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Half the L1 distance between the two count arrays as proportions: the share of mass to move."""
+    pa = a / np.maximum(a.sum(axis=-1, keepdims=True), 1)
+    pb = b / np.maximum(b.sum(axis=-1, keepdims=True), 1)
+    return 0.5 * np.abs(pa - pb).sum(axis=-1)
+
+
+def unseen_share(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Share of `b` (candidate) rows whose category never occurs in `a` (reference)."""
+    return (b * (a == 0)).sum(axis=-1) / np.maximum(b.sum(axis=-1), 1)
+
+
+def missing_share(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Share of `a` (reference) rows whose category never occurs in `b` (candidate)."""
+    return unseen_share(b, a)
+
+
+def ks_from_counts(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Kolmogorov-Smirnov D from counts over ordered values (ties handled exactly)."""
+    ca = np.cumsum(a, axis=-1) / np.maximum(a.sum(axis=-1, keepdims=True), 1)
+    cb = np.cumsum(b, axis=-1) / np.maximum(b.sum(axis=-1, keepdims=True), 1)
+    return np.abs(ca - cb).max(axis=-1)
+
+
+def count_test(
+    a: np.ndarray,
+    b: np.ndarray,
+    statistics: Sequence[CountStatistic],
+    n_permutations: int,
+    rng: np.random.Generator,
+) -> list[tuple[float, float, float]]:
+    """(observed, permutation mean, p-value) for each statistic, from one set of permutations."""
+    pa, pb = permute_counts(a, b, n_permutations, rng)
+    out = []
+    for fn in statistics:
+        observed = float(fn(np.asarray(a), np.asarray(b)))
+        null = fn(pa, pb)
+        out.append((observed, float(null.mean()), permutation_p_value(observed, null)))
+    return out
+
+
+def ordinal_counts(
+    ref: np.ndarray, cand: np.ndarray, max_bins: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of both samples over the pooled distinct values, or over pooled quantile bins.
+
+    Integer-like data (text lengths) keep every distinct value, so the KS test is exact with ties;
+    continuous data with more than `max_bins` distinct values fall into pooled quantile bins.
+    """
+    pooled = np.concatenate([ref, cand])
+    grid = np.unique(pooled)
+    if grid.size > max_bins:
+        grid = np.unique(np.quantile(pooled, np.linspace(0, 1, max_bins + 1)[1:]))
+    idx_ref = np.minimum(np.searchsorted(grid, ref, side="left"), grid.size - 1)
+    idx_cand = np.minimum(np.searchsorted(grid, cand, side="left"), grid.size - 1)
+    return (
+        np.bincount(idx_ref, minlength=grid.size),
+        np.bincount(idx_cand, minlength=grid.size),
+    )
+
+
+def scaled_wasserstein(ref: np.ndarray, cand: np.ndarray) -> tuple[float, float]:
+    """Wasserstein-1 distance in the data's units, and divided by the reference's spread.
+
+    The spread is the reference standard deviation (its IQR/1.349 if larger, so a few outliers
+    cannot shrink it); a scaled value of 0.25 means the mass moved a quarter of a spread on average.
+    """
+    dist = float(stats.wasserstein_distance(ref, cand))
+    q75, q25 = np.percentile(ref, [75, 25])
+    spread = max(float(np.std(ref)), float(q75 - q25) / 1.349)
+    return dist, dist / spread if spread > 0 else (0.0 if dist == 0 else float("inf"))
+
+
+def _random_subsets(n: int, k: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """`count` random subsets of size k from range(n), as a (count, k) index array."""
+    if n <= 20_000:
+        keys = rng.random((count, n))
+        return np.argpartition(keys, k - 1, axis=1)[:, :k] if k < n else np.tile(np.arange(n), (count, 1))
+    return np.stack([rng.choice(n, size=k, replace=False) for _ in range(count)])
+
+
+def row_permutation_test(
+    rows: sparse.csr_matrix,
+    n_a: int,
+    statistic: CountStatistic,
+    n_permutations: int,
+    rng: np.random.Generator,
+    block: int = 500,
+) -> tuple[float, float, float]:
+    """Permutation test on summed row vectors: the first `n_a` rows are set a, the rest set b.
+
+    Used for word counts, where a row (a document) and not a word is the unit that is shuffled:
+    words in one text are not independent draws.
+    """
+    n = rows.shape[0]
+    total = np.asarray(rows.sum(axis=0)).ravel()
+    a_obs = np.asarray(rows[:n_a].sum(axis=0)).ravel()
+    observed = float(statistic(a_obs, total - a_obs))
+    k = min(n_a, n - n_a)
+    nulls = []
+    for start in range(0, n_permutations, block):
+        count = min(block, n_permutations - start)
+        picks = _random_subsets(n, k, count, rng)
+        selector = sparse.csr_matrix(
+            (np.ones(picks.size), picks.ravel(), np.arange(0, picks.size + 1, k)),
+            shape=(count, n),
+        )
+        drawn = (selector @ rows).toarray()
+        rest = total[None, :] - drawn
+        nulls.append(statistic(drawn, rest) if k == n_a else statistic(rest, drawn))
+    null = np.concatenate(nulls)
+    return observed, float(null.mean()), permutation_p_value(observed, null)
+
+
+def _true_label_rank(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Per row: the share of other labels scored below the true one (ties count half); 1 is best."""
+    rows = np.arange(truth.size)
+    own = scores[rows, truth][:, None]
+    below = (scores < own).sum(axis=1)
+    ties = (scores == own).sum(axis=1) - 1
+    return (below + 0.5 * ties) / max(scores.shape[1] - 1, 1)
+
+
+def naive_bayes_ranks(
+    x_ref: sparse.csr_matrix,
+    y_ref: np.ndarray,
+    x_cand: sparse.csr_matrix,
+    y_cand: np.ndarray,
+    smoothing: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """How well a multinomial naive Bayes fitted on the reference ranks each row's true label.
+
+    Returns (rank, correct) for the reference, leave-one-out, and for the candidate. `rank` is
+    the share of other labels the model scores below the true one (0.5 = chance, 1 = perfect);
+    `correct` says whether the true label scored highest. The model has a uniform class prior
+    (the label distribution is tested on its own), so it measures only how well text predicts
+    label. Rows it cannot judge are left out: candidate rows whose label is absent from the
+    reference, and reference rows that are the only one of their label once left out.
+    """
+    seen = np.asarray(x_ref.sum(axis=0)).ravel() > 0
+    x_ref = x_ref[:, seen]
+    x_cand = x_cand[:, seen]
+    classes, y_idx = np.unique(y_ref, return_inverse=True)
+    n_classes, vocab = classes.size, x_ref.shape[1]
+    onehot = sparse.csr_matrix(
+        (np.ones(y_idx.size), (y_idx, np.arange(y_idx.size))), shape=(n_classes, y_idx.size)
+    )
+    word_counts = np.asarray((onehot @ x_ref).todense())
+    class_tokens = word_counts.sum(axis=1)
+    class_docs = np.bincount(y_idx, minlength=n_classes)
+    log_theta = np.log(word_counts + smoothing) - np.log(class_tokens + smoothing * vocab)[:, None]
+
+    dense_ref = x_ref.toarray()
+    scores = dense_ref @ log_theta.T
+    lengths = dense_ref.sum(axis=1)
+    own = word_counts[y_idx] - dense_ref
+    own_tokens = class_tokens[y_idx] - lengths
+    scores[np.arange(y_idx.size), y_idx] = (dense_ref * np.log(own + smoothing)).sum(
+        axis=1
+    ) - lengths * np.log(own_tokens + smoothing * vocab)
+    keep = class_docs[y_idx] > 1
+    ref_scores, ref_truth = scores[keep], y_idx[keep]
+    known = np.isin(y_cand, classes)
+    cand_truth = np.searchsorted(classes, y_cand[known])
+    cand_scores = np.asarray(x_cand[np.flatnonzero(known)] @ log_theta.T)
+    return (
+        _true_label_rank(ref_scores, ref_truth),
+        ref_scores.argmax(axis=1) == ref_truth,
+        _true_label_rank(cand_scores, cand_truth),
+        cand_scores.argmax(axis=1) == cand_truth,
+    )
+
+
+def one_sided_mean_p(ref: np.ndarray, cand: np.ndarray) -> float:
+    """p-value of a Welch z-test that the candidate's mean is below the reference's."""
+    if ref.size < 2 or cand.size < 2:
+        return 1.0
+    se = float(np.sqrt(ref.var(ddof=1) / ref.size + cand.var(ddof=1) / cand.size))
+    gap = float(ref.mean() - cand.mean())
+    if se == 0:
+        return 0.0 if gap > 0 else 1.0
+    return float(stats.norm.sf(gap / se))
