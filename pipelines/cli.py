@@ -80,9 +80,16 @@ def generators_list() -> None:
 
 
 def _register_commands() -> None:
-    from pipelines import cmd_dedup, cmd_drift, cmd_evaluate, cmd_finetune, cmd_scrub
+    from pipelines import (
+        cmd_build,
+        cmd_dedup,
+        cmd_drift,
+        cmd_evaluate,
+        cmd_finetune,
+        cmd_scrub,
+    )
 
-    for module in (cmd_scrub, cmd_dedup, cmd_drift, cmd_finetune, cmd_evaluate):
+    for module in (cmd_build, cmd_scrub, cmd_dedup, cmd_drift, cmd_finetune, cmd_evaluate):
         module.register(app)
 
 

@@ -50,7 +50,9 @@ class IndexConfig(_Frozen):
     def _check(self) -> IndexConfig:
         if self.kind == "file" and self.path is None:
             raise ValueError("index kind 'file' needs a path (the folder holding the index)")
-        if self.kind == "redis" and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        if self.kind == "redis" and not self.redis_url.startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
             raise ValueError(
                 f"redis_url must start with redis://, rediss:// or unix:// (got {self.redis_url!r})"
             )
@@ -136,7 +138,9 @@ class DedupConfig(_Frozen):
 
 
 @lru_cache(maxsize=32)
-def _optimal_param(threshold: float, num_perm: int, weights: tuple[float, float]) -> tuple[int, int]:
+def _optimal_param(
+    threshold: float, num_perm: int, weights: tuple[float, float]
+) -> tuple[int, int]:
     from datasketch.lsh import _optimal_param as datasketch_optimal
 
     bands, rows = datasketch_optimal(threshold, num_perm, weights[0], weights[1])

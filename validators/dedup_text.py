@@ -44,7 +44,9 @@ def _is_token_char(cp: int, punctuation: bool) -> bool:
 
 
 def _ascii_table(punctuation: bool) -> np.ndarray:
-    return np.array([_is_token_char(c, punctuation) for c in range(128)], dtype=bool)
+    table = np.zeros(256, dtype=bool)  # bytes >= 0x80 are set per character below
+    table[:128] = [_is_token_char(c, punctuation) for c in range(128)]
+    return table
 
 
 _TABLES = {True: _ascii_table(True), False: _ascii_table(False)}
@@ -52,20 +54,21 @@ _TABLES = {True: _ascii_table(True), False: _ascii_table(False)}
 
 @dataclass(frozen=True)
 class NormalisedTexts:
-    """Normalised texts back to back as UTF-8 (`data`), text i at `data[offsets[i]:offsets[i+1]]`."""
+    """Normalised texts back to back as UTF-8 (`data`), text i at `data[offsets[i]:offsets[i+1]]`,
+    with the byte range and owning text of every word."""
 
     data: np.ndarray
     offsets: np.ndarray
+    word_starts: np.ndarray
+    word_ends: np.ndarray
+    word_owner: np.ndarray
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
     def text(self, i: int) -> str:
-        return self.data[self.offsets[i] : self.offsets[i + 1]].tobytes().decode("utf-8", "surrogatepass")
-
-    def word_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(start, end, text index) of every word, in order."""
-        return _runs(self.data != _SPACE, self.offsets)
+        raw = self.data[self.offsets[i] : self.offsets[i + 1]].tobytes()
+        return raw.decode("utf-8", "surrogatepass")
 
     def char_starts(self) -> tuple[np.ndarray, np.ndarray]:
         """(byte position, text index) of every character (UTF-8 lead bytes), in order."""
@@ -75,43 +78,27 @@ class NormalisedTexts:
 
 def normalise_many(texts: Sequence[str], config: NormaliseConfig) -> NormalisedTexts:
     """Normalise `texts` (a chunk: a few thousand) into one buffer; see the module docstring."""
-    prepared = [t if t.isascii() else _python_unicode(t, config) for t in texts]
-    lengths = np.fromiter((len(t) for t in prepared), dtype=np.int64, count=len(prepared))
-    joined = "".join(prepared)
-    if joined.isascii():
-        raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-        offsets = _offsets(lengths)
-    else:
-        raw = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-        offsets = _offsets(
-            np.fromiter(
-                (len(t.encode("utf-8", "surrogatepass")) for t in prepared),
-                dtype=np.int64,
-                count=len(prepared),
-            )
-        )
+    encoded = [t.encode("ascii") if t.isascii() else _python_unicode(t, config) for t in texts]
+    raw = np.frombuffer(b"\n".join(encoded) + b"\n", dtype=np.uint8)  # words never cross texts
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(lengths + 1, out=starts[1:])
     if config.lowercase:
         raw = _ASCII_LOWER[raw]
-    token = _token_mask(raw, config.punctuation)
-    return _compact(raw, offsets, token)
+    return _compact(raw, starts, _token_mask(raw, config.punctuation))
 
 
-def _python_unicode(text: str, config: NormaliseConfig) -> str:
+def _python_unicode(text: str, config: NormaliseConfig) -> bytes:
     if config.nfkc:
         text = unicodedata.normalize("NFKC", text)
-    return text.lower() if config.lowercase else text
-
-
-def _offsets(lengths: np.ndarray) -> np.ndarray:
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    return offsets
+    if config.lowercase:
+        text = text.lower()
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _token_mask(raw: np.ndarray, punctuation: bool) -> np.ndarray:
     """True where a byte belongs to a word; non-ASCII characters are classified by Python."""
-    table = _TABLES[punctuation]
-    token = table[np.minimum(raw, 127)]
+    token = _TABLES[punctuation][raw]
     high = np.flatnonzero(raw >= 0x80)
     if high.size == 0:
         return token
@@ -136,41 +123,27 @@ def _decode_at(raw: np.ndarray, leads: np.ndarray) -> np.ndarray:
     return np.where(b0 >= 0xF0, four, np.where(b0 >= 0xE0, three, two))
 
 
-def _runs(mask: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Maximal runs of True in `mask` that do not cross text boundaries: (start, end, text)."""
-    n = mask.size
-    if n == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    boundary_start = np.zeros(n, dtype=bool)
-    boundary_end = np.zeros(n, dtype=bool)
-    nonempty = offsets[:-1] < offsets[1:]
-    boundary_start[offsets[:-1][nonempty]] = True
-    boundary_end[offsets[1:][nonempty] - 1] = True
-    prev = np.empty(n, dtype=bool)
-    prev[0] = False
-    prev[1:] = mask[:-1]
-    nxt = np.empty(n, dtype=bool)
-    nxt[-1] = False
-    nxt[:-1] = mask[1:]
-    starts = np.flatnonzero(mask & (~prev | boundary_start))
-    ends = np.flatnonzero(mask & (~nxt | boundary_end)) + 1
-    texts = np.searchsorted(offsets, starts, side="right") - 1
-    return starts, ends, texts
+def _compact(raw: np.ndarray, starts: np.ndarray, token: np.ndarray) -> NormalisedTexts:
+    """Keep word bytes and one space between consecutive words of the same text.
 
-
-def _compact(raw: np.ndarray, offsets: np.ndarray, token: np.ndarray) -> NormalisedTexts:
-    """Keep word bytes and one space between consecutive words of the same text."""
-    starts, _, texts = _runs(token, offsets)
-    not_first = np.ones(starts.size, dtype=bool)
-    if starts.size:
-        not_first[0] = False
-        not_first[1:] = texts[1:] == texts[:-1]
-    gaps = starts[not_first] - 1
+    Text i is `raw[starts[i]:starts[i+1]]` including its trailing separator, which is never kept,
+    so the compacted text ends where the next one begins.
+    """
+    edges = np.diff(token.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    first = np.flatnonzero(edges == 1)
+    last = np.flatnonzero(edges == -1)
+    owner = np.searchsorted(starts, first, side="right") - 1
+    gaps = first[1:][owner[1:] == owner[:-1]] - 1
     keep = token.copy()
     keep[gaps] = True
     out = raw.copy()
     out[gaps] = _SPACE
     kept_before = np.zeros(raw.size + 1, dtype=np.int64)
     np.cumsum(keep, out=kept_before[1:])
-    return NormalisedTexts(data=out[keep], offsets=kept_before[offsets])
+    return NormalisedTexts(
+        data=out[keep],
+        offsets=kept_before[starts],
+        word_starts=kept_before[first],
+        word_ends=kept_before[last],
+        word_owner=owner,
+    )

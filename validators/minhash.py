@@ -9,7 +9,8 @@ itself and are applied as datasketch applies them ("affine32" or "legacy"), so
 
     MinHash(num_perm, seed, scheme=..., hashfunc=<the shingle hash>).update_batch(shingles(text))
 
-has exactly `signatures(...)`'s values (tests prove it for both hash families and schemes), and
+has exactly `Signer(config).sign(...)`'s values (tests prove it for both hash families and
+schemes), and
 `LeanMinHash(seed=seed, hashvalues=row, scheme=scheme)` plugs them into datasketch's LSH and
 storage backends. Signatures are uint32 arrays of shape (texts, num_perm); a text with no
 shingles keeps datasketch's empty value (all 2**32 - 1).
@@ -87,74 +88,91 @@ class Permutations:
 
     @classmethod
     def of(cls, config: DedupConfig) -> Permutations:
-        a, b = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=config.scheme).permutations
+        drawn = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=config.scheme)
+        a, b = drawn.permutations
         if config.scheme == "legacy":
             return cls(np.asarray(a, dtype=_U64), np.asarray(b, dtype=_U64), config.scheme)
         return cls(np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32), config.scheme)
 
 
-def signatures(
-    norm: NormalisedTexts, config: DedupConfig, perms: Permutations, select: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(signatures, has_shingles) of the texts in `norm` (or only those at indices `select`)."""
-    starts, ends, owner = shingle_ranges(norm, config)
-    n = len(norm)
-    chosen = np.arange(n) if select is None else np.asarray(select, dtype=np.int64)
-    if select is not None:
-        wanted = np.zeros(n, dtype=bool)
-        wanted[chosen] = True
-        keep = wanted[owner]
-        starts, ends, owner = starts[keep], ends[keep], owner[keep]
-        owner = np.searchsorted(chosen, owner)  # `select` is sorted: rank = new text index
-    hashes = _hash_fast(norm.data, starts, ends) if config.hash == "fast" else _hash_sha1(
-        norm.data, starts, ends
-    )
-    counts = np.bincount(owner, minlength=chosen.size)
-    sig = np.full((chosen.size, config.num_perm), _EMPTY, dtype=np.uint32)
-    _min_permuted(hashes, counts, perms, sig)
-    return sig, counts > 0
+class Signer:
+    """Signs normalised texts under one config; keeps the permutations and power tables."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+        self.perms = Permutations.of(config)
+        self._inv_pow = np.ones(1, dtype=_U64)
+        self._base_pow = np.ones(1, dtype=_U64)
+
+    def sign(
+        self, norm: NormalisedTexts, select: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(signatures, has_shingles) of the texts in `norm`, or of those at sorted `select`."""
+        starts, ends, owner = shingle_ranges(norm, self.config)
+        n = len(norm)
+        chosen = np.arange(n) if select is None else np.asarray(select, dtype=np.int64)
+        if select is not None:
+            wanted = np.zeros(n, dtype=bool)
+            wanted[chosen] = True
+            keep = wanted[owner]
+            starts, ends, owner = starts[keep], ends[keep], owner[keep]
+            owner = np.searchsorted(chosen, owner)  # rank in `select` = new text index
+        if self.config.hash == "fast":
+            hashes = self._hash_fast(norm.data, starts, ends)
+        else:
+            hashes = _hash_sha1(norm.data, starts, ends)
+        counts = np.bincount(owner, minlength=chosen.size)
+        sig = np.full((chosen.size, self.config.num_perm), _EMPTY, dtype=np.uint32)
+        _min_permuted(hashes, counts, self.perms, sig)
+        return sig, counts > 0
+
+    def _powers(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """INV**t and BASE**t mod 2**64 for t <= n, grown by doubling and reused across chunks."""
+        if self._inv_pow.size <= n:
+            size = max(n + 1, 2 * self._inv_pow.size)
+            with np.errstate(over="ignore"):
+                self._inv_pow = np.empty(size, dtype=_U64)
+                self._inv_pow[0] = 1
+                np.cumprod(np.full(size - 1, _U64(_BASE_INV)), out=self._inv_pow[1:])
+                self._base_pow = np.empty(size, dtype=_U64)
+                self._base_pow[0] = 1
+                np.cumprod(np.full(size - 1, _U64(_BASE)), out=self._base_pow[1:])
+        return self._inv_pow, self._base_pow
+
+    def _hash_fast(self, data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """`fast_hash32` of every byte range, from prefix sums of byte_t * INV**t mod 2**64."""
+        n = data.size
+        inv_pow, base_pow = self._powers(n)
+        with np.errstate(over="ignore"):
+            prefix = np.zeros(n + 1, dtype=_U64)
+            np.multiply(data, inv_pow[:n], out=prefix[1:])
+            np.cumsum(prefix[1:], out=prefix[1:])
+            h = prefix[ends] - prefix[starts]
+            h *= base_pow[starts]
+            h ^= (ends - starts).astype(_U64) * _U64(_LEN_MIX)
+            return (_fmix64(h) & _U64(0xFFFFFFFF)).astype(np.uint32)
 
 
 def shingle_ranges(norm: NormalisedTexts, config: DedupConfig) -> tuple[np.ndarray, ...]:
     """(start, end, text) byte ranges of every shingle, texts in order."""
     k = config.shingle_size
     if config.shingle == "word":
-        first, last, owner = norm.word_bounds()
-        ends_at = last
+        first, ends_at, owner = norm.word_starts, norm.word_ends, norm.word_owner
     else:
         first, owner = norm.char_starts()
         ends_at = np.empty_like(first)
         ends_at[:-1] = first[1:]
         if first.size:
             ends_at[-1] = norm.offsets[-1]
-        text_end = norm.offsets[1:][owner]
-        ends_at = np.minimum(ends_at, text_end)
+        ends_at = np.minimum(ends_at, norm.offsets[1:][owner])
     units = np.bincount(owner, minlength=len(norm))
     base = np.zeros(len(norm) + 1, dtype=np.int64)
     np.cumsum(units, out=base[1:])
     pos = np.arange(first.size) - base[owner]
     m = units[owner]
-    valid = (pos + k <= m) | ((pos == 0) & (m < k))
-    idx = np.flatnonzero(valid)
+    idx = np.flatnonzero((pos + k <= m) | ((pos == 0) & (m < k)))
     span = np.minimum(k, m[idx])
     return first[idx], ends_at[idx + span - 1], owner[idx]
-
-
-def _hash_fast(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """`fast_hash32` of every byte range, with prefix sums: sum(byte_t * INV**t) mod 2**64."""
-    n = data.size
-    with np.errstate(over="ignore"):
-        inv_pow = np.empty(n + 1, dtype=_U64)
-        inv_pow[0] = 1
-        np.cumprod(np.full(n, _U64(_BASE_INV)), out=inv_pow[1:])
-        prefix = np.zeros(n + 1, dtype=_U64)
-        np.cumsum(data.astype(_U64) * inv_pow[:-1], out=prefix[1:])
-        base_pow = np.empty(n + 1, dtype=_U64)
-        base_pow[0] = 1
-        np.cumprod(np.full(n, _U64(_BASE)), out=base_pow[1:])
-        h = (prefix[ends] - prefix[starts]) * base_pow[starts]
-        h ^= (ends - starts).astype(_U64) * _U64(_LEN_MIX)
-        return (_fmix64(h) & _U64(0xFFFFFFFF)).astype(np.uint32)
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -179,12 +197,15 @@ def _hash_sha1(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nda
     """datasketch's `sha1_hash32` (first 4 digest bytes, little endian) of every byte range."""
     view = memoryview(data.tobytes())
     sha1 = hashlib.sha1
-    digests = b"".join([sha1(view[s:e]).digest() for s, e in zip(starts.tolist(), ends.tolist())])
+    pairs = zip(starts.tolist(), ends.tolist(), strict=True)
+    digests = b"".join([sha1(view[s:e]).digest() for s, e in pairs])
     return np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32)
 
 
-def _min_permuted(hashes: np.ndarray, counts: np.ndarray, perms: Permutations, out: np.ndarray) -> None:
-    """out[text] = min over the text's shingles of each permuted hash (datasketch's update_batch)."""
+def _min_permuted(
+    hashes: np.ndarray, counts: np.ndarray, perms: Permutations, out: np.ndarray
+) -> None:
+    """out[text] = min over its shingles of each permuted hash, as datasketch's update_batch."""
     nonempty = np.flatnonzero(counts)
     if nonempty.size == 0:
         return
@@ -220,5 +241,5 @@ def signatures_of(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
     """Convenience: signatures of a few raw texts (normalises them first)."""
     from validators.dedup_text import normalise_many
 
-    sig, _ = signatures(normalise_many(texts, config.normalise), config, Permutations.of(config))
+    sig, _ = Signer(config).sign(normalise_many(texts, config.normalise))
     return sig

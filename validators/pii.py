@@ -203,8 +203,8 @@ def _merge(results: list[Any]) -> list[Any]:
     for res in sorted(results, key=lambda r: (r.start, -r.end)):
         if merged and res.start < merged[-1].end:
             last = merged[-1]
-            keep = last if (last.score, last.end - last.start) >= (res.score, res.end - res.start)
-            best = keep if keep is last else res
+            surer = (res.score, res.end - res.start) > (last.score, last.end - last.start)
+            best = res if surer else last
             merged[-1] = RecognizerResult(
                 best.entity_type, last.start, max(last.end, res.end), max(last.score, res.score)
             )

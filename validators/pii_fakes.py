@@ -63,11 +63,11 @@ def _fake_iban(original: str, rng: random.Random) -> str:
 
 def _fake_phone(original: str, rng: random.Random) -> str:
     """Keep a leading '+country' or '00' prefix, the separators and the length; new digits."""
-    stripped = original.lstrip()
     keep = 0
-    if stripped.startswith("+"):
-        keep = 1 + len(stripped[1:]) - len(stripped[1:].lstrip("0123456789"))
-    elif stripped.startswith("00"):
+    if original.startswith("+"):
+        run = len(original[1:]) - len(original[1:].lstrip("0123456789"))
+        keep = 1 + (run if run <= 3 else 2)  # a country code, unless the digits run on
+    elif original.startswith("00"):
         keep = 2
     head, tail = original[:keep], original[keep:]
     fake_tail = list(_reshape(tail, rng, keep_letters=True))
@@ -110,6 +110,8 @@ class FakeMaker:
             value = self._draw(entity, original, random.Random(seed))
             if value != original and value not in self._given:
                 break
+        if value == original:  # never hand the original back
+            value = f"<{entity}>"
         self._memo[key] = value
         self._given.add(value)
         return value

@@ -1,0 +1,311 @@
+"""PII scrub benchmark: leak rate per entity type and throughput, ours next to presidio's default.
+
+Builds a labelled set in memory: Faker values (several locales) planted in varied templates and in
+banking77 messages, plus untouched banking77 messages to see how much clean text each engine
+alters. A value *leaks* when the gold string is still in the output; for names and addresses a
+stricter *token leak* also counts any identifying word of the value left behind. The default is
+presidio's `BatchAnalyzerEngine` + `AnonymizerEngine` as shipped (all entities, threshold 0) on
+the same spaCy model; both run in this process on the same texts and the best of `--repeats`
+timings is kept, since other work may share the CPUs.
+
+    .venv/bin/python bench/pii_eval.py [--per-type 250] [--clean 400] [--seed 7] [--json R.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+# presidio's stock e-mail recognizer uses tldextract's module-level extractor, which fetches the
+# suffix list over HTTP; no URLs makes it read the bundled snapshot (the only change made to it).
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+from faker import Faker  # noqa: E402
+
+BANKING77 = ROOT / "examples" / "banking77" / "banking77_train_full.csv"
+STRUCTURED = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS")
+SOFT = ("PERSON", "STREET_ADDRESS")
+AIMS = {**{t: 0.02 for t in STRUCTURED}, **{t: 0.10 for t in SOFT}}
+
+# Written before any recognizer was tuned; {msg} is a banking77 message, {v} the planted value.
+TEMPLATES: dict[str, tuple[str, ...]] = {
+    "EMAIL_ADDRESS": (
+        "{msg} You can reach me at {v}.", "My email is {v}, {msg_lc}", "Please send the "
+        "statement to {v} asap", "{msg} ({v})", "Email: {v}", "I changed my e-mail to {v} but "
+        "still get nothing. {msg}", "contact {v} regarding this", "{msg} -- sent from {v}",
+    ),
+    "PHONE_NUMBER": (
+        "{msg} Call me on {v}.", "My phone number is {v}", "{msg} My mobile: {v}", "please text "
+        "{v} when the card is ready", "{v} is my new number, {msg_lc}", "{msg} ({v})", "Reach me "
+        "at {v} after 5pm.", "I updated my contact number to {v} yesterday. {msg}",
+    ),
+    "CREDIT_CARD": (
+        "{msg} My card number is {v}.", "card {v} was declined", "I was charged twice on {v}. "
+        "{msg}", "{msg} The number on the front is {v}", "Visa {v} expired last month", "{v} - "
+        "{msg_lc}", "Can you block {v}? {msg}", "{msg} cc: {v}",
+    ),
+    "IBAN_CODE": (
+        "{msg} My IBAN is {v}.", "Please transfer to {v}", "{msg} Beneficiary account: {v}", "I "
+        "sent money to {v} and it has not arrived. {msg}", "{v} is the account I want to top up "
+        "from", "{msg} (IBAN {v})",
+    ),
+    "US_SSN": (
+        "{msg} My SSN is {v}.", "social security number {v}", "{msg} For verification: {v}",
+        "Here is my social: {v}. {msg}", "{v} is my social security number", "{msg} ssn {v}",
+    ),
+    "IP_ADDRESS": (
+        "{msg} I logged in from {v}.", "The app shows IP {v} which is not mine", "{msg} Login "
+        "attempt from {v} was blocked.", "Someone at {v} accessed my account. {msg}",
+        "{msg} (ip: {v})",
+    ),
+    "PERSON": (
+        "Hi, my name is {v}. {msg}", "{msg} Thanks, {v}", "This is {v}, {msg_lc}", "{msg} - {v}",
+        "I sent money to {v} but {msg_lc}", "{v} here. {msg}", "Dear support, {msg} Regards, {v}",
+        "My husband {v} has the same problem. {msg}", "Can {v} use my card? {msg}", "{msg} The "
+        "account holder is {v}.", "{v} told me to contact you. {msg}", "Please add {v} as a "
+        "payee.",
+    ),
+    "STREET_ADDRESS": (
+        "{msg} My new address is {v}.", "I moved to {v} last month. {msg}", "Please send the "
+        "card to {v}", "{msg} I live at {v}, {city}.", "{v} is where the card should arrive",
+        "{msg} Delivery address: {v}", "Ship it to {v}, {city}, {state} {zip}", "{msg} I am at "
+        "{v} now.",
+    ),
+}
+MULTI = (
+    "Hi, I'm {PERSON}. My card {CREDIT_CARD} was charged twice, call me on {PHONE_NUMBER}.",
+    "{msg} Contact: {PERSON}, {EMAIL_ADDRESS}, {STREET_ADDRESS}.",
+    "Please refund to {IBAN_CODE} (holder {PERSON}). {msg}",
+    "{msg} My SSN is {US_SSN} and I logged in from {IP_ADDRESS}.",
+)
+_SSN_CONTEXT = re.compile(r"ssn|social", re.I)
+_WORD = re.compile(r"[\w'’.-]+")
+_UNIT = {"apt", "apt.", "suite", "unit", "flat", "studio", "mr.", "mrs.", "ms.", "dr.", "prof."}
+
+
+class Values:
+    """Fresh Faker values per entity type, from a fixed mix of locales."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.fakers: dict[str, Faker] = {}
+        for i, loc in enumerate(
+            "en_US en_GB en_CA en_AU fr_FR de_DE es_ES it_IT nl_NL pt_BR en_IN pl_PL".split()
+        ):
+            self.fakers[loc] = Faker(loc)
+            self.fakers[loc].seed_instance(seed * 100 + i)
+
+    def _pick(self, weights: dict[str, float]) -> Faker:
+        return self.fakers[self.rng.choices(list(weights), weights=list(weights.values()))[0]]
+
+    def make(self, entity: str, template: str) -> str:
+        rng, us = self.rng, self.fakers["en_US"]
+        if entity == "EMAIL_ADDRESS":
+            return self._pick({"en_US": 3, "en_GB": 1, "fr_FR": 1, "de_DE": 1}).email()
+        if entity == "PHONE_NUMBER":
+            mix = {"en_US": 4, "en_GB": 2, "en_CA": 1, "en_AU": 1, "fr_FR": 1, "de_DE": 1}
+            return self._pick(mix).phone_number()
+        if entity == "CREDIT_CARD":
+            kind = rng.choice(
+                "visa16 visa13 visa19 mastercard amex discover jcb15 jcb16 diners maestro".split()
+            )
+            digits = us.credit_card_number(kind)
+            if rng.random() < 0.1:  # a typo: fails the Luhn check
+                i = rng.randrange(1, len(digits) - 1)
+                digits = digits[:i] + str((int(digits[i]) + 1) % 10) + digits[i + 1 :]
+            sep = rng.choice(["", "", " ", "-"])
+            groups = (4, 6, 5) if len(digits) == 15 else (4,) * 5
+            parts, at = [], 0
+            for g in groups:
+                if at < len(digits):
+                    parts.append(digits[at : at + g])
+                    at += g
+            return sep.join(parts) + digits[at:]
+        if entity == "IBAN_CODE":
+            iban = self._pick(dict.fromkeys("en_GB de_DE fr_FR es_ES it_IT nl_NL".split(), 1)).iban()
+            if rng.random() < 0.5:
+                iban = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+            return iban
+        if entity == "US_SSN":
+            ssn = us.ssn()
+            roll = rng.random()
+            if roll < 0.15 and _SSN_CONTEXT.search(template):
+                return ssn.replace("-", "")
+            return ssn.replace("-", " ") if roll < 0.3 else ssn
+        if entity == "IP_ADDRESS":
+            roll = rng.random()
+            return us.ipv6() if roll < 0.2 else us.ipv4_private() if roll < 0.3 else us.ipv4_public()
+        if entity == "PERSON":
+            mix = dict.fromkeys("fr_FR de_DE es_ES it_IT nl_NL pt_BR en_IN pl_PL en_AU".split(), 0.5)
+            fk = self._pick({"en_US": 4, "en_GB": 1.5, **mix})
+            return fk.first_name() if rng.random() < 0.1 else fk.name()
+        if entity == "STREET_ADDRESS":
+            fk = self._pick({"en_US": 6, "en_GB": 2, "en_AU": 1, "en_CA": 1})
+            return fk.street_address().replace("\n", ", ")
+        raise ValueError(entity)
+
+
+def build_set(per_type: int, clean: int, seed: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(text, [(entity type, gold value), ...]) samples; clean ones have no gold."""
+    with BANKING77.open(encoding="utf-8") as fh:
+        messages = [row["text"].strip() for row in csv.DictReader(fh)]
+    values = Values(seed)
+    rng, us = values.rng, values.fakers["en_US"]
+
+    def fill(template: str, entities: list[str]) -> tuple[str, list[tuple[str, str]]]:
+        msg = rng.choice(messages)
+        gold = [(e, values.make(e, template)) for e in entities]
+        slots = {e: v for e, v in gold}
+        text = template.format(
+            msg=msg, msg_lc=msg[:1].lower() + msg[1:], city=us.city(), state=us.state_abbr(),
+            zip=us.zipcode(), v=gold[0][1] if len(gold) == 1 else "", **slots,
+        )
+        return text, gold
+
+    samples = []
+    for entity, templates in TEMPLATES.items():
+        for i in range(per_type):
+            template = templates[i % len(templates)]
+            samples.append(fill(template, [entity]))
+    for i in range(per_type // 2):
+        template = MULTI[i % len(MULTI)]
+        samples.append(fill(template, re.findall(r"\{([A-Z_]+)\}", template)))
+    samples += [(m, []) for m in rng.sample(messages, clean)]
+    rng.shuffle(samples)
+    return samples
+
+
+def token_leak(value: str, text: str, output: str) -> bool:
+    """Any identifying word of `value` (not a title/unit word, not elsewhere in the text) left."""
+    skeleton = text.replace(value, " ")
+    for word in _WORD.findall(value):
+        word = word.strip(".'’-")
+        if len(word) < 3 or word.lower() in _UNIT or word.lower().rstrip(".") in _GENERIC:
+            continue
+        if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", skeleton):
+            continue
+        if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", output):
+            return True
+    return False
+
+
+def score(samples: list, outputs: list[str]) -> dict[str, dict[str, float]]:
+    """Per entity type: n, leak rate, token leak rate; plus the share of clean texts changed."""
+    n, leak, tok = Counter(), Counter(), Counter()
+    clean = changed = 0
+    for (text, gold), out in zip(samples, outputs):
+        if not gold:
+            clean += 1
+            changed += out != text
+        for entity, value in gold:
+            n[entity] += 1
+            leak[entity] += value in out
+            tok[entity] += value in out or token_leak(value, text, out)
+    table = {e: {"n": n[e], "leak": leak[e] / n[e], "token_leak": tok[e] / n[e]} for e in n}
+    table["_clean"] = {"n": clean, "changed": changed / max(clean, 1)}
+    return table
+
+
+def timed(run: Callable[[list[str]], list[str]], texts: list[str], repeats: int):
+    run(texts[:20])  # warm-up: lazy loads outside the timing
+    best, outputs = float("inf"), []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        outputs = run(texts)
+        best = min(best, time.perf_counter() - start)
+    return outputs, best
+
+
+def default_engine(model: str, batch_size: int) -> Callable[[list[str]], list[str]]:
+    from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_anonymizer import AnonymizerEngine
+
+    conf = Path(NlpEngineProvider._get_full_conf_path())  # presidio's default.yaml
+    import yaml
+
+    nlp_conf = yaml.safe_load(conf.read_text())
+    nlp_conf["models"] = [{"lang_code": "en", "model_name": model}]
+    nlp_engine = NlpEngineProvider(nlp_configuration=nlp_conf).create_engine()
+    batch = BatchAnalyzerEngine(AnalyzerEngine(nlp_engine=nlp_engine))
+    anonymizer = AnonymizerEngine()
+
+    def run(texts: list[str]) -> list[str]:
+        found = batch.analyze_iterator(texts, language="en", batch_size=batch_size)
+        return [anonymizer.anonymize(t, r).text for t, r in zip(texts, found)]
+
+    return run
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-type", type=int, default=250, help="planted texts per entity type")
+    parser.add_argument("--clean", type=int, default=400, help="untouched banking77 messages")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
+    args = parser.parse_args()
+
+    from validators.pii import PIIConfig, PIIScrubber, resolve_spacy_model
+
+    samples = build_set(args.per_type, args.clean, args.seed)
+    texts = [t for t, _ in samples]
+    chars = sum(map(len, texts)) / len(texts)
+    start = time.perf_counter()
+    ours = PIIScrubber(PIIConfig(batch_size=args.batch_size))
+    built_ours = time.perf_counter() - start
+    start = time.perf_counter()
+    default = default_engine(resolve_spacy_model("en_core_web_sm"), args.batch_size)
+    built_default = time.perf_counter() - start
+    times, results = {}, {}
+    for _ in range(args.repeats):  # alternate, so a busy neighbour hits both alike
+        for name, run in (("default", default), ("ours", ours.scrub_texts)):
+            outputs, seconds = timed(run, texts, 1)
+            times[name] = min(times.get(name, float("inf")), seconds)
+            results[name] = score(samples, outputs)
+
+    print(f"{len(texts)} texts, {chars:.0f} characters on average, batch size {args.batch_size}")
+    print(f"{'entity':16} {'n':>5} {'ours leak':>10} {'default':>8} {'ours tok':>9} {'default':>8}"
+          f" {'aim':>5}")
+    ok = True
+    for entity in (*STRUCTURED, *SOFT):
+        o, d = results["ours"][entity], results["default"][entity]
+        met = o["leak"] <= AIMS[entity]
+        ok &= met
+        print(f"{entity:16} {o['n']:>5} {o['leak']:>10.1%} {d['leak']:>8.1%} "
+              f"{o['token_leak']:>9.1%} {d['token_leak']:>8.1%} {AIMS[entity]:>5.0%}"
+              f"{'' if met else '  MISSED'}")
+    oc, dc = results["ours"]["_clean"], results["default"]["_clean"]
+    print(f"clean banking77 texts altered: ours {oc['changed']:.1%}, default {dc['changed']:.1%}"
+          f" (of {oc['n']})")
+    speed = {k: len(texts) / v for k, v in times.items()}
+    print(f"throughput: ours {speed['ours']:.0f} texts/s, default {speed['default']:.0f} texts/s,"
+          f" ratio {speed['ours'] / speed['default']:.2f} (engine build: ours {built_ours:.1f} s,"
+          f" default {built_default:.1f} s)")
+    print("aims met" if ok and speed["ours"] >= speed["default"] else "some aims missed")
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "texts_per_s": speed}, indent=2))
+    return 0
+
+
+_GENERIC = {
+    w.lower()
+    for w in "Street St Avenue Ave Road Rd Lane Ln Drive Dr Court Ct Way Place Pl Boulevard "
+    "Blvd Trail Run Loop Square Terrace Circle Highway Crossing Point Port Ports Park View "
+    "Herr Frau Mme Mlle Sr Jr MD PhD DDS DVM II III IV".split()
+}
+
+if __name__ == "__main__":
+    raise SystemExit(main())

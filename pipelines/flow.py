@@ -1,0 +1,147 @@
+"""The Prefect `build_dataset` flow: thin tasks around `pipelines.build` and `pipelines.stages`.
+
+Retries only around teacher I/O (the generation chunks). Re-running pays no teacher call twice:
+answers live in the run folder's content-addressed teacher cache, which is what the
+generation task's caching is keyed by.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from generators.teachers import make_teacher
+from pipelines import stages
+from pipelines.build import (
+    BuildState,
+    base_manifest,
+    chunks,
+    collect_generation,
+    generate_chunk,
+    prepare,
+    reconcile,
+)
+from pipelines.outputs import write_outputs
+from pipelines.report import report_markdown, stage_rows
+from schemas.config import RunConfig, load_config
+from schemas.errors import GateFailed, SynthmillError, TeacherError
+
+
+@task(name="generate-chunk", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def generate_chunk_task(generator: Any, teacher: Any, run_dir: Path, seed: int, start: int,
+                        count: int, progress: Any = None) -> Any:
+    return generate_chunk(generator, teacher, run_dir, seed, start, count, progress)
+
+
+@task(name="pii-scrub", cache_policy=NO_CACHE)
+def scrub_task(state: BuildState) -> None:
+    stages.scrub_stage(state)
+
+
+@task(name="dedup", cache_policy=NO_CACHE)
+def dedup_task(state: BuildState, index_dir: Path | None) -> Any:
+    return stages.dedup_stage(state, index_dir)
+
+
+@task(name="drift-gate", cache_policy=NO_CACHE)
+def drift_task(state: BuildState) -> bool:
+    return stages.drift_stage(state)
+
+
+@task(name="write-outputs", cache_policy=NO_CACHE)
+def write_task(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path]:
+    return write_outputs(state, manifest)
+
+
+@task(name="finetune-evaluate", cache_policy=NO_CACHE)
+def finetune_task(state: BuildState) -> dict[str, Any]:
+    return stages.finetune_stage(state)
+
+
+def _publish_artifacts(report: dict[str, Any]) -> None:
+    create_markdown_artifact(report_markdown(report), key="build-report",
+                             description=f"synthmill build report: {report['name']}")
+    create_table_artifact(stage_rows(report), key="stage-counts",
+                          description="records in, out and rejected per stage")
+
+
+def run_build(config: RunConfig, run_dir: Path, *, index_dir: Path | None = None,
+              progress: Any = None) -> dict[str, Any]:
+    """The whole build inside a flow run; returns a summary with the exit code it implies."""
+    log = get_run_logger()
+    state, generator = prepare(config, run_dir)
+    teacher = make_teacher(config.teacher)
+    results = []
+    try:
+        for start, count in chunks(config.n, config.build.chunk_size):
+            results.append(generate_chunk_task(generator, teacher, run_dir, config.seed, start,
+                                               count, progress))
+    except TeacherError as exc:
+        stages.partial_report(state, results, teacher, str(exc))
+        raise
+    collect_generation(state, results, teacher)
+    log.info("generated %d of %d", state.accepted.height if state.accepted is not None else 0,
+             config.n)
+    scrub_task(state)
+    index = dedup_task(state, index_dir)
+    passed = drift_task(state)
+    if passed and config.finetune.enabled:
+        state.report["evaluation"] = finetune_task(state)
+    counts = reconcile(state)
+    published = passed
+    stages.finish_report(state, counts, published)
+    manifest = base_manifest(state, generator)
+    manifest["counts"] = {**counts, "rejected_by_reason": state.report["rejected_by_reason"]}
+    write_task(state, manifest)
+    if published and index is not None:
+        stages.publish(index, state)
+    _publish_artifacts(state.report)
+    log.info("build %s: %d accepted, published=%s", config.name, counts["accepted"], published)
+    if not passed:
+        raise GateFailed(f"drift gate failed; report in {run_dir / 'report.md'}, not published")
+    return {"run_dir": str(run_dir), "counts": counts, "published": published}
+
+
+@flow(name="build-dataset", log_prints=True)
+def build_dataset(
+    config: str,
+    out: str | None = None,
+    n: int | None = None,
+    seed: int | None = None,
+    schedule_root: str | None = None,
+) -> dict[str, Any]:
+    """Build a validated synthetic dataset from a run config (YAML path).
+
+    One-off builds write to `out` (default `runs/<name>`). Scheduled builds pass `schedule_root`:
+    each run gets a new dated folder below it, a seed offset by the runs before it, and the
+    root's published index, so no run re-publishes an earlier run's records.
+    """
+    overrides: dict[str, Any] = {}
+    if n is not None:
+        overrides["n"] = n
+    if seed is not None:
+        overrides["seed"] = seed
+    cfg = load_config(config, overrides)
+    if schedule_root is not None:
+        from pipelines.history import next_scheduled_run
+
+        root = Path(schedule_root)
+        run_dir, cfg = next_scheduled_run(root, cfg)
+        try:
+            summary = run_build(cfg, run_dir, index_dir=root / "published-index")
+        except SynthmillError as exc:
+            from pipelines.history import append_history
+
+            append_history(root, run_dir, error=str(exc))
+            raise
+        from pipelines.history import append_history
+
+        append_history(root, run_dir)
+        return summary
+    run_dir = Path(out) if out else Path("runs") / cfg.name
+    index_dir = cfg.dedup_index_dir(run_dir)
+    return run_build(cfg, run_dir, index_dir=index_dir)
