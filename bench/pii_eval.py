@@ -211,7 +211,8 @@ def score(samples: list, outputs: list[str]) -> dict[str, dict[str, float]]:
         for entity, value in gold:
             n[entity] += 1
             leak[entity] += value in out
-            tok[entity] += value in out or token_leak(value, text, out)
+            soft = entity in SOFT and token_leak(value, text, out)
+            tok[entity] += value in out or soft
     table = {e: {"n": n[e], "leak": leak[e] / n[e], "token_leak": tok[e] / n[e]} for e in n}
     table["_clean"] = {"n": clean, "changed": changed / max(clean, 1)}
     return table
@@ -284,9 +285,9 @@ def main() -> int:
         o, d = results["ours"][entity], results["default"][entity]
         met = o["leak"] <= AIMS[entity]
         ok &= met
-        print(f"{entity:16} {o['n']:>5} {o['leak']:>10.1%} {d['leak']:>8.1%} "
-              f"{o['token_leak']:>9.1%} {d['token_leak']:>8.1%} {AIMS[entity]:>5.0%}"
-              f"{'' if met else '  MISSED'}")
+        tok = f"{o['token_leak']:>9.1%} {d['token_leak']:>8.1%}" if entity in SOFT else " " * 18
+        print(f"{entity:16} {o['n']:>5} {o['leak']:>10.1%} {d['leak']:>8.1%} {tok}"
+              f" {AIMS[entity]:>5.0%}{'' if met else '  MISSED'}")
     oc, dc = results["ours"]["_clean"], results["default"]["_clean"]
     print(f"clean banking77 texts altered: ours {oc['changed']:.1%}, default {dc['changed']:.1%}"
           f" (of {oc['n']})")

@@ -16,6 +16,8 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipelines.finetune_config import EvalConfig, FinetuneConfig
+
 from schemas.errors import ConfigError, InputError
 from schemas.tables import read_table, write_json, write_jsonl
 
@@ -24,65 +26,13 @@ LOG_FILE = "train_log.json"
 TaskKind = Literal["labels", "instruction", "chat"]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", protected_namespaces=())
+__all__ = ["EvalConfig", "FinetuneConfig", "FinetuneResult", "finetune", "load_base", "lora_config"]
 
 
-class EvalConfig(_Frozen):
-    """How the base and the student are scored on held-out real data."""
-
-    few_shot: int = Field(10, ge=0, description="real examples in the base prompt, spread over labels")
-    score: Literal["mean", "sum"] = Field(
-        "mean", description="label log-likelihood: mean per token (length-fair) or sum"
-    )
-    batch_size: int = Field(8, gt=0, description="held-out texts scored per forward pass")
-    limit: int | None = Field(None, gt=0, description="score only the first N held-out rows")
-    min_improvement: float | None = Field(
-        None, description="gate: student minus base on gate_metric must reach this, else exit 3"
-    )
-    gate_metric: Literal["accuracy", "macro_f1"] = "accuracy"
-    seed: int = Field(0, description="which trusted rows become the base's few-shot examples")
-
-
-class FinetuneConfig(_Frozen):
-    """The student and its QLoRA training; `trainer_args` passes anything else to SFTConfig."""
-
-    model: str = Field("embedded", description="'embedded', a local HF folder or a hub id")
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    compute_dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field(
-        "auto", description="auto: bf16 on CUDA when supported, fp32 on CPU"
-    )
-    load_in_4bit: bool = Field(True, description="QLoRA: base weights frozen in 4-bit")
-    bnb_4bit_quant_type: Literal["nf4", "fp4"] = "nf4"
-    bnb_4bit_use_double_quant: bool = True
-    lora_r: int = Field(16, gt=0)
-    lora_alpha: int = Field(32, gt=0)
-    lora_dropout: float = Field(0.05, ge=0, lt=1)
-    target_modules: list[str] = Field(
-        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"],
-        description="module names that get adapters, or ['all-linear']",
-    )
-    prompt_style: Literal["auto", "plain", "chat"] = Field(
-        "auto", description="auto: the chat template when the tokenizer has one, else plain"
-    )
-    list_labels: bool = Field(True, description="show the label set in the prompt header")
-    max_seq_len: int = Field(256, gt=8)
-    batch_size: int = Field(8, gt=0, description="per-device train batch size")
-    gradient_accumulation_steps: int = Field(1, gt=0)
-    learning_rate: float = Field(2e-4, gt=0)
-    num_train_epochs: float = Field(1.0, gt=0)
-    max_steps: int = Field(-1, description="stop after N optimizer steps; -1: use the epochs")
-    warmup_steps: int = Field(0, ge=0)
-    gradient_checkpointing: bool = True
-    seed: int = 0
-    trainer_args: dict[str, Any] = Field(
-        default_factory=dict, description="extra TRL SFTConfig options, passed through"
-    )
-    eval: EvalConfig = Field(default_factory=EvalConfig)
-
-
-class FinetuneResult(_Frozen):
+class FinetuneResult(BaseModel):
     """What one training run produced and how it went."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     out_dir: Path
     task: TaskKind
@@ -235,7 +185,7 @@ def detect_task(frame: pl.DataFrame, input_field: str, label_field: str) -> Task
 def training_rows(
     frame: pl.DataFrame, fmt: Any, task: TaskKind, input_field: str, label_field: str
 ) -> list[dict[str, Any]]:
-    """The prompt-completion rows TRL trains on (the loss falls on the completion only)."""
+    """Tokenised training rows: input_ids, and labels that are -100 on the prompt."""
     from pipelines.prompt_format import chat_prompt, instruction_answer, instruction_prompt
 
     if task == "labels":
@@ -247,10 +197,19 @@ def training_rows(
         i_col = input_field if input_field in frame.columns else "instruction"
         r_col = label_field if label_field in frame.columns else "response"
         return [
-            fmt.instruction_row(instruction_prompt(str(r[i_col])), instruction_answer(str(r[r_col])))
+            fmt.instruction_row(
+                instruction_prompt(fmt.fit_prompt_text(str(r[i_col]))),
+                instruction_answer(str(r[r_col])),
+            )
             for r in frame.iter_rows(named=True)
         ]
     return [fmt.instruction_row(*chat_prompt(r["messages"])) for r in frame.iter_rows(named=True)]
+
+
+def readable(fmt: Any, row: dict[str, Any]) -> dict[str, str]:
+    """A tokenised row back as the prompt and completion text it was made from (for audits)."""
+    cut = sum(1 for label in row["labels"] if label == -100)
+    return {"prompt": fmt.decode(row["input_ids"][:cut]), "completion": fmt.decode(row["labels"][cut:])}
 
 
 # -- training ---------------------------------------------------------------------------------
@@ -345,7 +304,7 @@ def finetune(
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     out.mkdir(parents=True, exist_ok=True)
-    write_jsonl(out / "sft_dataset.jsonl", rows)
+    write_jsonl(out / "sft_dataset.jsonl", (readable(fmt, r) for r in rows))
     peft_model = prepare_peft_model(base, config)
     trainer = SFTTrainer(
         model=peft_model,

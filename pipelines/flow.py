@@ -89,7 +89,7 @@ def run_build(config: RunConfig, run_dir: Path, *, index_dir: Path | None = None
     scrub_task(state)
     index = dedup_task(state, index_dir)
     passed = drift_task(state)
-    if passed and config.finetune.enabled:
+    if passed and config.build.finetune:
         state.report["evaluation"] = finetune_task(state)
     counts = reconcile(state)
     published = passed
@@ -143,5 +143,4 @@ def build_dataset(
         append_history(root, run_dir)
         return summary
     run_dir = Path(out) if out else Path("runs") / cfg.name
-    index_dir = cfg.dedup_index_dir(run_dir)
-    return run_build(cfg, run_dir, index_dir=index_dir)
+    return run_build(cfg, run_dir)

@@ -177,26 +177,37 @@ class StudentFormat:
         return self._text_budget
 
     def classification_row(self, text: str, label: str) -> dict[str, Any]:
-        """One training row (TRL prompt-completion) for a labelled text."""
-        text = fit_text(self.tokenizer, _one_line(text), self.text_budget())
-        prompt = classification_prompt(text, self.labels, list_labels=self.list_labels)
-        return self._row(prompt, classification_answer(label))
+        """One training example for a labelled text: the token ids with the prompt masked out."""
+        prefix, queries, _ = self.encode_classification([text])
+        return self._train_ids(prefix + queries[0], self.answer_ids(classification_answer(label)))
 
     def instruction_row(self, prompt: str, answer: str) -> dict[str, Any]:
-        """One training row for an instruction (or flattened chat) and its answer."""
-        return self._row(prompt, answer)
+        """One training example for an instruction (or a flattened chat) and its answer."""
+        query, answer_ids = self.encode_answer(prompt, answer)
+        return self._train_ids(query, answer_ids)
 
-    def _row(self, prompt: str, answer: str) -> dict[str, Any]:
-        if self.chat:
-            return {
-                "prompt": [{"role": "user", "content": prompt}],
-                "completion": [{"role": "assistant", "content": answer.strip()}],
-            }
-        return {"prompt": prompt, "completion": answer}
+    def _train_ids(self, prompt_ids: list[int], answer_ids: list[int]) -> dict[str, Any]:
+        """input_ids and labels (-100 on the prompt): TRL then puts the loss on the answer only.
+
+        The plain template ends the answer with EOS so the student learns to stop; a chat
+        template's answer already ends with its end-of-turn marker.
+        """
+        answer = answer_ids if self.chat else [*answer_ids, self.tokenizer.eos_token_id]
+        return {"input_ids": prompt_ids + answer, "labels": [-100] * len(prompt_ids) + answer}
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return str(self.tokenizer.decode([i for i in ids if i >= 0]))
 
     # -- token ids for scoring ----------------------------------------------------------------
     def _ids(self, text: str, special: bool = False) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=special)["input_ids"])
+
+    def answer_ids(self, answer: str) -> list[int]:
+        """The ids of one answer as it follows the prompt (under the chat template when chat)."""
+        if self.chat:
+            probe = classification_prompt("", self.labels, list_labels=self.list_labels)
+            answer = self._chat_pair(probe, answer)[1]
+        return self._ids(answer)
 
     def encode_classification(
         self, texts: Sequence[str], shots: Sequence[tuple[str, str]] = ()
@@ -209,18 +220,15 @@ class StudentFormat:
         budget = self.text_budget()
         fitted = [fit_text(self.tokenizer, _one_line(t), budget) for t in texts]
         shots = [(fit_text(self.tokenizer, _one_line(t), budget), lab) for t, lab in shots]
-        answers = [classification_answer(lab) for lab in self.labels]
+        answers = [self.answer_ids(classification_answer(lab)) for lab in self.labels]
         if not self.chat:
-            prefix = self._ids(classification_prefix(self.labels, shots, list_labels=self.list_labels), True)
-            return prefix, [self._ids(classification_query(t)) for t in fitted], [
-                self._ids(a) for a in answers
-            ]
+            head = classification_prefix(self.labels, shots, list_labels=self.list_labels)
+            return self._ids(head, True), [self._ids(classification_query(t)) for t in fitted], answers
         queries = []
         for text in fitted:
             user = classification_prompt(text, self.labels, shots, list_labels=self.list_labels)
             queries.append(self._ids(self._chat_pair(user, "")[0]))
-        probe = classification_prompt("", self.labels, list_labels=self.list_labels)
-        return [], queries, [self._ids(self._chat_pair(probe, a)[1]) for a in answers]
+        return [], queries, answers
 
     def encode_answer(self, prompt: str, answer: str) -> tuple[list[int], list[int]]:
         """(query ids with BOS, answer ids) for one prompt and its reference answer, cut to fit."""
@@ -229,5 +237,9 @@ class StudentFormat:
             query = self._ids(prompt)
         else:
             query = self._ids(prompt, True)
-        room = max(self.max_seq_len - len(query), 1)
+        room = max(self.max_seq_len - len(query) - 1, 1)
         return query, self._ids(answer)[:room]
+
+    def fit_prompt_text(self, text: str) -> str:
+        """An instruction cut to half the sequence, so its response always has room."""
+        return fit_text(self.tokenizer, text, self.max_seq_len // 2)

@@ -8,7 +8,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from pipelines.finetune_config import FinetuneConfig
 from schemas.errors import ConfigError
+from validators.dedup_config import DedupConfig
+from validators.drift_config import DriftConfig
+from validators.pii_config import PIIConfig
 from schemas.record import stable_hash
 
 TeacherKind = Literal["vllm", "openai", "transformers"]
@@ -74,6 +78,16 @@ class DataConfig(_Strict):
     license: str = "unknown"
 
 
+class BuildConfig(_Strict):
+    """Which stages a build runs, and how generation is chunked (the unit of resume)."""
+
+    chunk_size: int = Field(64, gt=0, description="records per generation task")
+    pii: bool = True
+    dedup: bool = True
+    drift: bool = True
+    finetune: bool = False
+
+
 class RunConfig(_Strict):
     """Everything one build needs. Paths are relative to the config file."""
 
@@ -86,6 +100,11 @@ class RunConfig(_Strict):
     data: DataConfig
     teacher: TeacherConfig = Field(default_factory=TeacherConfig)
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
+    build: BuildConfig = Field(default_factory=BuildConfig)
+    pii: PIIConfig = Field(default_factory=PIIConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    drift: DriftConfig = Field(default_factory=DriftConfig)
+    finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
     source: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")

@@ -23,12 +23,13 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from schemas.errors import ConfigError
 from schemas.rejection import Rejection, RejectReason, Stage
 from validators.dedup_config import DedupConfig
 from validators.dedup_index import PublishedIndex
-from validators.dedup_text import normalise_many
+from validators.dedup_text import NormalisedTexts, normalise_many
 from validators.lsh_bands import (
     band_keys,
     best_match,
@@ -41,6 +42,14 @@ from validators.minhash import Signer
 
 CHUNK = 4096  # texts normalised and signed together: bounds the temporary arrays
 _KEEP, _EXACT, _NEAR, _PUBLISHED, _LEAK = range(5)
+_DUPLICATES = ("exact_duplicate", "near_duplicate", "published_before")
+_REJECT_SCHEMA = {
+    "id": pl.String,
+    "row": pl.Int64,
+    "reason": pl.String,
+    "duplicate_of": pl.String,
+    "similarity": pl.Float64,
+}
 _REASONS = {
     _EXACT: (RejectReason.EXACT_DUPLICATE, "exact_hash"),
     _NEAR: (RejectReason.NEAR_DUPLICATE, "minhash_lsh"),
@@ -61,7 +70,6 @@ class Sketches:
     rows: np.ndarray
     signatures: np.ndarray
     has_shingles: np.ndarray
-    digests: list[bytes]
 
 
 @dataclass(frozen=True)
@@ -80,26 +88,19 @@ class DedupResult:
 
 
 def sketch(texts: pl.Series, signer: Signer) -> Sketches:
-    """Normalise, hash for exact groups (blake2b-128), sign the distinct texts; chunk by chunk."""
+    """Normalise, hash for exact groups, sign the distinct texts; chunk by chunk."""
     n = texts.len()
     first = np.empty(n, dtype=np.int64)
-    seen: dict[bytes, int] = {}
-    digests: list[bytes] = []
+    seen: dict[tuple[int, int], int] = {}
     sigs: list[np.ndarray] = []
     has: list[np.ndarray] = []
     for lo in range(0, n, CHUNK):
         norm = normalise_many(texts.slice(lo, CHUNK).to_list(), signer.config.normalise)
-        view = memoryview(norm.data.tobytes())
-        bounds = norm.offsets.tolist()
-        fresh = []
-        for i in range(len(norm)):
-            digest = hashlib.blake2b(view[bounds[i] : bounds[i + 1]], digest_size=16).digest()
-            digests.append(digest)
-            row = seen.setdefault(digest, lo + i)
-            first[lo + i] = row
-            if row == lo + i:
-                fresh.append(i)
-        sig, ok = signer.sign(norm, np.asarray(fresh, dtype=np.int64))
+        chunk = _exact_keys(norm)
+        firsts = [seen.setdefault(key, row) for row, key in enumerate(chunk, start=lo)]
+        first[lo : lo + len(chunk)] = firsts
+        fresh = np.flatnonzero(first[lo : lo + len(chunk)] == np.arange(lo, lo + len(chunk)))
+        sig, ok = signer.sign(norm, fresh)
         sigs.append(sig)
         has.append(ok)
     rows = np.flatnonzero(first == np.arange(n))
@@ -109,8 +110,14 @@ def sketch(texts: pl.Series, signer: Signer) -> Sketches:
         rows=rows,
         signatures=np.concatenate(sigs) if sigs else np.zeros((0, num_perm), np.uint32),
         has_shingles=np.concatenate(has) if has else np.zeros(0, bool),
-        digests=digests,
     )
+
+
+def _exact_keys(norm: NormalisedTexts) -> list[tuple[int, int]]:
+    """128 bits of hash per normalised text (two seeded polars hashes, computed in Rust)."""
+    buffers = [None, pa.py_buffer(norm.offsets), pa.py_buffer(norm.data)]
+    column = pl.from_arrow(pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(norm), buffers))
+    return list(zip(column.hash(0x9E37).to_list(), column.hash(0x7F4A).to_list(), strict=True))
 
 
 def dedup_frame(
@@ -124,12 +131,11 @@ def dedup_frame(
     ids = record_ids(frame, config, "input")
     with _gc_paused():
         signer = Signer(config)
-        sk = sketch(text_column(frame, config, "input"), signer)
+        texts = text_column(frame, config, "input")
+        sk = sketch(texts, signer)
         bands, rows = config.lsh_params()
         keys = band_keys(sk.signatures, bands, rows)
-        verdict = np.full(sk.rows.size, _KEEP, dtype=np.int8)
-        dup_of: list[str | None] = [None] * sk.rows.size
-        sim = np.zeros(sk.rows.size, dtype=np.float64)
+        verdict = _Verdicts(sk.rows.size)
         stats: dict[str, Any] = {"bands": bands, "rows": rows}
         if reference is not None:
             ref_ids = record_ids(reference, config, "reference")
@@ -138,30 +144,44 @@ def dedup_frame(
             ref_keys = band_keys(ref.signatures[ref_ok], bands, rows)
             pool = np.flatnonzero(sk.has_shingles)
             q, b = cross_pairs(keys[pool], ref_keys, config.max_bucket_pairs)
-            s = similarity(sk.signatures[pool], q, ref.signatures[ref_ok], b)
-            q, b, s = best_match(q, b, s, config.threshold)
-            for k, base, value in zip(pool[q].tolist(), b.tolist(), s.tolist(), strict=True):
-                verdict[k], dup_of[k], sim[k] = _LEAK, ref_ids[ref.rows[ref_ok[base]]], value
+            sim = similarity(sk.signatures[pool], q, ref.signatures[ref_ok], b)
+            q, b, sim = best_match(q, b, sim, config.threshold)
+            others = [ref_ids[r] for r in ref.rows[ref_ok[b]].tolist()]
+            verdict.mark(pool[q], _LEAK, others, sim)
             stats["reference_records"] = reference.height
         if index is not None:
-            pool = np.flatnonzero(sk.has_shingles & (verdict == _KEEP))
-            q, found, s = index.match(sk.signatures[pool], config.threshold)
-            for k, key, value in zip(pool[q].tolist(), found, s.tolist(), strict=True):
-                verdict[k], dup_of[k], sim[k] = _PUBLISHED, key, value
+            pool = np.flatnonzero(sk.has_shingles & (verdict.code == _KEEP))
+            q, found, sim = index.match(sk.signatures[pool], config.threshold)
+            verdict.mark(pool[q], _PUBLISHED, found, sim)
             stats["index_records"] = len(index)
-        pool = np.flatnonzero(sk.has_shingles & (verdict == _KEEP))
+        pool = np.flatnonzero(sk.has_shingles & (verdict.code == _KEEP))
         i, j = self_pairs(keys[pool], config.max_bucket_pairs)
-        s = similarity(sk.signatures[pool], i, sk.signatures[pool], j)
-        near, near_sim = first_kept(pool.size, i, j, s, config.threshold)
-        for k in np.flatnonzero(near >= 0).tolist():
-            u = pool[k]
-            verdict[u], dup_of[u], sim[u] = _NEAR, ids[sk.rows[pool[near[k]]]], near_sim[k]
+        sim = similarity(sk.signatures[pool], i, sk.signatures[pool], j)
+        near, near_sim = first_kept(pool.size, i, j, sim, config.threshold)
+        hit = np.flatnonzero(near >= 0)
+        others = [ids[r] for r in sk.rows[pool[near[hit]]].tolist()]
+        verdict.mark(pool[hit], _NEAR, others, near_sim[hit])
         stats["candidate_pairs"] = int(i.size)
-        stats["confirmed_pairs"] = int(np.count_nonzero(s >= config.threshold))
-        result = _assemble(frame, config, ids, sk, verdict, dup_of, sim)
+        stats["confirmed_pairs"] = int(np.count_nonzero(sim >= config.threshold))
+        result = _assemble(frame, config, ids, sk, verdict, texts)
     stats["seconds"] = round(time.perf_counter() - started, 3)
     result.report["lsh"] = stats
     return result
+
+
+class _Verdicts:
+    """Per distinct text: check code, the record it copies, and the estimated Jaccard."""
+
+    def __init__(self, n: int) -> None:
+        self.code = np.full(n, _KEEP, dtype=np.int8)
+        self.other: list[str | None] = [None] * n
+        self.sim = np.zeros(n, dtype=np.float64)
+
+    def mark(self, where: np.ndarray, code: int, others: list[str], sim: np.ndarray) -> None:
+        self.code[where] = code
+        self.sim[where] = sim
+        for k, other in zip(where.tolist(), others, strict=True):
+            self.other[k] = other
 
 
 def _assemble(
@@ -169,31 +189,30 @@ def _assemble(
     config: DedupConfig,
     ids: list[str],
     sk: Sketches,
-    verdict: np.ndarray,
-    dup_of: list[str | None],
-    sim: np.ndarray,
+    verdict: _Verdicts,
+    texts: pl.Series,
 ) -> DedupResult:
     """Spread the verdicts of first occurrences to every row and build the outputs."""
     n = frame.height
     position = np.full(n, -1, dtype=np.int64)
     position[sk.rows] = np.arange(sk.rows.size)
-    rows_out: list[dict[str, Any]] = []
+    at = position[sk.first]
+    code = verdict.code[at]
+    copy = (np.arange(n) != sk.first) & ((code == _KEEP) | (code == _NEAR))
+    code[copy] = _EXACT
+    keep = code == _KEEP
+    rejected = np.flatnonzero(~keep).tolist()
+    columns: dict[str, list[Any]] = {k: [] for k in _REJECT_SCHEMA}
     rejections: list[Rejection] = []
-    keep = np.zeros(n, dtype=bool)
-    for row, first in enumerate(sk.first.tolist()):
-        k = int(position[first])
-        code, other, value = int(verdict[k]), dup_of[k], float(sim[k])
-        if row != first and code in (_KEEP, _NEAR):
-            code, other, value = _EXACT, ids[first], 1.0
-        if code == _KEEP:
-            keep[row] = True
-            continue
-        reason, check = _REASONS[code]
-        detail = (
-            f"estimated Jaccard {value:.3f} with {other}"
-            if code != _EXACT
-            else (f"same normalised text as {other}")
-        )
+    for row in rejected:
+        c = int(code[row])
+        if c == _EXACT:
+            other, value = ids[sk.first[row]], 1.0
+            detail = f"same normalised text as {other}"
+        else:
+            other, value = verdict.other[at[row]], float(verdict.sim[at[row]])
+            detail = f"estimated Jaccard {value:.3f} with {other}"
+        reason, check = _REASONS[c]
         rejections.append(
             Rejection(
                 record_id=ids[row],
@@ -204,44 +223,35 @@ def _assemble(
                 duplicate_of=other,
             )
         )
-        rows_out.append(
-            {
-                "id": ids[row],
-                "row": row + 1,
-                "reason": reason.value,
-                "duplicate_of": other,
-                "similarity": round(value, 4),
-            }
-        )
+        for key, value_ in zip(
+            _REJECT_SCHEMA, (ids[row], row + 1, reason.value, other, round(value, 4)), strict=True
+        ):
+            columns[key].append(value_)
     counts = {reason.value: 0 for reason, _ in _REASONS.values()}
-    for r in rejections:
-        counts[r.reason.value] += 1
+    for c, count in zip(*np.unique(code[~keep], return_counts=True), strict=True):
+        counts[_REASONS[int(c)][0].value] = int(count)
     kept_rows = np.flatnonzero(keep)
     publishable = kept_rows[sk.has_shingles[position[kept_rows]]]
-    by_id = config.id_field in frame.columns
-    kept_keys = [ids[r] if by_id else "blake2b:" + sk.digests[r].hex() for r in publishable]
-    schema = {
-        "id": pl.String,
-        "row": pl.Int64,
-        "reason": pl.String,
-        "duplicate_of": pl.String,
-        "similarity": pl.Float64,
-    }
+    if config.id_field in frame.columns:
+        kept_keys = [ids[r] for r in publishable.tolist()]
+    else:  # no ids: name a published record by its text
+        chosen = texts.gather(publishable).to_list()
+        kept_keys = [
+            "text:" + hashlib.blake2b(t.encode(), digest_size=16).hexdigest() for t in chosen
+        ]
     report = {
         "input": n,
-        "kept": int(keep.sum()),
+        "kept": int(kept_rows.size),
         "rejected": len(rejections),
         "by_reason": counts,
-        "duplicates": {
-            k: counts[k] for k in ("exact_duplicate", "near_duplicate", "published_before")
-        },
+        "duplicates": {k: counts[k] for k in _DUPLICATES},
         "leak_of_trusted": counts["leak_of_trusted"],
         "config": config.model_dump(mode="json"),
     }
     return DedupResult(
         kept=frame.filter(pl.Series(keep)),
         rejections=rejections,
-        rejects=pl.DataFrame(rows_out, schema=schema),
+        rejects=pl.DataFrame(columns, schema=_REJECT_SCHEMA),
         report=report,
         kept_keys=kept_keys,
         kept_signatures=sk.signatures[position[publishable]],

@@ -13,8 +13,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from schemas.errors import ConfigError
-
 IndexKind = Literal["none", "memory", "file", "redis"]
 FAST_HASH_VERSION = "synthmill-poly64-fmix-v1"
 
@@ -129,6 +127,8 @@ class DedupConfig(_Frozen):
     @classmethod
     def build(cls, **values: Any) -> DedupConfig:
         """Validate user settings; a mistake becomes one `ConfigError` line saying what to fix."""
+        from schemas.errors import ConfigError  # here: schemas.config imports this module
+
         try:
             return cls.model_validate(values)
         except ValidationError as exc:

@@ -129,21 +129,26 @@ def _compact(raw: np.ndarray, starts: np.ndarray, token: np.ndarray) -> Normalis
     Text i is `raw[starts[i]:starts[i+1]]` including its trailing separator, which is never kept,
     so the compacted text ends where the next one begins.
     """
-    edges = np.diff(token.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    first = np.flatnonzero(edges == 1)
-    last = np.flatnonzero(edges == -1)
-    owner = np.searchsorted(starts, first, side="right") - 1
-    gaps = first[1:][owner[1:] == owner[:-1]] - 1
+    edges = np.flatnonzero(np.diff(token.view(np.int8), prepend=np.int8(0), append=np.int8(0)))
+    first, last = edges[0::2], edges[1::2]  # runs of word bytes: [first, last)
+    before = np.searchsorted(first, starts)  # words in the texts before each text
+    owner = np.repeat(np.arange(starts.size - 1), np.diff(before))
+    spaced = np.ones(
+        first.size, dtype=np.int64
+    )  # a space goes before every word but a text's first
+    spaced[before[:-1][before[:-1] < before[1:]]] = 0
+    length = last - first
+    kept = np.zeros(first.size + 1, dtype=np.int64)
+    np.cumsum(length + spaced, out=kept[1:])
+    gaps = first[spaced.astype(bool)] - 1
     keep = token.copy()
     keep[gaps] = True
     out = raw.copy()
     out[gaps] = _SPACE
-    kept_before = np.zeros(raw.size + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept_before[1:])
     return NormalisedTexts(
         data=out[keep],
-        offsets=kept_before[starts],
-        word_starts=kept_before[first],
-        word_ends=kept_before[last],
+        offsets=kept[before],
+        word_starts=kept[:-1] + spaced,
+        word_ends=kept[1:],
         word_owner=owner,
     )

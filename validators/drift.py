@@ -105,9 +105,7 @@ def drift_report(
             notes.append(joint)
         else:
             label, text = joint
-            checks.append(
-                _joint(reference, candidate, label, text, features.get(text), config)
-            )
+            checks.append(_joint(reference, candidate, label, text, features.get(text), config))
     return _judge(checks, profiles, notes, reference.height, candidate.height, config)
 
 

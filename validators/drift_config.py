@@ -56,7 +56,7 @@ class DriftConfig(BaseModel):
     )
     joint_check: bool = Field(True, description="test how well text predicts the label")
     min_accuracy_ratio: float = Field(
-        0.75, gt=0, le=1, description="candidate accuracy / reference leave-one-out accuracy"
+        0.85, gt=0, le=1, description="label-from-text score ratio, candidate / reference"
     )
     fail_on_drift: bool = Field(True, description="exit 3 when drift is found (else report only)")
 

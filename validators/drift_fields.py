@@ -1,8 +1,9 @@
 """Which test each field gets (label, text or number), and the features drawn from text fields.
 
 A field's kind comes from the config when named there; otherwise from its type and cardinality:
-numbers (or strings that all parse as numbers) are numeric, booleans and categoricals are labels,
-and a string field is a label when it has few distinct values relative to its rows.
+numbers (or strings that all parse as numbers) are numeric, booleans and categoricals are labels;
+a string field is text when its values average 4 words or more (sentences, even when repeated),
+else a label when it has few distinct values relative to its rows, else text.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from schemas.errors import ConfigError
 
 FieldKind = Literal["label", "text", "number"]
 WORD = r"\w+"
+TEXT_MIN_WORDS = 4.0
+"""A string field averaging at least this many words per value is text, however repetitive."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,15 @@ def _infer(ref: pl.Series, cand: pl.Series, max_distinct_ratio: float) -> tuple[
     if dtype != pl.String:
         raise ConfigError(f"field '{ref.name}' has type {dtype}, which drift cannot compare")
     pooled = pl.concat([ref.drop_nulls(), cand.drop_nulls().cast(pl.String)])
+    some = pooled.sample(min(pooled.len(), 5000), seed=0)
+    words = float(some.str.count_matches(WORD).mean() or 0.0)
+    if words >= TEXT_MIN_WORDS:
+        return "text", f"{words:.1f} words per value on average"
     distinct = pooled.n_unique()
-    ratio = distinct / max(pooled.len(), 1)
-    if ratio <= max_distinct_ratio:
-        return "label", f"{distinct} distinct values in {pooled.len()} rows"
-    return "text", f"{distinct} distinct values in {pooled.len()} rows"
+    seen = f"{distinct} distinct values in {pooled.len()} rows"
+    if distinct / max(pooled.len(), 1) <= max_distinct_ratio:
+        return "label", seen
+    return "text", seen
 
 
 def plan_fields(

@@ -62,7 +62,7 @@ def permute_counts(
 
 
 def total_variation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Half the L1 distance between the two count arrays as proportions: the share of mass to move."""
+    """Half the L1 distance between the count arrays as proportions: the share of mass to move."""
     pa = a / np.maximum(a.sum(axis=-1, keepdims=True), 1)
     pb = b / np.maximum(b.sum(axis=-1, keepdims=True), 1)
     return 0.5 * np.abs(pa - pb).sum(axis=-1)
@@ -122,23 +122,29 @@ def ordinal_counts(
     )
 
 
+def _spread(values: np.ndarray) -> float:
+    q75, q25 = np.percentile(values, [75, 25])
+    return max(float(np.std(values)), float(q75 - q25) / 1.349)
+
+
 def scaled_wasserstein(ref: np.ndarray, cand: np.ndarray) -> tuple[float, float]:
     """Wasserstein-1 distance in the data's units, and divided by the reference's spread.
 
     The spread is the reference standard deviation (its IQR/1.349 if larger, so a few outliers
-    cannot shrink it); a scaled value of 0.25 means the mass moved a quarter of a spread on average.
+    cannot shrink it), or the pooled one when the reference is constant; a scaled value of 0.25
+    means the mass moved a quarter of a spread on average.
     """
     dist = float(stats.wasserstein_distance(ref, cand))
-    q75, q25 = np.percentile(ref, [75, 25])
-    spread = max(float(np.std(ref)), float(q75 - q25) / 1.349)
-    return dist, dist / spread if spread > 0 else (0.0 if dist == 0 else float("inf"))
+    spread = _spread(ref) or _spread(np.concatenate([ref, cand]))
+    return dist, dist / spread if spread > 0 else 0.0
 
 
 def _random_subsets(n: int, k: int, count: int, rng: np.random.Generator) -> np.ndarray:
     """`count` random subsets of size k from range(n), as a (count, k) index array."""
+    if k >= n:
+        return np.tile(np.arange(n), (count, 1))
     if n <= 20_000:
-        keys = rng.random((count, n))
-        return np.argpartition(keys, k - 1, axis=1)[:, :k] if k < n else np.tile(np.arange(n), (count, 1))
+        return np.argpartition(rng.random((count, n)), k - 1, axis=1)[:, :k]
     return np.stack([rng.choice(n, size=k, replace=False) for _ in range(count)])
 
 
@@ -184,115 +190,71 @@ def _true_label_rank(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return (below + 0.5 * ties) / max(scores.shape[1] - 1, 1)
 
 
-def naive_bayes_ranks(
-    x_ref: sparse.csr_matrix,
-    y_ref: np.ndarray,
-    x_cand: sparse.csr_matrix,
-    y_cand: np.ndarray,
-    smoothing: float = 0.5,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """How well a multinomial naive Bayes fitted on the reference ranks each row's true label.
+def _some_rows(n: int, limit: int, rng: np.random.Generator) -> np.ndarray:
+    return np.arange(n) if n <= limit else np.sort(rng.choice(n, size=limit, replace=False))
 
-    Returns (rank, correct) for the reference, leave-one-out, and for the candidate. `rank` is
-    the share of other labels the model scores below the true one (0.5 = chance, 1 = perfect);
-    `correct` says whether the true label scored highest. The model has a uniform class prior
-    (the label distribution is tested on its own), so it measures only how well text predicts
-    label. Rows it cannot judge are left out: candidate rows whose label is absent from the
-    reference, and reference rows that are the only one of their label once left out.
+
+def naive_bayes_ranks(
+    x_fit: sparse.csr_matrix,
+    y_fit: np.ndarray,
+    x_other: sparse.csr_matrix,
+    y_other: np.ndarray,
+    rng: np.random.Generator,
+    max_rows: int = 5000,
+    smoothing: float = 0.1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """How well a multinomial naive Bayes fitted on one set ranks each row's true label.
+
+    Returns (rank, correct) for rows of the fitted set, each left out of the model in turn, then
+    for rows of the other set. `rank` is the share of other labels scored below the true one
+    (0.5 = chance, 1 = perfect); `correct` says whether the true label scored highest. Labels are
+    integer codes. The class prior is uniform (the label distribution is tested on its own), and
+    words absent from the fitted set are ignored. Rows that cannot be judged are left out: other
+    rows whose label the fitted set lacks, and fitted rows that are alone with their label. At most
+    `max_rows` rows of each set are scored (a seeded sample); the model uses every fitted row.
     """
-    seen = np.asarray(x_ref.sum(axis=0)).ravel() > 0
-    x_ref = x_ref[:, seen]
-    x_cand = x_cand[:, seen]
-    classes, y_idx = np.unique(y_ref, return_inverse=True)
-    n_classes, vocab = classes.size, x_ref.shape[1]
+    seen = np.asarray(x_fit.sum(axis=0)).ravel() > 0
+    classes, y_idx = np.unique(y_fit, return_inverse=True)
+    n_classes, vocab = classes.size, int(seen.sum())
     onehot = sparse.csr_matrix(
         (np.ones(y_idx.size), (y_idx, np.arange(y_idx.size))), shape=(n_classes, y_idx.size)
     )
-    word_counts = np.asarray((onehot @ x_ref).todense())
+    word_counts = np.asarray((onehot @ x_fit).todense())
     class_tokens = word_counts.sum(axis=1)
     class_docs = np.bincount(y_idx, minlength=n_classes)
-    log_theta = np.log(word_counts + smoothing) - np.log(class_tokens + smoothing * vocab)[:, None]
+    log_norm = np.log(class_tokens + smoothing * vocab)
+    log_theta = np.where(seen, np.log(word_counts + smoothing) - log_norm[:, None], 0.0)
 
-    dense_ref = x_ref.toarray()
-    scores = dense_ref @ log_theta.T
-    lengths = dense_ref.sum(axis=1)
-    own = word_counts[y_idx] - dense_ref
-    own_tokens = class_tokens[y_idx] - lengths
-    scores[np.arange(y_idx.size), y_idx] = (dense_ref * np.log(own + smoothing)).sum(
-        axis=1
-    ) - lengths * np.log(own_tokens + smoothing * vocab)
-    keep = class_docs[y_idx] > 1
-    ref_scores, ref_truth = scores[keep], y_idx[keep]
-    known = np.isin(y_cand, classes)
-    cand_truth = np.searchsorted(classes, y_cand[known])
-    cand_scores = np.asarray(x_cand[np.flatnonzero(known)] @ log_theta.T)
+    rows = _some_rows(y_idx.size, max_rows, rng)
+    rows = rows[class_docs[y_idx[rows]] > 1]
+    xs = x_fit[rows].tocoo()
+    truth = y_idx[rows]
+    scores = np.asarray(xs.tocsr() @ log_theta.T)
+    lengths = np.bincount(xs.row, weights=xs.data, minlength=rows.size)
+    left = word_counts[truth[xs.row], xs.col] - xs.data
+    loo = np.bincount(xs.row, weights=xs.data * np.log(left + smoothing), minlength=rows.size)
+    scores[np.arange(rows.size), truth] = loo - lengths * np.log(
+        class_tokens[truth] - lengths + smoothing * vocab
+    )
+
+    known = np.flatnonzero(np.isin(y_other, classes))
+    known = known[_some_rows(known.size, max_rows, rng)]
+    other_truth = np.searchsorted(classes, y_other[known])
+    other_scores = np.asarray(x_other[known] @ log_theta.T)
     return (
-        _true_label_rank(ref_scores, ref_truth),
-        ref_scores.argmax(axis=1) == ref_truth,
-        _true_label_rank(cand_scores, cand_truth),
-        cand_scores.argmax(axis=1) == cand_truth,
+        _true_label_rank(scores, truth),
+        scores.argmax(axis=1) == truth,
+        _true_label_rank(other_scores, other_truth),
+        other_scores.argmax(axis=1) == other_truth,
     )
 
 
-def one_sided_mean_p(ref: np.ndarray, cand: np.ndarray) -> float:
-    """p-value of a Welch z-test that the candidate's mean is below the reference's."""
-    if ref.size < 2 or cand.size < 2:
+def two_sided_mean_p(a: np.ndarray, b: np.ndarray) -> float:
+    """p-value of a two-sided Welch z-test that two samples share a mean."""
+    if a.size < 2 or b.size < 2:
         return 1.0
-    se = float(np.sqrt(ref.var(ddof=1) / ref.size + cand.var(ddof=1) / cand.size))
-    gap = float(ref.mean() - cand.mean())
+    se = float(np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size))
+    gap = abs(float(a.mean() - b.mean()))
     if se == 0:
-        return 0.0 if gap > 0 else 1.0
-    return float(stats.norm.sf(gap / se))
-
-
-def joint_permutation_test(
-    x_ref: sparse.csr_matrix,
-    y_ref: np.ndarray,
-    x_cand: sparse.csr_matrix,
-    y_cand: np.ndarray,
-    n_permutations: int,
-    rng: np.random.Generator,
-    max_rows: int = 2000,
-    smoothing: float = 0.05,
-) -> dict[str, float]:
-    """Naive Bayes label-from-text scores on both sets, and a p-value for a candidate drop.
-
-    Scores are 2 * mean rank - 1 (0 = chance, 1 = perfect; see `naive_bayes_ranks`). A z-test
-    on per-row ranks would ignore that the reference's own score moves with which rows it holds
-    (the same rows fit the model), so the null comes from refitting on shuffled sets instead: the
-    reference and up to `max_rows` candidate rows are pooled and re-split `n_permutations` times.
-    Few shuffles are affordable, so the p-value is the normal tail of the drop (reference score
-    minus candidate score) standardised by the shuffled drops' mean and standard deviation.
-    """
-    def score(xr: sparse.csr_matrix, yr: np.ndarray, xc: sparse.csr_matrix, yc: np.ndarray):
-        rr, rh, cr, ch = naive_bayes_ranks(xr, yr, xc, yc, smoothing)
-        if rr.size < 2 or cr.size < 2:
-            return None
-        return 2 * rr.mean() - 1, 2 * cr.mean() - 1, rh.mean(), ch.mean()
-
-    observed = score(x_ref, y_ref, x_cand, y_cand)
-    if observed is None:
-        return {}
-    n_ref, n_cand = x_ref.shape[0], x_cand.shape[0]
-    take = rng.choice(n_cand, size=min(n_cand, max_rows), replace=False)
-    pool_x = sparse.vstack([x_ref, x_cand[take]]).tocsr()
-    pool_y = np.concatenate([y_ref, y_cand[take]])
-    drops = []
-    for _ in range(n_permutations):
-        order = rng.permutation(pool_y.size)
-        a, b = order[:n_ref], order[n_ref:]
-        got = score(pool_x[a], pool_y[a], pool_x[b], pool_y[b])
-        if got is not None:
-            drops.append(got[0] - got[1])
-    null = np.asarray(drops)
-    drop = observed[0] - observed[1]
-    sd = float(null.std(ddof=1)) if null.size > 2 else 0.0
-    if sd > 0:
-        p = float(stats.norm.sf((drop - null.mean()) / sd))
-    else:
-        p = 1.0
-    return {
-        "ref_score": float(observed[0]), "cand_score": float(observed[1]),
-        "ref_accuracy": float(observed[2]), "cand_accuracy": float(observed[3]),
-        "p_value": p, "null_mean": float(null.mean()) if null.size else 0.0, "null_sd": sd,
-    }
+        return 1.0 if gap == 0 else 0.0
+    return float(2 * stats.norm.sf(gap / se))

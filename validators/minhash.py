@@ -130,13 +130,8 @@ class Signer:
         """INV**t and BASE**t mod 2**64 for t <= n, grown by doubling and reused across chunks."""
         if self._inv_pow.size <= n:
             size = max(n + 1, 2 * self._inv_pow.size)
-            with np.errstate(over="ignore"):
-                self._inv_pow = np.empty(size, dtype=_U64)
-                self._inv_pow[0] = 1
-                np.cumprod(np.full(size - 1, _U64(_BASE_INV)), out=self._inv_pow[1:])
-                self._base_pow = np.empty(size, dtype=_U64)
-                self._base_pow[0] = 1
-                np.cumprod(np.full(size - 1, _U64(_BASE)), out=self._base_pow[1:])
+            self._inv_pow = _powers_of(_BASE_INV, size)
+            self._base_pow = _powers_of(_BASE, size)
         return self._inv_pow, self._base_pow
 
     def _hash_fast(self, data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -173,6 +168,20 @@ def shingle_ranges(norm: NormalisedTexts, config: DedupConfig) -> tuple[np.ndarr
     idx = np.flatnonzero((pos + k <= m) | ((pos == 0) & (m < k)))
     span = np.minimum(k, m[idx])
     return first[idx], ends_at[idx + span - 1], owner[idx]
+
+
+def _powers_of(base: int, size: int) -> np.ndarray:
+    """base**t mod 2**64 for t < size: one small cumprod per axis of a (blocks x 1024) table."""
+    width = 1024
+    blocks = -(-size // width)
+    with np.errstate(over="ignore"):
+        low = np.empty(width, dtype=_U64)
+        low[0] = 1
+        np.cumprod(np.full(width - 1, _U64(base)), out=low[1:])
+        high = np.empty(blocks, dtype=_U64)
+        high[0] = 1
+        np.cumprod(np.full(blocks - 1, _U64(pow(base, width, 1 << 64))), out=high[1:])
+        return (high[:, None] * low[None, :]).ravel()[:size]
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:

@@ -16,37 +16,34 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schemas.errors import ConfigError, MissingDependencyError
+from validators.pii_config import DEFAULT_ENTITIES, FieldPolicy, PIIConfig
 from validators.pii_fakes import FakeMaker
 from validators.pii_recognizers import (
     BUILTIN_RECOGNIZERS,
+    ProperNounSpec,
     RecognizerSpec,
     build_registry,
-    load_recognizer_specs,
+    load_recognizer_file,
 )
+
+__all__ = [
+    "DEFAULT_ENTITIES",
+    "FieldPolicy",
+    "PIIConfig",
+    "PIIReport",
+    "PIIScrubber",
+    "make_config",
+    "resolve_spacy_model",
+    "scrub_frame",
+]
 
 logger = logging.getLogger(__name__)
-
-#: What a scrub looks for unless told otherwise (plus the entities of a recognizers file).
-DEFAULT_ENTITIES: tuple[str, ...] = (
-    "PERSON",
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "US_SSN",
-    "IP_ADDRESS",
-    "STREET_ADDRESS",
-    "US_ITIN",
-    "US_PASSPORT",
-    "US_BANK_NUMBER",
-    "CRYPTO",
-)
 
 #: spaCy labels mapped to presidio entities; the others are ignored (as in presidio's default).
 _NER_CONFIG: dict[str, Any] = {
@@ -81,35 +78,6 @@ _NER_CONFIG: dict[str, Any] = {
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class FieldPolicy(_Frozen):
-    """Overrides for one field; what is left unset comes from the `PIIConfig`."""
-
-    entities: tuple[str, ...] | None = None
-    threshold: float | None = Field(None, ge=0, le=1)
-    allow_list: tuple[str, ...] | None = None
-
-
-class PIIConfig(_Frozen):
-    """How to scrub: which fields and entity types, how sure a detection must be, and with what."""
-
-    mode: Literal["replace", "redact"] = Field(
-        "replace", description="replace: realistic fakes; redact: <ENTITY_TYPE> placeholders"
-    )
-    fields: tuple[str, ...] | None = Field(None, description="text fields; default: all string")
-    entities: tuple[str, ...] | None = Field(
-        None, description="entity types; default: DEFAULT_ENTITIES + the recognizers file's"
-    )
-    threshold: float = Field(0.4, ge=0, le=1, description="minimum presidio score to act on")
-    allow_list: tuple[str, ...] = Field((), description="exact values never treated as PII")
-    per_field: dict[str, FieldPolicy] = Field(default_factory=dict)
-    recognizers_file: Path | None = Field(None, description="YAML of domain recognizers")
-    builtin_recognizers: bool = Field(True, description="add the shipped YAML recognizers")
-    language: str = "en"
-    spacy_model: str = Field("en_core_web_sm", description="an installed spaCy pipeline")
-    seed: int = 0
-    batch_size: int = Field(128, gt=0, description="texts per spaCy batch")
 
 
 def make_config(**values: Any) -> PIIConfig:
@@ -164,7 +132,12 @@ def resolve_spacy_model(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _engine(language: str, spacy_model: str, specs: tuple[RecognizerSpec, ...]) -> _Engine:
+def _engine(
+    language: str,
+    spacy_model: str,
+    specs: tuple[RecognizerSpec, ...],
+    names: ProperNounSpec | None,
+) -> _Engine:
     """Build the analyzer and anonymizer once per (language, model, recognizers)."""
     from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine
     from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
@@ -181,7 +154,7 @@ def _engine(language: str, spacy_model: str, specs: tuple[RecognizerSpec, ...]) 
     nlp = nlp_engine.get_nlp(language)
     if "parser" in nlp.pipe_names:  # dependency parses are unused: a quarter of spaCy's time
         nlp.disable_pipe("parser")
-    registry = build_registry(nlp_engine, specs, language)
+    registry = build_registry(nlp_engine, specs, names, language)
     analyzer = AnalyzerEngine(
         registry=registry,
         nlp_engine=nlp_engine,
@@ -196,15 +169,23 @@ def _engine(language: str, spacy_model: str, specs: tuple[RecognizerSpec, ...]) 
 
 
 def _merge(results: list[Any]) -> list[Any]:
-    """Overlapping detections become one span covering both, typed by the surer one."""
+    """Overlapping detections become one span covering both.
+
+    The span that contains the other gives the type (an address holding a name is an address);
+    for a partial overlap the surer one does.
+    """
     from presidio_analyzer import RecognizerResult
 
     merged: list[Any] = []
     for res in sorted(results, key=lambda r: (r.start, -r.end)):
         if merged and res.start < merged[-1].end:
             last = merged[-1]
-            surer = (res.score, res.end - res.start) > (last.score, last.end - last.start)
-            best = res if surer else last
+            if res.end <= last.end:
+                best = last  # contained (sorted by start, longest first)
+            elif res.start == last.start:
+                best = res
+            else:
+                best = res if res.score > last.score else last
             merged[-1] = RecognizerResult(
                 best.entity_type, last.start, max(last.end, res.end), max(last.score, res.score)
             )
@@ -217,16 +198,16 @@ class PIIScrubber:
     """Scrubs text fields under one `PIIConfig`; fakes stay consistent across calls."""
 
     def __init__(self, config: PIIConfig | None = None) -> None:
-        self.config = config or PIIConfig()
-        specs: tuple[RecognizerSpec, ...] = ()
-        if self.config.builtin_recognizers:
-            specs += load_recognizer_specs(BUILTIN_RECOGNIZERS)
-        user_specs: tuple[RecognizerSpec, ...] = ()
-        if self.config.recognizers_file is not None:
-            user_specs = load_recognizer_specs(self.config.recognizers_file)
-            specs += user_specs
-        self._engine = _engine(self.config.language, self.config.spacy_model, specs)
-        default = DEFAULT_ENTITIES + tuple(s.entity for s in user_specs)
+        self.config = cfg = config or PIIConfig()
+        builtin = load_recognizer_file(BUILTIN_RECOGNIZERS) if cfg.builtin_recognizers else None
+        user = load_recognizer_file(cfg.recognizers_file) if cfg.recognizers_file else None
+        files = [f for f in (builtin, user) if f is not None]
+        specs = tuple(spec for f in files for spec in f.recognizers)
+        names = next((f.proper_noun_names for f in reversed(files) if f.proper_noun_names), None)
+        self._always_allowed = tuple(word for f in files for word in f.allow_list)
+        self._engine = _engine(cfg.language, cfg.spacy_model, specs, names)
+        user_entities = tuple(s.entity for s in user.recognizers) if user else ()
+        default = DEFAULT_ENTITIES + user_entities
         self._entities = self._check_entities(self.config.entities, default, "entities")
         for field, policy in self.config.per_field.items():
             self._check_entities(policy.entities, (), f"per_field.{field}.entities")
@@ -262,7 +243,8 @@ class PIIScrubber:
         return _Policy(
             entities=self._entities if over.entities is None else over.entities,
             threshold=cfg.threshold if over.threshold is None else over.threshold,
-            allow_list=cfg.allow_list if over.allow_list is None else over.allow_list,
+            allow_list=self._always_allowed
+            + (cfg.allow_list if over.allow_list is None else over.allow_list),
         )
 
     def _rewrite(self, text: str, found: list[Any]) -> tuple[str, Counter[str]]:

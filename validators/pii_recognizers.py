@@ -15,8 +15,14 @@ from typing import Any, Literal
 import regex
 import tldextract
 import yaml
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NlpEngine
+from presidio_analyzer import (
+    LocalRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -68,10 +74,23 @@ class RecognizerSpec(_Frozen):
     language: str = "en"
 
 
+class ProperNounSpec(_Frozen):
+    """Names without a cue: a run of title-case proper nouns (spaCy tag NNP/NNPS) is a PERSON."""
+
+    score: float = Field(0.4, ge=0, le=1)
+    min_tokens: int = Field(2, ge=1, description="shortest run that counts")
+    ner_labels: tuple[str, ...] = Field(
+        ("PERSON", "ORG", "NORP"), description="spaCy labels a run's tokens may carry (or none)"
+    )
+    not_name_words: tuple[str, ...] = Field((), description="words that are never part of a name")
+
+
 class RecognizerFile(_Frozen):
     """The top level of a recognizers YAML file."""
 
-    recognizers: tuple[RecognizerSpec, ...] = Field(min_length=1)
+    recognizers: tuple[RecognizerSpec, ...] = ()
+    allow_list: tuple[str, ...] = Field((), description="exact values never treated as PII")
+    proper_noun_names: ProperNounSpec | None = None
 
 
 def _describe(err: dict[str, Any]) -> str:
@@ -84,7 +103,7 @@ def _describe(err: dict[str, Any]) -> str:
     return f"'{loc}': {message}"
 
 
-def load_recognizer_specs(path: str | Path) -> tuple[RecognizerSpec, ...]:
+def load_recognizer_file(path: str | Path) -> RecognizerFile:
     """Read and validate a recognizers YAML file; any problem is one `ConfigError` line."""
     path = Path(path)
     if not path.is_file():
@@ -97,14 +116,14 @@ def load_recognizer_specs(path: str | Path) -> tuple[RecognizerSpec, ...]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with a 'recognizers' list at the top level")
     try:
-        specs = RecognizerFile.model_validate(raw).recognizers
+        loaded = RecognizerFile.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_describe(exc.errors()[0])}") from None
-    names = [spec.name for spec in specs]
+    names = [spec.name for spec in loaded.recognizers]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise ConfigError(f"{path}: recognizer name '{repeated[0]}' is used twice")
-    return specs
+    return loaded
 
 
 def luhn_ok(digits: str) -> bool:
@@ -155,6 +174,60 @@ class DataPatternRecognizer(PatternRecognizer):
         return None
 
 
+class ProperNounRecognizer(LocalRecognizer):
+    """PERSON for runs of title-case proper nouns in spaCy's tags that NER left unnamed.
+
+    The small English model tags many non-English names as ORG or misses them; a run of
+    `min_tokens` NNP tokens (hyphenated parts joined) is a name unless a word in the run is one
+    of `not_name_words` (products, card brands, ...). Independent of any list of names.
+    """
+
+    def __init__(self, spec: ProperNounSpec, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=["PERSON"],
+            name="ProperNounRecognizer",
+            supported_language=supported_language,
+        )
+        self.spec = spec
+        self._stop = frozenset(w.lower() for w in spec.not_name_words)
+        self._labels = frozenset(("", *spec.ner_labels))
+
+    def load(self) -> None:
+        return None
+
+    def _is_name_part(self, tok: Any) -> bool:
+        word = tok.text
+        return (
+            tok.tag_ in ("NNP", "NNPS")
+            and word[:1].isupper()
+            and not word.isupper()
+            and word.replace("'", "").replace("’", "").isalpha()
+            and tok.ent_type_ in self._labels
+            and word.lower() not in self._stop
+        )
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        doc = getattr(nlp_artifacts, "tokens", None)
+        if doc is None or "PERSON" not in entities:
+            return []
+        results: list[RecognizerResult] = []
+        run: list[Any] = []
+        for tok in [*doc, None]:
+            if tok is not None and self._is_name_part(tok):
+                run.append(tok)
+                continue
+            joins = tok is not None and tok.text == "-" and run and not run[-1].whitespace_
+            if joins and tok.i + 1 < len(doc) and self._is_name_part(doc[tok.i + 1]):
+                continue  # 'Hughes-Price': the hyphen stays inside the run
+            if len(run) >= self.spec.min_tokens:
+                start, end = run[0].idx, run[-1].idx + len(run[-1].text)
+                results.append(RecognizerResult("PERSON", start, end, self.spec.score))
+            run = []
+        return results
+
+
 _OFFLINE_TLD = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 
 
@@ -170,9 +243,12 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
 
 def build_registry(
-    nlp_engine: NlpEngine, specs: tuple[RecognizerSpec, ...], language: str
+    nlp_engine: NlpEngine,
+    specs: tuple[RecognizerSpec, ...],
+    names: ProperNounSpec | None,
+    language: str,
 ) -> RecognizerRegistry:
-    """presidio's predefined recognizers for `language` (e-mail made offline) plus `specs`."""
+    """presidio's predefined recognizers for `language` (e-mail made offline) plus ours."""
     registry = RecognizerRegistry(supported_languages=[language])
     registry.load_predefined_recognizers(languages=[language], nlp_engine=nlp_engine)
     registry.remove_recognizer("EmailRecognizer")
@@ -180,4 +256,6 @@ def build_registry(
     for spec in specs:
         if spec.language == language:
             registry.add_recognizer(DataPatternRecognizer(spec))
+    if names is not None:
+        registry.add_recognizer(ProperNounRecognizer(names, supported_language=language))
     return registry

@@ -1,0 +1,69 @@
+"""The `finetune:` section of the run config: the QLoRA student and its evaluation.
+
+Plain pydantic, no torch: `schemas.config` imports it to validate a run config quickly.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", protected_namespaces=())
+
+
+class EvalConfig(_Frozen):
+    """How the base and the student are scored on held-out real data."""
+
+    few_shot: int = Field(10, ge=0, description="real examples in the base prompt, spread over labels")
+    score: Literal["mean", "sum"] = Field(
+        "mean", description="label log-likelihood: mean per token (length-fair) or sum"
+    )
+    batch_size: int = Field(8, gt=0, description="held-out texts scored per forward pass")
+    limit: int | None = Field(None, gt=0, description="score only the first N held-out rows")
+    min_improvement: float | None = Field(
+        None, description="gate: student minus base on gate_metric must reach this, else exit 3"
+    )
+    gate_metric: Literal["accuracy", "macro_f1"] = "accuracy"
+    seed: int = Field(0, description="which trusted rows become the base's few-shot examples")
+
+
+class FinetuneConfig(_Frozen):
+    """The student and its QLoRA training; `trainer_args` passes anything else to SFTConfig."""
+
+    model: str = Field("embedded", description="'embedded', a local HF folder or a hub id")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    compute_dtype: Literal["auto", "bfloat16", "float16", "float32"] = Field(
+        "auto", description="auto: bf16 on CUDA when supported, fp32 on CPU"
+    )
+    load_in_4bit: bool = Field(True, description="QLoRA: base weights frozen in 4-bit")
+    bnb_4bit_quant_type: Literal["nf4", "fp4"] = "nf4"
+    bnb_4bit_use_double_quant: bool = True
+    lora_r: int = Field(16, gt=0)
+    lora_alpha: int = Field(32, gt=0)
+    lora_dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: list[str] = Field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"],
+        description="module names that get adapters, or ['all-linear']",
+    )
+    prompt_style: Literal["auto", "plain", "chat"] = Field(
+        "auto", description="auto: the chat template when the tokenizer has one, else plain"
+    )
+    list_labels: bool = Field(True, description="show the label set in the prompt header")
+    max_seq_len: int = Field(256, gt=8)
+    batch_size: int = Field(8, gt=0, description="per-device train batch size")
+    gradient_accumulation_steps: int = Field(1, gt=0)
+    learning_rate: float = Field(2e-4, gt=0)
+    num_train_epochs: float = Field(1.0, gt=0)
+    max_steps: int = Field(-1, description="stop after N optimizer steps; -1: use the epochs")
+    warmup_steps: int = Field(0, ge=0)
+    gradient_checkpointing: bool = True
+    seed: int = 0
+    trainer_args: dict[str, Any] = Field(
+        default_factory=dict, description="extra TRL SFTConfig options, passed through"
+    )
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+
+

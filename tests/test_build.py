@@ -1,0 +1,135 @@
+"""The build flow end to end on the real vLLM engine: outputs, reconciliation, kill and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+SYNTHMILL = Path(sys.executable).parent / "synthmill"
+
+
+def _config(example_dir: Path, **changes: object) -> Path:
+    path = example_dir / "config.yaml"
+    raw = yaml.safe_load(path.read_text())
+    raw["n"] = 24
+    raw["teacher"]["batch_size"] = 8
+    raw.setdefault("build", {})["chunk_size"] = 8
+    raw.setdefault("drift", {})["fail_on_drift"] = False
+    for dotted, value in changes.items():
+        node = raw
+        *parents, leaf = dotted.split("__")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def _build(config: Path, out: Path, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SYNTHMILL), "build", str(config), "--out", str(out)],
+        capture_output=True, text=True, timeout=1500, **kw,  # type: ignore[call-overload]
+    )
+
+
+def _cached(out: Path) -> int:
+    db = out / "teacher_cache.sqlite"
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=1) as con:
+            return int(con.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def _accepted(out: Path) -> list[dict]:  # type: ignore[type-arg]
+    rows = [json.loads(x) for x in (out / "accepted.jsonl").read_text().splitlines()]
+    for r in rows:
+        r["provenance"].pop("created_at")
+    return rows
+
+
+@pytest.mark.engine
+def test_build_outputs_and_kill_resume(example_dir: Path, tmp_path: Path) -> None:
+    config = _config(example_dir)
+    full = tmp_path / "full"
+    proc = _build(config, full)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in ("accepted.parquet", "accepted.jsonl", "train.jsonl", "rejected.parquet",
+                 "report.json", "report.md", "README.md", "manifest.json"):
+        assert (full / name).is_file(), name
+    report = json.loads((full / "report.json").read_text())
+    manifest = json.loads((full / "manifest.json").read_text())
+    accepted = pl.read_parquet(full / "accepted.parquet")
+    rejected = pl.read_parquet(full / "rejected.parquet")
+    # Counts reconcile across stages and files.
+    assert report["counts"]["requested"] == 24
+    assert report["counts"]["accepted"] == accepted.height == len(_accepted(full))
+    assert report["counts"]["rejected"] == rejected.height
+    assert accepted.height + rejected.height == 24
+    stages = report["stages"]
+    assert stages["generate"]["out"] == stages["pii"]["in"]
+    assert stages["pii"]["out"] == stages["dedup"]["in"]
+    assert stages["dedup"]["out"] == stages["drift"]["in"] == accepted.height
+    by_stage = rejected.group_by("stage").len()
+    for row in by_stage.iter_rows(named=True):
+        assert stages[row["stage"]]["rejected"] == row["len"]
+    assert manifest["counts"]["accepted"] == accepted.height
+    assert report["drift"]["checks"] and report["drift"]["plots"]
+    assert all((full / p).is_file() for p in report["drift"]["plots"])
+    card = (full / "README.md").read_text()
+    assert card.startswith("---\nlicense: cc-by-4.0") and "PolyAI" in card
+    train = [json.loads(x) for x in (full / "train.jsonl").read_text().splitlines()]
+    assert len(train) == accepted.height
+    assert train[0]["messages"][-1]["role"] == "assistant"
+    from datasets import load_dataset
+
+    ds = load_dataset("json", data_files=str(full / "accepted.jsonl"), split="train")
+    assert ds.num_rows == accepted.height
+
+    # Kill the same build with SIGKILL after its first chunk is cached, then run it again.
+    resumed = tmp_path / "resumed"
+    proc = subprocess.Popen(
+        [str(SYNTHMILL), "build", str(config), "--out", str(resumed)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    deadline = time.time() + 900
+    while _cached(resumed) < 8:
+        assert proc.poll() is None, "the build ended before it could be killed"
+        assert time.time() < deadline
+        time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (resumed / "accepted.jsonl").exists()
+    cached_before = _cached(resumed)
+    assert 8 <= cached_before < manifest["teacher"]["calls"]
+    again = _build(config, resumed)
+    assert again.returncode == 0, again.stderr[-3000:]
+    m2 = json.loads((resumed / "manifest.json").read_text())
+    assert m2["teacher"]["cache_hits"] == cached_before
+    assert m2["teacher"]["calls"] + m2["teacher"]["cache_hits"] == manifest["teacher"]["calls"]
+    assert _accepted(resumed) == _accepted(full)
+
+    # A stricter drift gate on the same (cached) records: exit 3, report written, not published.
+    strict = _config(example_dir, drift__fail_on_drift=True, drift__max_length_shift=0.0,
+                     drift__max_vocabulary_tv_excess=0.0, drift__alpha=0.5)
+    gated = tmp_path / "gated"
+    shutil.copytree(full, gated)
+    proc3 = _build(strict, gated)
+    assert proc3.returncode == 3, proc3.stderr[-2000:]
+    assert "drift" in proc3.stderr.splitlines()[-1]
+    report3 = json.loads((gated / "report.json").read_text())
+    assert report3["published"] is False and report3["drift"]["verdict"] == "fail"
+    assert json.loads((gated / "manifest.json").read_text())["teacher"]["calls"] == 0

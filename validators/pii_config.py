@@ -1,0 +1,65 @@
+"""The frozen PII scrub config: which fields and entity types, how sure, and replace or redact.
+
+Kept apart from `validators.pii` (which loads presidio and spaCy) so the run config can embed it
+cheaply; it imports nothing from synthmill.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: What a scrub looks for unless told otherwise (plus the entities of a recognizers file).
+DEFAULT_ENTITIES: tuple[str, ...] = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "IP_ADDRESS",
+    "STREET_ADDRESS",
+    "US_ITIN",
+    "US_PASSPORT",
+    "US_BANK_NUMBER",
+    "CRYPTO",
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FieldPolicy(_Frozen):
+    """Overrides for one field; what is left unset comes from the `PIIConfig`."""
+
+    entities: tuple[str, ...] | None = None
+    threshold: float | None = Field(None, ge=0, le=1)
+    allow_list: tuple[str, ...] | None = None
+
+
+class PIIConfig(_Frozen):
+    """How to scrub: which fields and entity types, how sure a detection must be, and with what."""
+
+    mode: Literal["replace", "redact"] = Field(
+        "replace", description="replace: realistic fakes; redact: <ENTITY_TYPE> placeholders"
+    )
+    fields: tuple[str, ...] | None = Field(None, description="text fields; default: all string")
+    entities: tuple[str, ...] | None = Field(
+        None, description="entity types; default: DEFAULT_ENTITIES + the recognizers file's"
+    )
+    threshold: float = Field(0.4, ge=0, le=1, description="minimum presidio score to act on")
+    allow_list: tuple[str, ...] = Field((), description="exact values never treated as PII")
+    per_field: dict[str, FieldPolicy] = Field(
+        default_factory=dict, description="field -> overrides of entities/threshold/allow_list"
+    )
+    recognizers_file: Path | None = Field(None, description="YAML of domain recognizers")
+    builtin_recognizers: bool = Field(
+        True, description="add the shipped YAML recognizers, name heuristic and allow list"
+    )
+    language: str = "en"
+    spacy_model: str = Field("en_core_web_sm", description="an installed spaCy pipeline")
+    seed: int = Field(0, description="seeds the fakes: same seed, same fake for a value")
+    batch_size: int = Field(128, gt=0, description="texts per spaCy batch")
