@@ -41,46 +41,81 @@ AIMS = {**{t: 0.02 for t in STRUCTURED}, **{t: 0.10 for t in SOFT}}
 # Written before any recognizer was tuned; {msg} is a banking77 message, {v} the planted value.
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "EMAIL_ADDRESS": (
-        "{msg} You can reach me at {v}.", "My email is {v}, {msg_lc}", "Please send the "
-        "statement to {v} asap", "{msg} ({v})", "Email: {v}", "I changed my e-mail to {v} but "
-        "still get nothing. {msg}", "contact {v} regarding this", "{msg} -- sent from {v}",
+        "{msg} You can reach me at {v}.",
+        "My email is {v}, {msg_lc}",
+        "Please send the statement to {v} asap",
+        "{msg} ({v})",
+        "Email: {v}",
+        "I changed my e-mail to {v} but still get nothing. {msg}",
+        "contact {v} regarding this",
+        "{msg} -- sent from {v}",
     ),
     "PHONE_NUMBER": (
-        "{msg} Call me on {v}.", "My phone number is {v}", "{msg} My mobile: {v}", "please text "
-        "{v} when the card is ready", "{v} is my new number, {msg_lc}", "{msg} ({v})", "Reach me "
-        "at {v} after 5pm.", "I updated my contact number to {v} yesterday. {msg}",
+        "{msg} Call me on {v}.",
+        "My phone number is {v}",
+        "{msg} My mobile: {v}",
+        "please text {v} when the card is ready",
+        "{v} is my new number, {msg_lc}",
+        "{msg} ({v})",
+        "Reach me at {v} after 5pm.",
+        "I updated my contact number to {v} yesterday. {msg}",
     ),
     "CREDIT_CARD": (
-        "{msg} My card number is {v}.", "card {v} was declined", "I was charged twice on {v}. "
-        "{msg}", "{msg} The number on the front is {v}", "Visa {v} expired last month", "{v} - "
-        "{msg_lc}", "Can you block {v}? {msg}", "{msg} cc: {v}",
+        "{msg} My card number is {v}.",
+        "card {v} was declined",
+        "I was charged twice on {v}. {msg}",
+        "{msg} The number on the front is {v}",
+        "Visa {v} expired last month",
+        "{v} - {msg_lc}",
+        "Can you block {v}? {msg}",
+        "{msg} cc: {v}",
     ),
     "IBAN_CODE": (
-        "{msg} My IBAN is {v}.", "Please transfer to {v}", "{msg} Beneficiary account: {v}", "I "
-        "sent money to {v} and it has not arrived. {msg}", "{v} is the account I want to top up "
-        "from", "{msg} (IBAN {v})",
+        "{msg} My IBAN is {v}.",
+        "Please transfer to {v}",
+        "{msg} Beneficiary account: {v}",
+        "I sent money to {v} and it has not arrived. {msg}",
+        "{v} is the account I want to top up from",
+        "{msg} (IBAN {v})",
     ),
     "US_SSN": (
-        "{msg} My SSN is {v}.", "social security number {v}", "{msg} For verification: {v}",
-        "Here is my social: {v}. {msg}", "{v} is my social security number", "{msg} ssn {v}",
+        "{msg} My SSN is {v}.",
+        "social security number {v}",
+        "{msg} For verification: {v}",
+        "Here is my social: {v}. {msg}",
+        "{v} is my social security number",
+        "{msg} ssn {v}",
     ),
     "IP_ADDRESS": (
-        "{msg} I logged in from {v}.", "The app shows IP {v} which is not mine", "{msg} Login "
-        "attempt from {v} was blocked.", "Someone at {v} accessed my account. {msg}",
+        "{msg} I logged in from {v}.",
+        "The app shows IP {v} which is not mine",
+        "{msg} Login attempt from {v} was blocked.",
+        "Someone at {v} accessed my account. {msg}",
         "{msg} (ip: {v})",
     ),
     "PERSON": (
-        "Hi, my name is {v}. {msg}", "{msg} Thanks, {v}", "This is {v}, {msg_lc}", "{msg} - {v}",
-        "I sent money to {v} but {msg_lc}", "{v} here. {msg}", "Dear support, {msg} Regards, {v}",
-        "My husband {v} has the same problem. {msg}", "Can {v} use my card? {msg}", "{msg} The "
-        "account holder is {v}.", "{v} told me to contact you. {msg}", "Please add {v} as a "
-        "payee.",
+        "Hi, my name is {v}. {msg}",
+        "{msg} Thanks, {v}",
+        "This is {v}, {msg_lc}",
+        "{msg} - {v}",
+        "I sent money to {v} but {msg_lc}",
+        "{v} here. {msg}",
+        "Dear support, {msg} Regards, {v}",
+        "My husband {v} has the same problem. {msg}",
+        "Can {v} use my card? {msg}",
+        "{msg} The account holder is {v}.",
+        "{v} told me to contact you. {msg}",
+        "Please add {v} as a payee.",
     ),
     "STREET_ADDRESS": (
-        "{msg} My new address is {v}.", "I moved to {v} last month. {msg}", "Please send the "
-        "card to {v}", "{msg} I live at {v}, {city}.", "{v} is where the card should arrive",
-        "{msg} Delivery address: {v}", "Ship it to {v}, {city}, {state} {zip}", "{msg} I am at "
-        "{v} now.",
+        "{msg} My new address is {v}.",
+        "I moved to {v} last month. {msg}",
+        "Please send the card to {v}",
+        "{msg} I live at {v}, {city}.",
+        "{v} is where the card should arrive",
+        "{msg} Delivery address: {v}",
+        "Ship it to {v}, {city}, {state} {zip}",
+        "{msg} I am at {v} now.",
     ),
 }
 MULTI = (
@@ -133,7 +168,9 @@ class Values:
                     at += g
             return sep.join(parts) + digits[at:]
         if entity == "IBAN_CODE":
-            iban = self._pick(dict.fromkeys("en_GB de_DE fr_FR es_ES it_IT nl_NL".split(), 1)).iban()
+            iban = self._pick(
+                dict.fromkeys("en_GB de_DE fr_FR es_ES it_IT nl_NL".split(), 1)
+            ).iban()
             if rng.random() < 0.5:
                 iban = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
             return iban
@@ -145,9 +182,13 @@ class Values:
             return ssn.replace("-", " ") if roll < 0.3 else ssn
         if entity == "IP_ADDRESS":
             roll = rng.random()
-            return us.ipv6() if roll < 0.2 else us.ipv4_private() if roll < 0.3 else us.ipv4_public()
+            return (
+                us.ipv6() if roll < 0.2 else us.ipv4_private() if roll < 0.3 else us.ipv4_public()
+            )
         if entity == "PERSON":
-            mix = dict.fromkeys("fr_FR de_DE es_ES it_IT nl_NL pt_BR en_IN pl_PL en_AU".split(), 0.5)
+            mix = dict.fromkeys(
+                "fr_FR de_DE es_ES it_IT nl_NL pt_BR en_IN pl_PL en_AU".split(), 0.5
+            )
             fk = self._pick({"en_US": 4, "en_GB": 1.5, **mix})
             return fk.first_name() if rng.random() < 0.1 else fk.name()
         if entity == "STREET_ADDRESS":
@@ -168,8 +209,13 @@ def build_set(per_type: int, clean: int, seed: int) -> list[tuple[str, list[tupl
         gold = [(e, values.make(e, template)) for e in entities]
         slots = {e: v for e, v in gold}
         text = template.format(
-            msg=msg, msg_lc=msg[:1].lower() + msg[1:], city=us.city(), state=us.state_abbr(),
-            zip=us.zipcode(), v=gold[0][1] if len(gold) == 1 else "", **slots,
+            msg=msg,
+            msg_lc=msg[:1].lower() + msg[1:],
+            city=us.city(),
+            state=us.state_abbr(),
+            zip=us.zipcode(),
+            v=gold[0][1] if len(gold) == 1 else "",
+            **slots,
         )
         return text, gold
 
@@ -204,7 +250,7 @@ def score(samples: list, outputs: list[str]) -> dict[str, dict[str, float]]:
     """Per entity type: n, leak rate, token leak rate; plus the share of clean texts changed."""
     n, leak, tok = Counter(), Counter(), Counter()
     clean = changed = 0
-    for (text, gold), out in zip(samples, outputs):
+    for (text, gold), out in zip(samples, outputs, strict=True):
         if not gold:
             clean += 1
             changed += out != text
@@ -244,7 +290,7 @@ def default_engine(model: str, batch_size: int) -> Callable[[list[str]], list[st
 
     def run(texts: list[str]) -> list[str]:
         found = batch.analyze_iterator(texts, language="en", batch_size=batch_size)
-        return [anonymizer.anonymize(t, r).text for t, r in zip(texts, found)]
+        return [anonymizer.anonymize(t, r).text for t, r in zip(texts, found, strict=True)]
 
     return run
 
@@ -278,23 +324,31 @@ def main() -> int:
             results[name] = score(samples, outputs)
 
     print(f"{len(texts)} texts, {chars:.0f} characters on average, batch size {args.batch_size}")
-    print(f"{'entity':16} {'n':>5} {'ours leak':>10} {'default':>8} {'ours tok':>9} {'default':>8}"
-          f" {'aim':>5}")
+    print(
+        f"{'entity':16} {'n':>5} {'ours leak':>10} {'default':>8} {'ours tok':>9} {'default':>8}"
+        f" {'aim':>5}"
+    )
     ok = True
     for entity in (*STRUCTURED, *SOFT):
         o, d = results["ours"][entity], results["default"][entity]
         met = o["leak"] <= AIMS[entity]
         ok &= met
         tok = f"{o['token_leak']:>9.1%} {d['token_leak']:>8.1%}" if entity in SOFT else " " * 18
-        print(f"{entity:16} {o['n']:>5} {o['leak']:>10.1%} {d['leak']:>8.1%} {tok}"
-              f" {AIMS[entity]:>5.0%}{'' if met else '  MISSED'}")
+        print(
+            f"{entity:16} {o['n']:>5} {o['leak']:>10.1%} {d['leak']:>8.1%} {tok}"
+            f" {AIMS[entity]:>5.0%}{'' if met else '  MISSED'}"
+        )
     oc, dc = results["ours"]["_clean"], results["default"]["_clean"]
-    print(f"clean banking77 texts altered: ours {oc['changed']:.1%}, default {dc['changed']:.1%}"
-          f" (of {oc['n']})")
+    print(
+        f"clean banking77 texts altered: ours {oc['changed']:.1%}, default {dc['changed']:.1%}"
+        f" (of {oc['n']})"
+    )
     speed = {k: len(texts) / v for k, v in times.items()}
-    print(f"throughput: ours {speed['ours']:.0f} texts/s, default {speed['default']:.0f} texts/s,"
-          f" ratio {speed['ours'] / speed['default']:.2f} (engine build: ours {built_ours:.1f} s,"
-          f" default {built_default:.1f} s)")
+    print(
+        f"throughput: ours {speed['ours']:.0f} texts/s, default {speed['default']:.0f} texts/s,"
+        f" ratio {speed['ours'] / speed['default']:.2f} (engine build: ours {built_ours:.1f} s,"
+        f" default {built_default:.1f} s)"
+    )
     print("aims met" if ok and speed["ours"] >= speed["default"] else "some aims missed")
     if args.json:
         args.json.write_text(json.dumps({"results": results, "texts_per_s": speed}, indent=2))

@@ -46,12 +46,14 @@ def dedup(
     ] = "fast",
     index: Annotated[str, typer.Option(help="earlier runs' records: none | file | redis")] = "none",
     index_path: Annotated[
-        Path | None, typer.Option(help="file index folder [default: $SYNTHMILL_HOME/dedup-index]")
+        Path | None, typer.Option(help="file index folder (default: $SYNTHMILL_HOME/dedup-index)")
     ] = None,
     redis_url: Annotated[
-        str | None, typer.Option(help=f"[default: $SYNTHMILL_REDIS_URL or {DEFAULT_REDIS_URL}]")
+        str | None,
+        typer.Option(help=f"Redis index (default: $SYNTHMILL_REDIS_URL or {DEFAULT_REDIS_URL})"),
     ] = None,
     redis_prefix: Annotated[str, typer.Option(help="Redis key prefix")] = "synthmill:dedup",
+    workers: Annotated[int, typer.Option(help="threads that normalise and sign")] = 2,
     publish: Annotated[
         bool, typer.Option(help="add the kept rows to the index after writing")
     ] = True,
@@ -78,6 +80,7 @@ def dedup(
         shingle=shingle,
         shingle_size=shingle_size,
         hash=hash_kind,
+        workers=workers,
         index=index_settings,
     )
     frame = read_table(input_path, required=config.fields)

@@ -12,7 +12,6 @@ query, then every label from the query's cache: the few-shot base costs little m
 
 from __future__ import annotations
 
-import copy
 import math
 import random
 import time
@@ -23,10 +22,9 @@ from typing import Any
 import polars as pl
 
 from pipelines.finetune_config import EvalConfig, FinetuneConfig
-from schemas.errors import ConfigError, GateFailed, InputError
+from pipelines.scoring import pick_label, score_choices
+from schemas.errors import GateFailed, InputError
 from schemas.tables import write_json
-
-Scores = list[list[tuple[float, int]]]  # per query, per answer: (sum of log-probs, tokens)
 
 
 # -- metrics ----------------------------------------------------------------------------------
@@ -52,134 +50,6 @@ def macro_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
     """Unweighted mean of the per-label F1 (labels seen in the truth or the predictions)."""
     per = f1_per_label(y_true, y_pred)
     return sum(per.values()) / len(per) if per else 0.0
-
-
-# -- scoring ----------------------------------------------------------------------------------
-def _parts(model: Any) -> tuple[Any, Any, float | None]:
-    """(decoder, lm head, final logit softcap) of a causal LM, PEFT-wrapped or not."""
-    causal = model.get_base_model() if hasattr(model, "get_base_model") else model
-    softcap = getattr(causal.config.get_text_config(), "final_logit_softcapping", None)
-    return causal.get_decoder(), causal.get_output_embeddings(), softcap
-
-
-def _log_probs(head: Any, softcap: float | None, hidden: Any, targets: Any, chunk: int = 64) -> Any:
-    """log p(targets[i, :]) under each hidden state row i; the vocab projection in chunks."""
-    import torch
-
-    out = []
-    for i in range(0, hidden.shape[0], chunk):
-        logits = head(hidden[i : i + chunk]).float()
-        if softcap:
-            logits = torch.tanh(logits / softcap) * softcap
-        lp = torch.log_softmax(logits, dim=-1)
-        out.append(lp.gather(1, targets[i : i + chunk]))
-    return torch.cat(out) if out else hidden.new_zeros((0, targets.shape[1]))
-
-
-def score_choices(
-    model: Any,
-    prefix: list[int],
-    queries: list[list[int]],
-    answers: Sequence[list[list[int]]],
-    *,
-    batch_size: int = 8,
-    pad_id: int = 0,
-) -> Scores:
-    """Sum of log-probs and length of every answer `answers[i][j]` after `prefix + queries[i]`.
-
-    `prefix` (may be empty) is run once and its KV cache copied per batch; each batch of
-    queries is run once and its cache expanded to one row per (query, answer) pair.
-    """
-    import torch
-
-    decoder, head, softcap = _parts(model)
-    device = head.weight.device
-    results: Scores = []
-    with torch.no_grad():
-        cache = None
-        if prefix:
-            cache = decoder(input_ids=torch.tensor([prefix], device=device), use_cache=True)
-            cache = cache.past_key_values
-        for start in range(0, len(queries), batch_size):
-            stop = start + batch_size
-            results.extend(
-                _score_batch(decoder, head, softcap, cache, len(prefix), queries[start:stop],
-                             answers[start:stop], batch_size * 4, pad_id)
-            )
-    return results
-
-
-def _padded(seqs: Sequence[Sequence[int]], width: int, pad_id: int, device: Any) -> tuple[Any, Any]:
-    import torch
-
-    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, : len(s)] = torch.tensor(list(s), dtype=torch.long)
-        mask[i, : len(s)] = 1
-    return ids.to(device), mask.to(device)
-
-
-def _score_batch(
-    decoder: Any, head: Any, softcap: float | None, prefix_cache: Any, n_prefix: int,
-    queries: list[list[int]], answers: Sequence[list[list[int]]], pair_batch: int, pad_id: int,
-) -> Scores:
-    import torch
-
-    device = head.weight.device
-    if any(not q for q in queries):
-        raise ValueError("every query needs at least one token")
-    n_q = len(queries)
-    q_ids, q_mask = _padded(queries, max(map(len, queries)), pad_id, device)
-    q_len = q_mask.sum(1)
-    cache = None
-    if prefix_cache is not None:
-        cache = copy.deepcopy(prefix_cache)
-        cache.batch_repeat_interleave(n_q)
-    attn = torch.cat([torch.ones((n_q, n_prefix), dtype=torch.long, device=device), q_mask], 1)
-    out = decoder(input_ids=q_ids, attention_mask=attn, past_key_values=cache, use_cache=True)
-    last = out.last_hidden_state[torch.arange(n_q, device=device), q_len - 1]
-    q_cache = out.past_key_values
-    pairs = [(i, j) for i in range(n_q) for j in range(len(answers[i]))]
-    # The first answer token is predicted by the query's last state: one projection per query.
-    firsts = sorted({a[0] for i in range(n_q) for a in answers[i]})
-    column = {t: c for c, t in enumerate(firsts)}
-    first = _log_probs(head, softcap, last, torch.tensor([firsts] * n_q, device=device)).tolist()
-    sums = [first[i][column[answers[i][j][0]]] for i, j in pairs]
-    for lo in range(0, len(pairs), pair_batch):
-        chunk = pairs[lo : lo + pair_batch]
-        rests = [answers[i][j][:-1] for i, j in chunk]  # inputs that predict tokens 1..n-1
-        width = max(map(len, rests))
-        if width == 0:
-            continue
-        owners = torch.tensor([i for i, _ in chunk], device=device)
-        cache = copy.deepcopy(q_cache) if len(pairs) > pair_batch else q_cache
-        cache.batch_select_indices(owners)
-        a_ids, a_mask = _padded(rests, width, pad_id, device)
-        targets, _ = _padded([answers[i][j][1:] for i, j in chunk], width, pad_id, device)
-        pos = (n_prefix + q_len[owners])[:, None] + torch.arange(width, device=device)[None, :]
-        h = decoder(
-            input_ids=a_ids,
-            attention_mask=torch.cat([attn[owners], a_mask], 1),
-            position_ids=pos,
-            past_key_values=cache,
-            use_cache=True,
-        ).last_hidden_state
-        keep = a_mask.bool()
-        lp = _log_probs(head, softcap, h[keep], targets[keep][:, None])[:, 0]
-        rows = keep.nonzero()[:, 0].tolist()
-        for r, value in zip(rows, lp.tolist(), strict=True):
-            sums[lo + r] += value
-    out_scores: Scores = [[] for _ in range(n_q)]
-    for (i, j), total in zip(pairs, sums, strict=True):
-        out_scores[i].append((total, len(answers[i][j])))
-    return out_scores
-
-
-def pick_label(scores: list[tuple[float, int]], labels: Sequence[str], mode: str) -> str:
-    """The label with the best mean (or summed) answer log-prob."""
-    values = [s / n if mode == "mean" else s for s, n in scores]
-    return labels[max(range(len(values)), key=values.__getitem__)]
 
 
 # -- loading ----------------------------------------------------------------------------------
@@ -259,10 +129,12 @@ def evaluate_labels(
     train_cfg, ev, meta = _settings(config, adapter)
     for column in (input_field, label_field):
         if column not in rows.columns:
-            raise InputError("held-out data", f"missing field '{column}' (found: {', '.join(rows.columns)})")
+            raise InputError(
+                "held-out data", f"missing field '{column}' (found: {', '.join(rows.columns)})"
+            )
+    label_set = sorted(set(labels or [str(v) for v in rows[label_field].to_list()]))
     rows = _sample(rows, ev.limit, ev.seed)
     truth = [str(v) for v in rows[label_field].to_list()]
-    label_set = sorted(set(labels or truth))
     unknown = sorted(set(truth) - set(label_set))
     if unknown:
         raise InputError("held-out data", f"labels not in the label set: {', '.join(unknown[:5])}")
@@ -287,14 +159,31 @@ def evaluate_labels(
         start = time.perf_counter()
         prefix, queries, _ = fmt.encode_classification(texts, shot_rows)
         answers = [fmt.answer_ids(f" {lab}\n") for lab in label_set]
-        scores = score_choices(net, prefix, queries, [answers] * len(queries),
-                               batch_size=ev.batch_size, pad_id=tokenizer.pad_token_id or 0)
-        pred = [pick_label(s, label_set, ev.score) for s in scores]
+        scores = score_choices(
+            net,
+            prefix,
+            queries,
+            [answers] * len(queries),
+            batch_size=ev.batch_size,
+            pad_id=tokenizer.pad_token_id or 0,
+        )
+        by_score = {}
+        for mode in ("sum", "mean"):
+            pred = [pick_label(s, label_set, mode) for s in scores]
+            by_score[mode] = {
+                "pred": pred,
+                "accuracy": accuracy(truth, pred),
+                "macro_f1": macro_f1(truth, pred),
+            }
+        pred = by_score[ev.score].pop("pred")
+        other = "mean" if ev.score == "sum" else "sum"
+        by_score[other].pop("pred")
         return {
             "accuracy": accuracy(truth, pred),
             "macro_f1": macro_f1(truth, pred),
             "few_shot": len(shot_rows),
             "per_label_f1": f1_per_label(truth, pred),
+            f"with_{other}_score": by_score[other],
             "seconds": round(time.perf_counter() - start, 2),
             "predictions": pred,
         }
@@ -333,25 +222,40 @@ def evaluate_answers(
     net, tokenizer = load_for_eval(train_cfg, model, adapter)
     fmt = student_format(tokenizer, train_cfg, [])
     encoded = [
-        fmt.encode_answer(instruction_prompt(fmt.fit_prompt_text(str(r[input_field]))),
-                          instruction_answer(str(r[label_field])))
+        fmt.encode_answer(
+            instruction_prompt(fmt.fit_prompt_text(str(r[input_field]))),
+            instruction_answer(str(r[label_field])),
+        )
         for r in rows.iter_rows(named=True)
     ]
 
     def run() -> dict[str, Any]:
         start = time.perf_counter()
-        scores = score_choices(net, [], [q for q, _ in encoded], [[a] for _, a in encoded],
-                               batch_size=ev.batch_size, pad_id=tokenizer.pad_token_id or 0)
+        scores = score_choices(
+            net,
+            [],
+            [q for q, _ in encoded],
+            [[a] for _, a in encoded],
+            batch_size=ev.batch_size,
+            pad_id=tokenizer.pad_token_id or 0,
+        )
         total = sum(s[0][0] for s in scores)
         tokens = sum(s[0][1] for s in scores)
         loss = -total / max(tokens, 1)
-        return {"loss": loss, "perplexity": math.exp(min(loss, 50.0)), "tokens": tokens,
-                "seconds": round(time.perf_counter() - start, 2)}
+        return {
+            "loss": loss,
+            "perplexity": math.exp(min(loss, 50.0)),
+            "tokens": tokens,
+            "seconds": round(time.perf_counter() - start, 2),
+        }
 
-    report: dict[str, Any] = {"task": "instruction", "n": rows.height,
-                              "model": model or train_cfg.model,
-                              "adapter": str(adapter) if adapter is not None else None,
-                              "n_train_records": meta.get("n_records")}
+    report: dict[str, Any] = {
+        "task": "instruction",
+        "n": rows.height,
+        "model": model or train_cfg.model,
+        "adapter": str(adapter) if adapter is not None else None,
+        "n_train_records": meta.get("n_records"),
+    }
     if adapter is not None:
         with net.disable_adapter():
             report["base"] = run()
@@ -372,16 +276,22 @@ def gate(report: dict[str, Any], ev: EvalConfig) -> dict[str, Any] | None:
     else:  # lower loss is better
         gain = -report["difference"]["loss"]
         metric = "loss"
-    return {"metric": metric, "min_improvement": ev.min_improvement, "improvement": gain,
-            "passed": gain >= ev.min_improvement}
+    return {
+        "metric": metric,
+        "min_improvement": ev.min_improvement,
+        "improvement": gain,
+        "passed": gain >= ev.min_improvement,
+    }
 
 
-def write_report(report: dict[str, Any], path: str | Path, ev: EvalConfig) -> dict[str, Any]:
-    """Write the report (with the gate verdict); raise GateFailed afterwards when it failed."""
+def write_report(report: dict[str, Any], path: str | Path | None, ev: EvalConfig) -> dict[str, Any]:
+    """Write the report (with the gate verdict) when `path` is given; then raise GateFailed
+    if the student missed `min_improvement`."""
     verdict = gate(report, ev)
     if verdict is not None:
         report["gate"] = verdict
-    write_json(path, report)
+    if path is not None:
+        write_json(path, report)
     if verdict is not None and not verdict["passed"]:
         raise GateFailed(
             f"student improves {verdict['metric']} by {verdict['improvement']:+.4f}, below "
@@ -404,8 +314,14 @@ def evaluate_build(state: Any) -> dict[str, Any]:
     labelled = state.label_field is not None
     in_field = "text" if labelled else "instruction"
     out_field = state.label_field if labelled else "response"
-    result = finetune(state.accepted, cfg, state.run_dir / "adapter", input_field=in_field,
-                      label_field=out_field, labels=list(data.labels) or None)
+    result = finetune(
+        state.accepted,
+        cfg,
+        state.run_dir / "adapter",
+        input_field=in_field,
+        label_field=out_field,
+        labels=list(data.labels) or None,
+    )
     summary: dict[str, Any] = {"finetune": result.model_dump(mode="json")}
     if data.held_out is None:
         summary["evaluation"] = None
@@ -415,12 +331,18 @@ def evaluate_build(state: Any) -> dict[str, Any]:
     held = read_table(data.held_out, required=[held_in, held_out])
     if labelled:
         shots = state.trusted.rename({held_in: in_field, held_out: out_field}, strict=False)
-        report = evaluate_labels(held.rename({held_in: in_field, held_out: out_field}),
-                                 list(data.labels) or None, few_shot_rows=shots,
-                                 adapter=result.out_dir, config=cfg,
-                                 input_field=in_field, label_field=out_field)
+        report = evaluate_labels(
+            held.rename({held_in: in_field, held_out: out_field}),
+            list(data.labels) or None,
+            few_shot_rows=shots,
+            adapter=result.out_dir,
+            config=cfg,
+            input_field=in_field,
+            label_field=out_field,
+        )
     else:
-        report = evaluate_answers(held, adapter=result.out_dir, config=cfg,
-                                  input_field=held_in, label_field=held_out)
+        report = evaluate_answers(
+            held, adapter=result.out_dir, config=cfg, input_field=held_in, label_field=held_out
+        )
     summary["evaluation"] = write_report(report, state.run_dir / "evaluation.json", cfg.eval)
     return summary

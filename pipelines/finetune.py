@@ -17,7 +17,6 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.finetune_config import EvalConfig, FinetuneConfig
-
 from schemas.errors import ConfigError, InputError
 from schemas.tables import read_table, write_json, write_jsonl
 
@@ -48,11 +47,13 @@ class FinetuneResult(BaseModel):
 
 # -- devices and factories --------------------------------------------------------------------
 def pick_device(cfg: FinetuneConfig) -> str:
-    """'cuda' when asked or available (auto), else 'cpu'; asking for CUDA without one is an error."""
+    """'cuda' when asked or available (auto), else 'cpu'; CUDA asked for but absent: an error."""
     import torch
 
     if cfg.device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("finetune.device is 'cuda' but no CUDA device is visible; use auto or cpu")
+        raise ConfigError(
+            "finetune.device is 'cuda' but no CUDA device is visible; use auto or cpu"
+        )
     if cfg.device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return cfg.device
@@ -134,7 +135,11 @@ def student_format(tokenizer: Any, cfg: FinetuneConfig, labels: list[str]) -> An
         raise ConfigError("finetune.prompt_style is 'chat' but the model has no chat template")
     chat = cfg.prompt_style == "chat" or (cfg.prompt_style == "auto" and has_template)
     return StudentFormat(
-        tokenizer, chat=chat, labels=labels, list_labels=cfg.list_labels, max_seq_len=cfg.max_seq_len
+        tokenizer,
+        chat=chat,
+        labels=labels,
+        list_labels=cfg.list_labels,
+        max_seq_len=cfg.max_seq_len,
     )
 
 
@@ -209,7 +214,10 @@ def training_rows(
 def readable(fmt: Any, row: dict[str, Any]) -> dict[str, str]:
     """A tokenised row back as the prompt and completion text it was made from (for audits)."""
     cut = sum(1 for label in row["labels"] if label == -100)
-    return {"prompt": fmt.decode(row["input_ids"][:cut]), "completion": fmt.decode(row["labels"][cut:])}
+    return {
+        "prompt": fmt.decode(row["input_ids"][:cut]),
+        "completion": fmt.decode(row["labels"][cut:]),
+    }
 
 
 # -- training ---------------------------------------------------------------------------------

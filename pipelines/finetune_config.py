@@ -17,7 +17,9 @@ class _Frozen(BaseModel):
 class EvalConfig(_Frozen):
     """How the base and the student are scored on held-out real data."""
 
-    few_shot: int = Field(10, ge=0, description="real examples in the base prompt, spread over labels")
+    few_shot: int = Field(
+        10, ge=0, description="real examples in the base prompt, spread over labels"
+    )
     score: Literal["mean", "sum"] = Field(
         "mean", description="label log-likelihood: mean per token (length-fair) or sum"
     )
@@ -65,5 +67,3 @@ class FinetuneConfig(_Frozen):
         default_factory=dict, description="extra TRL SFTConfig options, passed through"
     )
     eval: EvalConfig = Field(default_factory=EvalConfig)
-
-

@@ -89,10 +89,15 @@ def run_build(config: RunConfig, run_dir: Path, *, index_dir: Path | None = None
     scrub_task(state)
     index = dedup_task(state, index_dir)
     passed = drift_task(state)
+    student_gate: GateFailed | None = None
     if passed and config.build.finetune:
-        state.report["evaluation"] = finetune_task(state)
+        try:
+            state.report["evaluation"] = finetune_task(state)
+        except GateFailed as exc:  # the student missed min_improvement: still write everything
+            student_gate = exc
+            state.report["evaluation"] = {"gate_failed": str(exc)}
     counts = reconcile(state)
-    published = passed
+    published = passed and student_gate is None
     stages.finish_report(state, counts, published)
     manifest = base_manifest(state, generator)
     manifest["counts"] = {**counts, "rejected_by_reason": state.report["rejected_by_reason"]}
@@ -103,6 +108,8 @@ def run_build(config: RunConfig, run_dir: Path, *, index_dir: Path | None = None
     log.info("build %s: %d accepted, published=%s", config.name, counts["accepted"], published)
     if not passed:
         raise GateFailed(f"drift gate failed; report in {run_dir / 'report.md'}, not published")
+    if student_gate is not None:
+        raise student_gate
     return {"run_dir": str(run_dir), "counts": counts, "published": published}
 
 

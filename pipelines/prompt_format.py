@@ -67,7 +67,9 @@ def classification_prompt(
     list_labels: bool = True,
 ) -> str:
     """The full plain prompt for one text: zero-shot for the student, few-shot for the base."""
-    return classification_prefix(labels, shots, list_labels=list_labels) + classification_query(text)
+    return classification_prefix(labels, shots, list_labels=list_labels) + classification_query(
+        text
+    )
 
 
 def instruction_prompt(instruction: str) -> str:
@@ -81,7 +83,7 @@ def instruction_answer(response: str) -> str:
 
 
 def chat_prompt(messages: Sequence[dict[str, Any]]) -> tuple[str, str]:
-    """A plain `(prompt, answer)` from a chat: earlier turns as `Role: text`, the last as the answer.
+    """A plain `(prompt, answer)` from a chat: earlier turns as `Role: text`, the last the answer.
 
     The last message must be the assistant's: that is the answer a student learns.
     """
@@ -97,7 +99,10 @@ def to_chat_example(
     """One record as a chat-format training example: user = the plain prompt, assistant = label."""
     return {
         "messages": [
-            {"role": "user", "content": classification_prompt(text, labels, list_labels=list_labels)},
+            {
+                "role": "user",
+                "content": classification_prompt(text, labels, list_labels=list_labels),
+            },
             {"role": "assistant", "content": label},
         ]
     }
@@ -148,7 +153,9 @@ class StudentFormat:
     def _chat_pair(self, user: str, answer: str) -> tuple[str, str]:
         """(prompt, answer) as strings under the chat template; the answer keeps its end-of-turn."""
         msgs = [{"role": "user", "content": user}]
-        prompt = self.tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+        prompt = self.tokenizer.apply_chat_template(
+            msgs, tokenize=False, add_generation_prompt=True
+        )
         full = self.tokenizer.apply_chat_template(
             [*msgs, {"role": "assistant", "content": answer.strip()}], tokenize=False
         )
@@ -223,7 +230,11 @@ class StudentFormat:
         answers = [self.answer_ids(classification_answer(lab)) for lab in self.labels]
         if not self.chat:
             head = classification_prefix(self.labels, shots, list_labels=self.list_labels)
-            return self._ids(head, True), [self._ids(classification_query(t)) for t in fitted], answers
+            return (
+                self._ids(head, True),
+                [self._ids(classification_query(t)) for t in fitted],
+                answers,
+            )
         queries = []
         for text in fitted:
             user = classification_prompt(text, self.labels, shots, list_labels=self.list_labels)

@@ -44,14 +44,14 @@ def _drift_lines(report: dict[str, Any]) -> list[str]:
             c.get("check", ""),
             _fmt(c.get("statistic")),
             _fmt(c.get("distance")),
-            _fmt(c.get("p_value")),
+            _fmt(c.get("p_adjusted", c.get("p_value"))),
             _fmt(c.get("threshold")),
             c.get("verdict", ""),
         )
         for c in checks
     ]
     out = [f"Overall verdict: **{drift.get('verdict', '?')}**", ""]
-    out.append(_table(rows, ("field", "check", "statistic", "distance", "p-value", "threshold", "verdict")))
+    out.append(_table(rows, ("field", "check", "statistic", "distance", "Holm p", "threshold", "verdict")))
     for plot in drift.get("plots", []):
         out += ["", f"![{plot}]({plot})"]
     return out

@@ -179,8 +179,9 @@ def finish_report(state: BuildState, counts: dict[str, Any], published: bool) ->
             "rejected_by_stage": dict(Counter(r.stage.value for r in state.rejections)),
             "generation": state.generation,
             "published": published,
-            "not_published_because": "" if published else
-            f"drift gate verdict '{drift.get('verdict', '?')}'",
+            "not_published_because": "" if published else (
+                f"drift gate verdict '{drift.get('verdict', '?')}'"
+                if drift.get("verdict") == "fail" else "the student missed min_improvement"),
         }
     )
     state.stages["write"] = {"in": counts["accepted"], "out": counts["accepted"], "rejected": 0}

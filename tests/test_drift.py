@@ -14,7 +14,7 @@ from scipy import sparse, stats
 
 from schemas.errors import ConfigError
 from schemas.tables import write_table
-from validators.drift import DriftConfig, drift_report, make_drift_config
+from validators.drift import DriftConfig, drift_report, load_drift_config, make_drift_config
 from validators.drift_fields import plan_fields
 from validators.drift_plots import write_plots
 from validators.drift_stats import (
@@ -207,6 +207,16 @@ def test_field_kinds_are_inferred_and_overridable() -> None:
             number_fields=(),
             max_distinct_ratio=0.5,
         )
+
+
+def test_config_loads_from_yaml_with_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "drift.yaml"
+    path.write_text("drift:\n  alpha: 0.05\n  max_length_shift: 0.3\n")
+    config = load_drift_config(path, {"seed": 7})
+    assert (config.alpha, config.max_length_shift, config.seed) == (0.05, 0.3, 7)
+    path.write_text("alpha: 0.05\nmax_lenght_shift: 0.3\n")
+    with pytest.raises(ConfigError, match="unknown key 'max_lenght_shift'"):
+        load_drift_config(path)
 
 
 def test_config_is_frozen_strict_and_checks_permutations() -> None:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,22 +89,45 @@ class DedupResult:
     kept_signatures: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
 
 
-def sketch(texts: pl.Series, signer: Signer) -> Sketches:
-    """Normalise, hash for exact groups, sign the distinct texts; chunk by chunk."""
+def sketch(texts: pl.Series, signer: Signer, workers: int = 1) -> Sketches:
+    """Normalise, hash for exact groups, sign the distinct texts; chunk by chunk.
+
+    With `workers` > 1, chunks are normalised and signed in threads (numpy and polars release
+    the GIL) while first occurrences are decided here, in order: the result does not depend
+    on `workers`. At most about 2 * workers chunks are in flight, which bounds memory.
+    """
     n = texts.len()
     first = np.empty(n, dtype=np.int64)
     seen: dict[tuple[int, int], int] = {}
     sigs: list[np.ndarray] = []
     has: list[np.ndarray] = []
-    for lo in range(0, n, CHUNK):
-        norm = normalise_many(texts.slice(lo, CHUNK).to_list(), signer.config.normalise)
-        chunk = _exact_keys(norm)
-        firsts = [seen.setdefault(key, row) for row, key in enumerate(chunk, start=lo)]
-        first[lo : lo + len(chunk)] = firsts
-        fresh = np.flatnonzero(first[lo : lo + len(chunk)] == np.arange(lo, lo + len(chunk)))
-        sig, ok = signer.sign(norm, fresh)
+    normalise = signer.config.normalise
+
+    def prepare(lo: int) -> tuple[NormalisedTexts, list[tuple[int, int]]]:
+        norm = normalise_many(texts.slice(lo, CHUNK).to_list(), normalise)
+        return norm, _exact_keys(norm)
+
+    def collect(future: Future[tuple[np.ndarray, np.ndarray]]) -> None:
+        sig, ok = future.result()
         sigs.append(sig)
         has.append(ok)
+
+    starts = list(range(0, n, CHUNK))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dedup") as pool:
+        prepared = deque(pool.submit(prepare, lo) for lo in starts[:workers])
+        signing: deque[Future[tuple[np.ndarray, np.ndarray]]] = deque()
+        for k, lo in enumerate(starts):
+            norm, keys = prepared.popleft().result()
+            if k + workers < len(starts):
+                prepared.append(pool.submit(prepare, starts[k + workers]))
+            firsts = [seen.setdefault(key, row) for row, key in enumerate(keys, start=lo)]
+            first[lo : lo + len(keys)] = firsts
+            fresh = np.flatnonzero(first[lo : lo + len(keys)] == np.arange(lo, lo + len(keys)))
+            signing.append(pool.submit(signer.sign, norm, fresh))
+            while len(signing) > workers:
+                collect(signing.popleft())
+        while signing:
+            collect(signing.popleft())
     rows = np.flatnonzero(first == np.arange(n))
     num_perm = signer.config.num_perm
     return Sketches(
@@ -132,14 +157,14 @@ def dedup_frame(
     with _gc_paused():
         signer = Signer(config)
         texts = text_column(frame, config, "input")
-        sk = sketch(texts, signer)
+        sk = sketch(texts, signer, config.workers)
         bands, rows = config.lsh_params()
         keys = band_keys(sk.signatures, bands, rows)
         verdict = _Verdicts(sk.rows.size)
         stats: dict[str, Any] = {"bands": bands, "rows": rows}
         if reference is not None:
             ref_ids = record_ids(reference, config, "reference")
-            ref = sketch(text_column(reference, config, "reference"), signer)
+            ref = sketch(text_column(reference, config, "reference"), signer, config.workers)
             ref_ok = np.flatnonzero(ref.has_shingles)
             ref_keys = band_keys(ref.signatures[ref_ok], bands, rows)
             pool = np.flatnonzero(sk.has_shingles)

@@ -83,6 +83,9 @@ class DedupConfig(_Frozen):
     max_bucket_pairs: int = Field(
         64, ge=1, description="a record in a crowded LSH bucket is compared with its first N"
     )
+    workers: int = Field(
+        2, ge=1, le=64, description="threads that normalise and sign; results do not depend on it"
+    )
     normalise: NormaliseConfig = NormaliseConfig()
     index: IndexConfig = IndexConfig()
 

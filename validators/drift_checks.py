@@ -11,6 +11,7 @@ import zlib
 import numpy as np
 import polars as pl
 
+from schemas.errors import ConfigError
 from validators.drift_config import DriftConfig
 from validators.drift_fields import FieldPlan, TextFeatures, label_values, number_values
 from validators.drift_report import Bars, DriftCheck, FieldProfile, Histogram
@@ -240,6 +241,9 @@ def number_checks(
 ) -> tuple[list[DriftCheck], FieldProfile]:
     """KS permutation test and scaled Wasserstein distance on a numeric field."""
     r, c = number_values(ref), number_values(cand)
+    if r.size == 0 or c.size == 0:
+        which = "reference" if r.size == 0 else "candidate"
+        raise ConfigError(f"field '{plan.name}' has no finite numbers in the {which}")
     check = _ordinal_check(plan.name, "distribution", "", r, c, config.max_number_shift, config)
     profile = FieldProfile(
         field=plan.name,

@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from schemas.errors import ConfigError
+# Imported by schemas.config, so this module must not import the schemas package at load time:
+# ConfigError is imported inside the functions that raise it.
 
 
 class DriftConfig(BaseModel):
@@ -63,6 +64,8 @@ class DriftConfig(BaseModel):
 
 def load_drift_config(path: str | Path, overrides: dict[str, Any] | None = None) -> DriftConfig:
     """A DriftConfig from a YAML mapping (top level, or under a `drift:` key), plus overrides."""
+    from schemas.errors import ConfigError
+
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: drift config not found")
@@ -80,6 +83,8 @@ def load_drift_config(path: str | Path, overrides: dict[str, Any] | None = None)
 
 def make_drift_config(values: dict[str, Any], source: str = "drift settings") -> DriftConfig:
     """Validate settings into a DriftConfig; a bad key or value is one ConfigError line."""
+    from schemas.errors import ConfigError
+
     try:
         return DriftConfig.model_validate(values)
     except ValidationError as exc:

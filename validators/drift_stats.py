@@ -169,12 +169,13 @@ def row_permutation_test(
     nulls = []
     for start in range(0, n_permutations, block):
         count = min(block, n_permutations - start)
-        picks = _random_subsets(n, k, count, rng)
-        selector = sparse.csr_matrix(
-            (np.ones(picks.size), picks.ravel(), np.arange(0, picks.size + 1, k)),
-            shape=(count, n),
+        picks = _random_subsets(n, k, count, rng).ravel()
+        # gather the picked rows, then add each run of k: faster than one selector product
+        runs = sparse.csr_matrix(
+            (np.ones(picks.size), np.arange(picks.size), np.arange(0, picks.size + 1, k)),
+            shape=(count, picks.size),
         )
-        drawn = (selector @ rows).toarray()
+        drawn = (runs @ rows[picks]).toarray()
         rest = total[None, :] - drawn
         nulls.append(statistic(drawn, rest) if k == n_a else statistic(rest, drawn))
     null = np.concatenate(nulls)

@@ -19,6 +19,7 @@ shingles keeps datasketch's empty value (all 2**32 - 1).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -103,6 +104,7 @@ class Signer:
         self.perms = Permutations.of(config)
         self._inv_pow = np.ones(1, dtype=_U64)
         self._base_pow = np.ones(1, dtype=_U64)
+        self._grow = threading.Lock()  # `sign` may run in several threads at once
 
     def sign(
         self, norm: NormalisedTexts, select: np.ndarray | None = None
@@ -128,11 +130,12 @@ class Signer:
 
     def _powers(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """INV**t and BASE**t mod 2**64 for t <= n, grown by doubling and reused across chunks."""
-        if self._inv_pow.size <= n:
-            size = max(n + 1, 2 * self._inv_pow.size)
-            self._inv_pow = _powers_of(_BASE_INV, size)
-            self._base_pow = _powers_of(_BASE, size)
-        return self._inv_pow, self._base_pow
+        with self._grow:
+            if self._inv_pow.size <= n:
+                size = max(n + 1, 2 * self._inv_pow.size)
+                self._base_pow = _powers_of(_BASE, size)
+                self._inv_pow = _powers_of(_BASE_INV, size)
+            return self._inv_pow, self._base_pow
 
     def _hash_fast(self, data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """`fast_hash32` of every byte range, from prefix sums of byte_t * INV**t mod 2**64."""

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.errors import ConfigError, MissingDependencyError
-from validators.pii_config import DEFAULT_ENTITIES, FieldPolicy, PIIConfig
+from validators.pii_config import DEFAULT_ENTITIES, FieldPolicy, PIIConfig, make_config
 from validators.pii_fakes import FakeMaker
 from validators.pii_recognizers import (
     BUILTIN_RECOGNIZERS,
@@ -78,16 +78,6 @@ _NER_CONFIG: dict[str, Any] = {
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def make_config(**values: Any) -> PIIConfig:
-    """Validate options into a `PIIConfig`; a bad value is one `ConfigError` line."""
-    try:
-        return PIIConfig.model_validate(values)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"PII config '{where}': {err['msg']}") from None
 
 
 class PIIReport(_Frozen):
@@ -224,7 +214,9 @@ class PIIScrubber:
         unknown = [e for e in wanted if e not in available]
         if unknown:
             known = ", ".join(sorted(available))
-            raise ConfigError(f"PII config '{where}': unknown entity '{unknown[0]}' (known: {known})")
+            raise ConfigError(
+                f"PII config '{where}': unknown entity '{unknown[0]}' (known: {known})"
+            )
         return tuple(dict.fromkeys(wanted))
 
     def _make_operators(self) -> dict[str, Any]:
@@ -271,7 +263,10 @@ class PIIScrubber:
                 score_threshold=policy.threshold,
                 allow_list=list(policy.allow_list) or None,
             )
-            done = {text: self._rewrite(text, found) for text, found in zip(unique, found_all)}
+            done = {
+                text: self._rewrite(text, found)
+                for text, found in zip(unique, found_all, strict=True)
+            }
         out: list[str | None] = []
         counts: Counter[str] = Counter()
         for text in texts:
@@ -300,7 +295,9 @@ class PIIScrubber:
             chosen = tuple(c for c, t in frame.schema.items() if t == pl.String)
         for name in chosen:
             if name not in frame.columns:
-                raise ConfigError(f"no field '{name}' to scrub (columns: {', '.join(frame.columns)})")
+                raise ConfigError(
+                    f"no field '{name}' to scrub (columns: {', '.join(frame.columns)})"
+                )
             if frame.schema[name] != pl.String:
                 raise ConfigError(f"field '{name}' is {frame.schema[name]}, not text")
         changed = pl.Series([False] * frame.height)

@@ -7,9 +7,9 @@ cheaply; it imports nothing from synthmill.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 #: What a scrub looks for unless told otherwise (plus the entities of a recognizers file).
 DEFAULT_ENTITIES: tuple[str, ...] = (
@@ -63,3 +63,15 @@ class PIIConfig(_Frozen):
     spacy_model: str = Field("en_core_web_sm", description="an installed spaCy pipeline")
     seed: int = Field(0, description="seeds the fakes: same seed, same fake for a value")
     batch_size: int = Field(128, gt=0, description="texts per spaCy batch")
+
+
+def make_config(**values: Any) -> PIIConfig:
+    """Validate options into a `PIIConfig`; a bad value is one `ConfigError` line."""
+    from schemas.errors import ConfigError  # here: schemas.config imports this module
+
+    try:
+        return PIIConfig.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"PII config '{where}': {err['msg']}") from None

@@ -1,4 +1,4 @@
-"""Recognizers added as data: YAML validated by pydantic, registered in presidio as PatternRecognizers.
+"""Recognizers as data: YAML validated by pydantic, registered in presidio as PatternRecognizers.
 
 The shipped file (`validators/data/pii_recognizers.yaml`) adds what presidio's predefined set
 misses (phone formats, cards with other prefixes, street addresses, names after a cue); a user's
@@ -59,7 +59,9 @@ class RecognizerSpec(_Frozen):
     """A pattern recognizer as data: which entity, which patterns, and what may confirm a match."""
 
     name: str = Field(min_length=1)
-    entity: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$", description="entity type, e.g. ACCOUNT_NUMBER")
+    entity: str = Field(
+        pattern=r"^[A-Z][A-Z0-9_]*$", description="entity type, e.g. ACCOUNT_NUMBER"
+    )
     patterns: tuple[PatternSpec, ...] = Field(min_length=1)
     context: tuple[str, ...] = Field((), description="words near a match that raise its score")
     checksum: Literal["none", "luhn", "iban"] = Field(
@@ -118,7 +120,9 @@ def load_recognizer_file(path: str | Path) -> RecognizerFile:
     try:
         loaded = RecognizerFile.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_describe(exc.errors()[0])}") from None
+        errors = exc.errors()  # a misspelt key is the likelier cause of a missing one
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        raise ConfigError(f"{path}: {_describe(first)}") from None
     names = [spec.name for spec in loaded.recognizers]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:

@@ -1,0 +1,379 @@
+"""Dedup and leak check on real banking77 rows: real datasketch, a real redis-server, no mocks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from generators.runner import normalise_text
+from schemas.errors import ConfigError
+from schemas.rejection import RejectReason, Stage
+from validators.dedup import dedup_frame
+from validators.dedup_config import DedupConfig
+from validators.dedup_index import FileIndex, open_index
+from validators.dedup_text import normalise_many
+from validators.lsh_bands import similarity
+from validators.minhash import fast_hash32, signatures_of
+
+ROOT = Path(__file__).resolve().parents[1]
+BANKING = ROOT / "examples" / "banking77" / "banking77_train_full.csv"
+TRICKY = [
+    "Ｈｅｌｌｏ　ＷＯＲＬＤ!!",
+    "ﬁne — café’s ΣΊΣΥΦΟΣ",
+    "",
+    " \t\n ",
+    "...",
+    "İstanbul ß",
+    "emoji 😀 ok_ok 3.14",
+    "a\u0301 e\u0308",
+    "x\u00a0y\u2003z",
+    "日本語のテキスト",
+]
+
+
+@pytest.fixture(scope="module")
+def sentences() -> list[str]:
+    return pl.read_csv(BANKING)["text"].to_list()
+
+
+def docs(sentences: list[str], n: int, start: int = 0, size: int = 10) -> list[str]:
+    """n documents of `size` consecutive banking77 sentences each (disjoint)."""
+    return [" ".join(sentences[start + i * size : start + (i + 1) * size]) for i in range(n)]
+
+
+def near_copy(text: str) -> str:
+    """One word changed, plus case and spacing noise."""
+    words = text.split(" ")
+    words[len(words) // 2] = "zeppelin"
+    return "  ".join(w.upper() if i % 7 == 0 else w for i, w in enumerate(words)) + " "
+
+
+def by_id(result_rejects: pl.DataFrame) -> dict[str, tuple[str, str]]:
+    return {r["id"]: (r["reason"], r["duplicate_of"]) for r in result_rejects.to_dicts()}
+
+
+def test_normalisation_matches_the_runner(sentences: list[str]) -> None:
+    texts = sentences + TRICKY
+    norm = normalise_many(texts, DedupConfig().normalise)
+    assert [norm.text(i) for i in range(len(texts))] == [normalise_text(t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("hash_kind", "scheme", "shingle", "size"),
+    [
+        ("sha1", "affine32", "word", 5),
+        ("sha1", "legacy", "word", 3),
+        ("sha1", "affine32", "char", 5),
+        ("fast", "affine32", "word", 5),
+        ("fast", "legacy", "char", 4),
+    ],
+)
+def test_signatures_equal_datasketch_minhash(
+    sentences: list[str], hash_kind: str, scheme: str, shingle: str, size: int
+) -> None:
+    config = DedupConfig(hash=hash_kind, scheme=scheme, shingle=shingle, shingle_size=size)
+    texts = sentences[:40] + docs(sentences, 4, start=100) + TRICKY
+    ours = signatures_of(texts, config)
+    hashfunc = fast_hash32 if hash_kind == "fast" else None  # None: datasketch's sha1_hash32
+    for row, text in zip(ours, texts, strict=True):
+        norm = normalise_text(text)
+        if shingle == "word":
+            words = norm.split(" ")
+            grams = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+        else:
+            grams = [norm[i : i + size] for i in range(len(norm) - size + 1)]
+        grams = grams or ([norm] if norm else [])
+        theirs = MinHash(num_perm=128, seed=1, scheme=scheme, hashfunc=hashfunc)
+        theirs.update_batch([g.encode("utf-8") for g in grams])
+        assert np.array_equal(row, theirs.hashvalues), text
+
+
+def test_signatures_work_in_datasketch_lsh_and_lean_minhash(sentences: list[str]) -> None:
+    config = DedupConfig()
+    originals = docs(sentences, 20, start=300)
+    sig = signatures_of(originals + [near_copy(originals[4])], config)
+    lsh = MinHashLSH(threshold=0.8, num_perm=128, params=config.lsh_params())
+    for i in range(20):
+        lsh.insert(f"d{i}", LeanMinHash(seed=1, hashvalues=sig[i], scheme="affine32"))
+    query = LeanMinHash(seed=1, hashvalues=sig[20], scheme="affine32")
+    assert lsh.query(query) == ["d4"]
+    buf = bytearray(query.bytesize())
+    query.serialize(buf)
+    assert np.array_equal(LeanMinHash.deserialize(buf).hashvalues, sig[20])
+    lean = LeanMinHash(seed=1, hashvalues=sig[4], scheme="affine32")
+    pair = np.array([4]), np.array([20])
+    assert query.jaccard(lean) == similarity(sig, pair[0], sig, pair[1])[0] >= 0.8
+
+
+def test_exact_and_near_copies_dropped_first_kept_hard_negative_kept(sentences: list[str]) -> None:
+    base = docs(sentences, 30)
+    hard = " ".join(
+        base[7].split(" ")[: len(base[7].split(" ")) // 2] + [docs(sentences, 1, 900)[0]]
+    )
+    texts = base + ["  " + base[3].upper().replace(" ", "   ") + " !!", near_copy(base[5]), hard]
+    frame = pl.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(len(texts))],
+            "text": texts,
+            "label": list(range(len(texts))),
+        }
+    )
+    result = dedup_frame(frame, DedupConfig())
+    assert by_id(result.rejects) == {
+        "r30": ("exact_duplicate", "r3"),
+        "r31": ("near_duplicate", "r5"),
+    }
+    near = result.rejects.filter(pl.col("id") == "r31")
+    assert 0.8 <= near["similarity"][0] < 1.0 and near["row"][0] == 32
+    assert result.kept.equals(
+        frame.filter(~pl.col("id").is_in(["r30", "r31"]))
+    )  # order, all fields
+    assert "r32" in result.kept["id"].to_list()  # the hard negative shares half its sentences
+    assert {(r.record_id, r.reason, r.duplicate_of, r.stage) for r in result.rejections} == {
+        ("r30", RejectReason.EXACT_DUPLICATE, "r3", Stage.DEDUP),
+        ("r31", RejectReason.NEAR_DUPLICATE, "r5", Stage.DEDUP),
+    }
+    assert result.report["by_reason"] == {
+        "exact_duplicate": 1,
+        "near_duplicate": 1,
+        "published_before": 0,
+        "leak_of_trusted": 0,
+    }
+    assert result.kept_keys == [k for k in frame["id"].to_list() if k not in ("r30", "r31")]
+
+
+def test_leak_of_trusted_reported_apart_from_duplicates(sentences: list[str]) -> None:
+    trusted = pl.DataFrame({"id": ["t1", "t2"], "text": docs(sentences, 2, start=500)})
+    generated = docs(sentences, 5, start=600)
+    leak = near_copy(trusted["text"][0])
+    texts = [generated[0], leak, generated[1], leak.lower(), generated[1]]
+    frame = pl.DataFrame({"text": texts})  # no id column: rows are numbered from 1
+    result = dedup_frame(frame, DedupConfig(), reference=trusted)
+    assert by_id(result.rejects) == {
+        "2": ("leak_of_trusted", "t1"),
+        "4": ("leak_of_trusted", "t1"),
+        "5": ("exact_duplicate", "3"),
+    }
+    assert result.report["leak_of_trusted"] == 2
+    assert result.report["duplicates"] == {
+        "exact_duplicate": 1,
+        "near_duplicate": 0,
+        "published_before": 0,
+    }
+    assert all(k.startswith("text:") for k in result.kept_keys) and len(result.kept_keys) == 2
+
+
+def run_twice(sentences: list[str], config: DedupConfig) -> tuple[dict, dict]:
+    """Run 1 publishes 6 docs; run 2 repeats two of them (one nearly) among three new ones."""
+    first = docs(sentences, 6, start=1000)
+    frame1 = pl.DataFrame({"id": [f"a{i}" for i in range(6)], "text": first})
+    index = open_index(config)
+    assert index is not None
+    one = dedup_frame(frame1, config, index=index)
+    assert one.report["by_reason"]["published_before"] == 0
+    assert index.add(one.kept_keys, one.kept_signatures) == 6
+    assert index.add(one.kept_keys, one.kept_signatures) == 0  # already there
+    second = docs(sentences, 3, start=1100) + [first[2], near_copy(first[4])]
+    frame2 = pl.DataFrame({"id": [f"b{i}" for i in range(5)], "text": second})
+    reopened = open_index(config)  # a later scheduled run: a fresh process would do this
+    assert reopened is not None and len(reopened) == 6
+    two = dedup_frame(frame2, config, index=reopened)
+    assert reopened.add(two.kept_keys, two.kept_signatures) == 3
+    return by_id(two.rejects), two.report
+
+
+def test_published_before_across_runs_with_the_file_index(
+    sentences: list[str], tmp_path: Path
+) -> None:
+    config = DedupConfig(index={"kind": "file", "path": tmp_path / "index"})
+    rejected, report = run_twice(sentences, config)
+    assert rejected == {"b3": ("published_before", "a2"), "b4": ("published_before", "a4")}
+    assert report["duplicates"]["published_before"] == 2
+    assert sorted(p.name for p in (tmp_path / "index").iterdir()) == [
+        ".lock",
+        "meta.json",
+        "published.parquet",
+    ]
+    with pytest.raises(ConfigError, match="other settings"):
+        FileIndex(DedupConfig(num_perm=64), tmp_path / "index")
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A real redis-server on a free local port, without persistence; stopped afterwards."""
+    import redis
+
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.fail("redis-server is not installed (apt-get install -y redis-server)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = [
+        exe,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(tmp_path),
+    ]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not start")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_published_before_across_runs_with_redis(sentences: list[str], redis_url: str) -> None:
+    index = {"kind": "redis", "redis_url": redis_url, "prefix": "test:dedup"}
+    config = DedupConfig(index=index)
+    rejected, _ = run_twice(sentences, config)
+    assert rejected == {"b3": ("published_before", "a2"), "b4": ("published_before", "a4")}
+    # the buckets are datasketch's own: its MinHashLSH on the same storage finds our keys
+    from redis.connection import parse_url
+
+    storage = {"type": "redis", "redis": parse_url(redis_url), "basename": b"test:dedup"}
+    lsh = MinHashLSH(
+        threshold=0.8,
+        num_perm=128,
+        params=config.lsh_params(),
+        storage_config=storage,
+        prepickle=False,
+    )
+    sig = signatures_of([docs(sentences, 6, start=1000)[2]], config)[0]
+    assert lsh.query(LeanMinHash(seed=1, hashvalues=sig, scheme="affine32")) == [b"a2"]
+    with pytest.raises(ConfigError, match="other settings"):
+        open_index(DedupConfig(num_perm=64, index=index))
+
+
+def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "pipelines.cli", "dedup", *map(str, args)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_on_jsonl_with_reference_rejects_and_report(
+    sentences: list[str], tmp_path: Path
+) -> None:
+    base = docs(sentences, 4, start=2000)
+    trusted = docs(sentences, 1, start=2100)[0]
+    rows = [{"id": f"r{i}", "text": t, "label": f"l{i}"} for i, t in enumerate(base)]
+    rows += [
+        {"id": "r4", "text": base[1] + "!", "label": "x"},
+        {"id": "r5", "text": near_copy(base[2]), "label": "y"},
+        {"id": "r6", "text": near_copy(trusted), "label": "z"},
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    pl.DataFrame({"id": ["t0"], "text": [trusted]}).write_csv(tmp_path / "trusted.csv")
+    done = cli(
+        src,
+        "--out",
+        tmp_path / "out.jsonl",
+        "--reference",
+        tmp_path / "trusted.csv",
+        "--rejects",
+        tmp_path / "rejects.csv",
+        "--report",
+        tmp_path / "report.json",
+    )
+    assert done.returncode == 0, done.stderr
+    kept = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert kept == rows[:4]
+    rejects = pl.read_csv(tmp_path / "rejects.csv")
+    assert rejects.columns == ["id", "row", "reason", "duplicate_of", "similarity"]
+    assert by_id(rejects) == {
+        "r4": ("exact_duplicate", "r1"),
+        "r5": ("near_duplicate", "r2"),
+        "r6": ("leak_of_trusted", "t0"),
+    }
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["by_reason"]["leak_of_trusted"] == 1 and report["kept"] == 4
+    assert report["config"]["threshold"] == 0.8 and report["config"]["num_perm"] == 128
+
+
+def test_cli_on_parquet_with_two_fields_and_a_file_index(
+    sentences: list[str], tmp_path: Path
+) -> None:
+    frame = pl.DataFrame(
+        {"q": docs(sentences, 3, start=3000, size=5), "a": docs(sentences, 3, start=3100, size=5)}
+    )
+    frame.write_parquet(tmp_path / "in.parquet")
+    args = ("--fields", "q,a", "--index", "file", "--index-path", tmp_path / "idx")
+    first = cli(tmp_path / "in.parquet", "--out", tmp_path / "one.parquet", *args)
+    assert first.returncode == 0, first.stderr
+    assert pl.read_parquet(tmp_path / "one.parquet").equals(frame)
+    second = cli(
+        tmp_path / "in.parquet",
+        "--out",
+        tmp_path / "two.parquet",
+        *args,
+        "--rejects",
+        tmp_path / "r.jsonl",
+    )
+    assert second.returncode == 0, second.stderr
+    assert pl.read_parquet(tmp_path / "two.parquet").height == 0
+    reasons = pl.read_ndjson(tmp_path / "r.jsonl")["reason"].to_list()
+    assert reasons == ["published_before"] * 3
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("empty.jsonl", b"", "the file is empty"),
+        ("broken.jsonl", b'{"text": "a"}\n{"text": oops}\n', "broken.jsonl:2: not valid JSON"),
+        ("latin1.jsonl", '{"text": "café"}\n'.encode("latin-1"), "latin1.jsonl:1: not UTF-8"),
+        ("nofield.jsonl", b'{"body": "a"}\n', "missing field 'text'"),
+        ("schema.parquet", None, "field 'text' must be text"),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, name: str, content: bytes | None, problem: str
+) -> None:
+    path = tmp_path / name
+    if content is None:
+        pl.DataFrame({"text": [1, 2]}).write_parquet(path)
+    else:
+        path.write_bytes(content)
+    done = cli(path, "--out", tmp_path / "out.jsonl")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and name in lines[0] and problem in lines[0], done.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_config_mistakes_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="threshold"):
+        DedupConfig.build(threshold=1.5)
+    with pytest.raises(ConfigError, match="fields"):
+        DedupConfig.build(fields=())
+    with pytest.raises(ConfigError, match="path"):
+        DedupConfig.build(index={"kind": "file"})
+    with pytest.raises(ConfigError, match="shingle"):
+        DedupConfig.build(shingle="sentence")
+    assert DedupConfig.build().lsh_params() == (14, 9)
