@@ -6,7 +6,9 @@ alters. A value *leaks* when the gold string is still in the output; for names a
 stricter *token leak* also counts any identifying word of the value left behind. The default is
 presidio's `BatchAnalyzerEngine` + `AnonymizerEngine` as shipped (all entities, threshold 0) on
 the same spaCy model; both run in this process on the same texts and the best of `--repeats`
-timings is kept, since other work may share the CPUs.
+timings is kept, since other work may share the CPUs. HELD_OUT templates were written after the
+recognizers were tuned on TEMPLATES; the one change made after seeing them fixed a presidio IBAN
+bug they exposed (an unspaced IBAN followed by a word was missed), not their phrasing.
 
     .venv/bin/python bench/pii_eval.py [--per-type 250] [--clean 400] [--seed 7] [--json R.json]
 """
@@ -38,84 +40,93 @@ STRUCTURED = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_S
 SOFT = ("PERSON", "STREET_ADDRESS")
 AIMS = {**{t: 0.02 for t in STRUCTURED}, **{t: 0.10 for t in SOFT}}
 
+
+def _split(joined: str) -> tuple[str, ...]:
+    return tuple(joined.split(" | "))
+
+
 # Written before any recognizer was tuned; {msg} is a banking77 message, {v} the planted value.
 TEMPLATES: dict[str, tuple[str, ...]] = {
-    "EMAIL_ADDRESS": (
-        "{msg} You can reach me at {v}.",
-        "My email is {v}, {msg_lc}",
-        "Please send the statement to {v} asap",
-        "{msg} ({v})",
-        "Email: {v}",
-        "I changed my e-mail to {v} but still get nothing. {msg}",
-        "contact {v} regarding this",
-        "{msg} -- sent from {v}",
+    "EMAIL_ADDRESS": _split(
+        "{msg} You can reach me at {v}. | My email is {v}, {msg_lc} | Please send the "
+        "statement to {v} asap | {msg} ({v}) | Email: {v} | I changed my e-mail to {v} but "
+        "still get nothing. {msg} | contact {v} regarding this | {msg} -- sent from {v}"
     ),
-    "PHONE_NUMBER": (
-        "{msg} Call me on {v}.",
-        "My phone number is {v}",
-        "{msg} My mobile: {v}",
-        "please text {v} when the card is ready",
-        "{v} is my new number, {msg_lc}",
-        "{msg} ({v})",
-        "Reach me at {v} after 5pm.",
-        "I updated my contact number to {v} yesterday. {msg}",
+    "PHONE_NUMBER": _split(
+        "{msg} Call me on {v}. | My phone number is {v} | {msg} My mobile: {v} | please text "
+        "{v} when the card is ready | {v} is my new number, {msg_lc} | {msg} ({v}) | Reach me "
+        "at {v} after 5pm. | I updated my contact number to {v} yesterday. {msg}"
     ),
-    "CREDIT_CARD": (
-        "{msg} My card number is {v}.",
-        "card {v} was declined",
-        "I was charged twice on {v}. {msg}",
-        "{msg} The number on the front is {v}",
-        "Visa {v} expired last month",
-        "{v} - {msg_lc}",
-        "Can you block {v}? {msg}",
-        "{msg} cc: {v}",
+    "CREDIT_CARD": _split(
+        "{msg} My card number is {v}. | card {v} was declined | I was charged twice on {v}. "
+        "{msg} | {msg} The number on the front is {v} | Visa {v} expired last month | {v} - "
+        "{msg_lc} | Can you block {v}? {msg} | {msg} cc: {v}"
     ),
-    "IBAN_CODE": (
-        "{msg} My IBAN is {v}.",
-        "Please transfer to {v}",
-        "{msg} Beneficiary account: {v}",
-        "I sent money to {v} and it has not arrived. {msg}",
-        "{v} is the account I want to top up from",
-        "{msg} (IBAN {v})",
+    "IBAN_CODE": _split(
+        "{msg} My IBAN is {v}. | Please transfer to {v} | {msg} Beneficiary account: {v} | I "
+        "sent money to {v} and it has not arrived. {msg} | {v} is the account I want to top "
+        "up from | {msg} (IBAN {v})"
     ),
-    "US_SSN": (
-        "{msg} My SSN is {v}.",
-        "social security number {v}",
-        "{msg} For verification: {v}",
-        "Here is my social: {v}. {msg}",
-        "{v} is my social security number",
-        "{msg} ssn {v}",
+    "US_SSN": _split(
+        "{msg} My SSN is {v}. | social security number {v} | {msg} For verification: {v} | "
+        "Here is my social: {v}. {msg} | {v} is my social security number | {msg} ssn {v}"
     ),
-    "IP_ADDRESS": (
-        "{msg} I logged in from {v}.",
-        "The app shows IP {v} which is not mine",
-        "{msg} Login attempt from {v} was blocked.",
-        "Someone at {v} accessed my account. {msg}",
-        "{msg} (ip: {v})",
+    "IP_ADDRESS": _split(
+        "{msg} I logged in from {v}. | The app shows IP {v} which is not mine | {msg} Login "
+        "attempt from {v} was blocked. | Someone at {v} accessed my account. {msg} | {msg} "
+        "(ip: {v})"
     ),
-    "PERSON": (
-        "Hi, my name is {v}. {msg}",
-        "{msg} Thanks, {v}",
-        "This is {v}, {msg_lc}",
-        "{msg} - {v}",
-        "I sent money to {v} but {msg_lc}",
-        "{v} here. {msg}",
-        "Dear support, {msg} Regards, {v}",
-        "My husband {v} has the same problem. {msg}",
-        "Can {v} use my card? {msg}",
-        "{msg} The account holder is {v}.",
-        "{v} told me to contact you. {msg}",
-        "Please add {v} as a payee.",
+    "PERSON": _split(
+        "Hi, my name is {v}. {msg} | {msg} Thanks, {v} | This is {v}, {msg_lc} | {msg} - {v} "
+        "| I sent money to {v} but {msg_lc} | {v} here. {msg} | Dear support, {msg} Regards, "
+        "{v} | My husband {v} has the same problem. {msg} | Can {v} use my card? {msg} | "
+        "{msg} The account holder is {v}. | {v} told me to contact you. {msg} | Please add "
+        "{v} as a payee."
     ),
-    "STREET_ADDRESS": (
-        "{msg} My new address is {v}.",
-        "I moved to {v} last month. {msg}",
-        "Please send the card to {v}",
-        "{msg} I live at {v}, {city}.",
-        "{v} is where the card should arrive",
-        "{msg} Delivery address: {v}",
-        "Ship it to {v}, {city}, {state} {zip}",
-        "{msg} I am at {v} now.",
+    "STREET_ADDRESS": _split(
+        "{msg} My new address is {v}. | I moved to {v} last month. {msg} | Please send the "
+        "card to {v} | {msg} I live at {v}, {city}. | {v} is where the card should arrive | "
+        "{msg} Delivery address: {v} | Ship it to {v}, {city}, {state} {zip} | {msg} I am at "
+        "{v} now."
+    ),
+}
+
+# Written after tuning and never tuned on: how the recognizers do on phrasing they have not seen.
+HELD_OUT: dict[str, tuple[str, ...]] = {
+    "EMAIL_ADDRESS": _split(
+        "{msg} pls reply to {v} not my old address | Send the receipt over to {v} thanks | i "
+        "cant log in with {v}, {msg_lc} | {msg} email - {v} | Is {v} still the address on "
+        "file? {msg}"
+    ),
+    "PHONE_NUMBER": _split(
+        "{msg} my number changed, its {v} now | you can ring {v} anytime | {msg} tel {v} | "
+        "whatsapp me at {v} | The SMS code never arrives on {v}. {msg}"
+    ),
+    "CREDIT_CARD": _split(
+        "my debit card {v} got swallowed by the atm | Refund to {v} please | {msg} [{v}] | a "
+        "charge on {v} i dont recognise | {msg} Full card no: {v}"
+    ),
+    "IBAN_CODE": _split(
+        "my account {v} shows a wrong balance | {msg} iban: {v} | Wire from {v} missing. "
+        "{msg} | Can I receive money to {v}? | {msg} Send it to {v} please"
+    ),
+    "US_SSN": _split(
+        "{msg} social security no. {v} | my ssn: {v} - is that needed for verification? | SSN "
+        "{v}. {msg} | {msg} Tax ID (SSN) {v}"
+    ),
+    "IP_ADDRESS": _split(
+        "{msg} the login came from ip address {v} | Blocked access from {v}? {msg} | my "
+        "router ip is {v} | {msg} device {v}"
+    ),
+    "PERSON": _split(
+        "{msg} Kind regards, {v} | Hello, {v} speaking. {msg} | {msg} Cheers {v} | my wife "
+        "{v} cannot log in | I want to send 50 pounds to {v}. {msg} | Is {v} allowed to use "
+        "my account? {msg} | {v}: {msg} | From {v} - {msg}"
+    ),
+    "STREET_ADDRESS": _split(
+        "{msg} I'm now living at {v}. | Post the card to {v} please | {msg} my address "
+        "changed to {v} | Card should go to {v}, {city} {zip} | {v}, {city} is my billing "
+        "address"
     ),
 }
 MULTI = (
@@ -198,13 +209,16 @@ class Values:
 
 
 def build_set(per_type: int, clean: int, seed: int) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(text, [(entity type, gold value), ...]) samples; clean ones have no gold."""
+    """(text, [(entity type, gold value), ...]) samples; clean ones have no gold.
+
+    Entity types planted in a HELD_OUT template are suffixed '@held_out'.
+    """
     with BANKING77.open(encoding="utf-8") as fh:
         messages = [row["text"].strip() for row in csv.DictReader(fh)]
     values = Values(seed)
     rng, us = values.rng, values.fakers["en_US"]
 
-    def fill(template: str, entities: list[str]) -> tuple[str, list[tuple[str, str]]]:
+    def fill(template: str, entities: list[str], tag: str = "") -> tuple[str, list]:
         msg = rng.choice(messages)
         gold = [(e, values.make(e, template)) for e in entities]
         slots = {e: v for e, v in gold}
@@ -217,13 +231,16 @@ def build_set(per_type: int, clean: int, seed: int) -> list[tuple[str, list[tupl
             v=gold[0][1] if len(gold) == 1 else "",
             **slots,
         )
-        return text, gold
+        return text, [(e + tag, v) for e, v in gold]
 
     samples = []
     for entity, templates in TEMPLATES.items():
         for i in range(per_type):
             template = templates[i % len(templates)]
             samples.append(fill(template, [entity]))
+    for entity, templates in HELD_OUT.items():
+        for i in range(per_type // 3):
+            samples.append(fill(templates[i % len(templates)], [entity], "@held_out"))
     for i in range(per_type // 2):
         template = MULTI[i % len(MULTI)]
         samples.append(fill(template, re.findall(r"\{([A-Z_]+)\}", template)))
@@ -257,21 +274,18 @@ def score(samples: list, outputs: list[str]) -> dict[str, dict[str, float]]:
         for entity, value in gold:
             n[entity] += 1
             leak[entity] += value in out
-            soft = entity in SOFT and token_leak(value, text, out)
+            soft = entity.split("@")[0] in SOFT and token_leak(value, text, out)
             tok[entity] += value in out or soft
     table = {e: {"n": n[e], "leak": leak[e] / n[e], "token_leak": tok[e] / n[e]} for e in n}
     table["_clean"] = {"n": clean, "changed": changed / max(clean, 1)}
     return table
 
 
-def timed(run: Callable[[list[str]], list[str]], texts: list[str], repeats: int):
-    run(texts[:20])  # warm-up: lazy loads outside the timing
-    best, outputs = float("inf"), []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        outputs = run(texts)
-        best = min(best, time.perf_counter() - start)
-    return outputs, best
+def timed(run: Callable[[list[str]], list[str]], texts: list[str]):
+    """Outputs, wall seconds and CPU seconds of this process for one pass."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    outputs = run(texts)
+    return outputs, time.perf_counter() - wall, time.process_time() - cpu
 
 
 def default_engine(model: str, batch_size: int) -> Callable[[list[str]], list[str]]:
@@ -300,7 +314,7 @@ def main() -> int:
     parser.add_argument("--per-type", type=int, default=250, help="planted texts per entity type")
     parser.add_argument("--clean", type=int, default=400, help="untouched banking77 messages")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2, help="timed passes per engine")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
@@ -316,11 +330,15 @@ def main() -> int:
     start = time.perf_counter()
     default = default_engine(resolve_spacy_model("en_core_web_sm"), args.batch_size)
     built_default = time.perf_counter() - start
-    times, results = {}, {}
+    engines = {"default": default, "ours": ours.scrub_texts}
+    for run in engines.values():
+        run(texts[:20])  # warm-up: lazy loads stay outside the timing
+    walls: dict[str, float] = dict.fromkeys(engines, float("inf"))
+    cpus, results = dict(walls), {}
     for _ in range(args.repeats):  # alternate, so a busy neighbour hits both alike
-        for name, run in (("default", default), ("ours", ours.scrub_texts)):
-            outputs, seconds = timed(run, texts, 1)
-            times[name] = min(times.get(name, float("inf")), seconds)
+        for name, run in engines.items():
+            outputs, wall, cpu = timed(run, texts)
+            walls[name], cpus[name] = min(walls[name], wall), min(cpus[name], cpu)
             results[name] = score(samples, outputs)
 
     print(f"{len(texts)} texts, {chars:.0f} characters on average, batch size {args.batch_size}")
@@ -343,15 +361,27 @@ def main() -> int:
         f"clean banking77 texts altered: ours {oc['changed']:.1%}, default {dc['changed']:.1%}"
         f" (of {oc['n']})"
     )
-    speed = {k: len(texts) / v for k, v in times.items()}
+    print("held-out phrasing (templates written after tuning, never tuned on):")
+    for entity in (*STRUCTURED, *SOFT):
+        o, d = results["ours"][entity + "@held_out"], results["default"][entity + "@held_out"]
+        tok = f"{o['token_leak']:>9.1%} {d['token_leak']:>8.1%}" if entity in SOFT else ""
+        print(f"{entity:16} {o['n']:>5} {o['leak']:>10.1%} {d['leak']:>8.1%} {tok}")
+    speed = {k: len(texts) / v for k, v in walls.items()}
+    cpu_speed = {k: len(texts) / v for k, v in cpus.items()}
     print(
-        f"throughput: ours {speed['ours']:.0f} texts/s, default {speed['default']:.0f} texts/s,"
-        f" ratio {speed['ours'] / speed['default']:.2f} (engine build: ours {built_ours:.1f} s,"
-        f" default {built_default:.1f} s)"
+        f"throughput (best of {args.repeats}, wall clock): ours {speed['ours']:.0f} texts/s, "
+        f"default {speed['default']:.0f} texts/s, ratio {speed['ours'] / speed['default']:.2f}"
     )
+    print(
+        f"throughput (CPU time of this process): ours {cpu_speed['ours']:.0f} texts/s, "
+        f"default {cpu_speed['default']:.0f} texts/s, "
+        f"ratio {cpu_speed['ours'] / cpu_speed['default']:.2f}"
+    )
+    print(f"engine build: ours {built_ours:.1f} s, default {built_default:.1f} s")
     print("aims met" if ok and speed["ours"] >= speed["default"] else "some aims missed")
     if args.json:
-        args.json.write_text(json.dumps({"results": results, "texts_per_s": speed}, indent=2))
+        numbers = {"results": results, "texts_per_s": speed, "texts_per_cpu_s": cpu_speed}
+        args.json.write_text(json.dumps(numbers, indent=2))
     return 0
 
 

@@ -282,11 +282,13 @@ def finetune(
     label_field: str = "label",
     labels: list[str] | None = None,
     model: Any = None,
+    callbacks: list[Any] | None = None,
 ) -> FinetuneResult:
     """Train LoRA adapters on `records` and save adapter, loss log and config into `out_dir`.
 
     `labels` is the closed label set (default: the labels in the records). `model` may be an
-    already loaded base (tests, benchmarks); by default `config.model` is loaded.
+    already loaded `load_base` triple (tests, benchmarks); by default `config.model` is loaded.
+    `callbacks` are transformers `TrainerCallback`s (progress, timing).
     """
     from datasets import Dataset
     from trl import SFTTrainer
@@ -319,13 +321,18 @@ def finetune(
         args=sft_config(config, out, device, dtype),
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
+        callbacks=callbacks,
     )
     start = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - start
     peft_model.save_pretrained(str(out))
     steps = [
-        {k: e[k] for k in ("step", "loss", "learning_rate", "grad_norm", "epoch") if k in e}
+        {
+            k: e[k]
+            for k in ("step", "loss", "learning_rate", "grad_norm", "epoch", "num_tokens")
+            if k in e
+        }
         for e in trainer.state.log_history
         if "loss" in e
     ]

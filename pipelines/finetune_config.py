@@ -23,7 +23,7 @@ class EvalConfig(_Frozen):
     score: Literal["mean", "sum"] = Field(
         "mean", description="label log-likelihood: mean per token (length-fair) or sum"
     )
-    batch_size: int = Field(8, gt=0, description="held-out texts scored per forward pass")
+    batch_size: int = Field(4, gt=0, description="held-out texts scored per forward pass")
     limit: int | None = Field(None, gt=0, description="score only the first N held-out rows")
     min_improvement: float | None = Field(
         None, description="gate: student minus base on gate_metric must reach this, else exit 3"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 Scores = list[list[tuple[float, int]]]  # per query, per answer: (sum of log-probs, tokens)
+PAIR_BATCH = 64  # (query, answer) rows per answer pass; up to this many, the cache is not copied
 
 
 # -- scoring ----------------------------------------------------------------------------------
@@ -72,7 +73,7 @@ def score_choices(
                     len(prefix),
                     queries[start:stop],
                     answers[start:stop],
-                    batch_size * 4,
+                    max(batch_size * 4, PAIR_BATCH),
                     pad_id,
                 )
             )

