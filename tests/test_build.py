@@ -26,6 +26,7 @@ def _config(example_dir: Path, **changes: object) -> Path:
     raw["teacher"]["batch_size"] = 8
     raw.setdefault("build", {})["chunk_size"] = 8
     raw.setdefault("drift", {})["fail_on_drift"] = False
+    raw["build"]["finetune"] = False
     for dotted, value in changes.items():
         node = raw
         *parents, leaf = dotted.split("__")

@@ -89,6 +89,7 @@ def test_two_scheduled_runs_never_republish(prefect_server: dict, example_dir: P
     raw.update(n=6)
     raw["teacher"].update(kind="transformers", batch_size=6, max_tokens=48, max_retries=1)
     raw["drift"] = {"fail_on_drift": False}
+    raw["build"]["finetune"] = False
     path.write_text(yaml.safe_dump(raw))
     root = tmp_path / "scheduled"
     serve_log = open(tmp_path / "serve.log", "w")  # noqa: SIM115
