@@ -52,13 +52,18 @@ def main() -> None:
         size = cfg.teacher.batch_size
         for b in range(0, len(requests), size):
             chunk = requests[b : b + size]
-            outs = llm.generate([r.prompt for r in chunk],
-                                [teacher.sampling_params(r) for r in chunk], use_tqdm=False)  # type: ignore[attr-defined]
+            outs = llm.generate(
+                [r.prompt for r in chunk],
+                [teacher.sampling_params(r) for r in chunk],
+                use_tqdm=False,
+            )  # type: ignore[attr-defined]
             tokens += sum(len(o.outputs[0].token_ids) for o in outs)
         bare_s = time.perf_counter() - t0
         bare_rates.append(tokens / bare_s)
-        print(f"round {round_no + 1} bare vllm: {tokens} tokens in {bare_s:.1f} s "
-              f"= {tokens / bare_s:.1f} tok/s")
+        print(
+            f"round {round_no + 1} bare vllm: {tokens} tokens in {bare_s:.1f} s "
+            f"= {tokens / bare_s:.1f} tok/s"
+        )
         # The pipeline: synthmill generate's own function, fresh cache, same engine.
         with tempfile.TemporaryDirectory() as out:
             t0 = time.perf_counter()
@@ -67,12 +72,16 @@ def main() -> None:
         out_tokens = info["tokens"]["out"]
         pipe_rates.append(out_tokens / pipe_s)
         c = info["counts"]
-        print(f"round {round_no + 1} synthmill generate: {out_tokens} tokens in {pipe_s:.1f} s "
-              f"= {out_tokens / pipe_s:.1f} tok/s (accepted {c['accepted']}/{c['requested']}, "
-              f"retries {c['retries']}, calls {info['teacher']['calls']})")
+        print(
+            f"round {round_no + 1} synthmill generate: {out_tokens} tokens in {pipe_s:.1f} s "
+            f"= {out_tokens / pipe_s:.1f} tok/s (accepted {c['accepted']}/{c['requested']}, "
+            f"retries {c['retries']}, calls {info['teacher']['calls']})"
+        )
     bare, pipe = max(bare_rates), max(pipe_rates)
-    print(f"best bare {bare:.1f} tok/s, best pipeline {pipe:.1f} tok/s, "
-          f"ratio pipeline/bare = {pipe / bare:.3f} (aim >= 0.90)")
+    print(
+        f"best bare {bare:.1f} tok/s, best pipeline {pipe:.1f} tok/s, "
+        f"ratio pipeline/bare = {pipe / bare:.3f} (aim >= 0.90)"
+    )
 
 
 if __name__ == "__main__":

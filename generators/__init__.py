@@ -1,8 +1,7 @@
 """Generators: prompt a teacher model for records whose shape is a pydantic model in `schemas`."""
 
+from generators import builtin  # noqa: E402,F401,I001  (registers labeled_text and instruction)
 from generators.base import Generator, Prompt
 from generators.registry import REGISTRY, register_generator
-
-from generators import builtin  # noqa: E402,F401,I001  (registers labeled_text and instruction)
 
 __all__ = ["REGISTRY", "Generator", "Prompt", "register_generator"]

@@ -125,7 +125,9 @@ class InstructionGenerator(Generator):
         d = config.data
         for column in (d.instruction_field, d.response_field):
             if column not in trusted.columns:
-                raise ConfigError(f"{d.trusted}: missing field '{column}' for the instruction generator")
+                raise ConfigError(
+                    f"{d.trusted}: missing field '{column}' for the instruction generator"
+                )
         self.few_shot = FewShotSampler(trusted)
 
     def output_model(self) -> type[BaseModel]:

@@ -94,7 +94,12 @@ def materialise(target: Path) -> Path:
     fix_bos(tmp)
     (tmp / _MARKER).write_text(
         json.dumps(
-            {"format": _FORMAT, "gguf": pkg.MODEL_NAME, "gguf_sha256": checksum, "license": LICENSE},
+            {
+                "format": _FORMAT,
+                "gguf": pkg.MODEL_NAME,
+                "gguf_sha256": checksum,
+                "license": LICENSE,
+            },
             indent=2,
         )
     )

@@ -10,10 +10,10 @@ import json
 import re
 import time
 import unicodedata
-from datetime import datetime, timezone
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -138,8 +138,12 @@ class GenerationRun:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
             return None, RejectReason.SCHEMA_MISMATCH, f"{loc}: {first['msg']}"
-        prompt_norm = normalise_text(req.prompt if not self.teacher.chat else json.dumps(req.messages))
-        closed = {k for k, v in req.schema.get("properties", {}).items() if "enum" in v or "const" in v}
+        prompt_norm = normalise_text(
+            req.prompt if not self.teacher.chat else json.dumps(req.messages)
+        )
+        closed = {
+            k for k, v in req.schema.get("properties", {}).items() if "enum" in v or "const" in v
+        }
         for key, value in payload.model_dump(mode="json").items():
             if isinstance(value, str) and key not in closed:
                 norm = normalise_text(value)
@@ -150,7 +154,9 @@ class GenerationRun:
             return None, RejectReason.FAILED_CHECK, problem
         return payload, None, ""
 
-    def _call(self, batch: list[tuple[_Job, TeacherRequest, str]], stats: GenerationStats) -> list[TeacherResponse]:
+    def _call(
+        self, batch: list[tuple[_Job, TeacherRequest, str]], stats: GenerationStats
+    ) -> list[TeacherResponse]:
         answers: dict[int, TeacherResponse] = {}
         missing: list[int] = []
         for pos, (_job, _req, key) in enumerate(batch):
@@ -176,8 +182,8 @@ class GenerationRun:
                 r.created_at = r.created_at or now
             stats.teacher_calls += len(requests)
             stats.teacher_batches += 1
-            self.cache.put_many([(batch[p][2], r) for p, r in zip(missing, fresh)])
-            for p, r in zip(missing, fresh):
+            self.cache.put_many([(batch[p][2], r) for p, r in zip(missing, fresh, strict=False)])
+            for p, r in zip(missing, fresh, strict=False):
                 answers[p] = r
         return [answers[p] for p in range(len(batch))]
 
@@ -187,7 +193,8 @@ class GenerationRun:
         records: dict[int, Record[Any]] = {}
         rejections: dict[int, Rejection] = {}
         queue = [
-            _Job(i, 0, self.generator.sample(record_rng(self.seed, i))) for i in range(start, start + n)
+            _Job(i, 0, self.generator.sample(record_rng(self.seed, i)))
+            for i in range(start, start + n)
         ]
         while queue:
             retry: list[_Job] = []
@@ -195,7 +202,7 @@ class GenerationRun:
                 jobs = queue[b : b + self.tcfg.batch_size]
                 batch = [(job, *self._request(job)) for job in jobs]
                 responses = self._call(batch, stats)
-                for (job, req, _key), resp in zip(batch, responses):
+                for (job, req, _key), resp in zip(batch, responses, strict=False):
                     stats.tokens_in += resp.tokens_in
                     stats.tokens_out += resp.tokens_out
                     payload, reason, detail = self._judge(job, req, resp)

@@ -69,18 +69,27 @@ def chunks(n: int, size: int) -> list[tuple[int, int]]:
 
 
 def generate_chunk(
-    generator: Generator, teacher: Teacher, run_dir: Path, seed: int, start: int, count: int,
+    generator: Generator,
+    teacher: Teacher,
+    run_dir: Path,
+    seed: int,
+    start: int,
+    count: int,
     progress: Any = None,
 ) -> GenerationResult:
     """One chunk of records, through the run folder's teacher cache (committed per batch)."""
     cache = TeacherCache(run_dir / CACHE_FILE)
     try:
-        return GenerationRun(generator, teacher, cache, seed=seed, progress=progress).run(start, count)
+        return GenerationRun(generator, teacher, cache, seed=seed, progress=progress).run(
+            start, count
+        )
     finally:
         cache.close()
 
 
-def collect_generation(state: BuildState, results: list[GenerationResult], teacher: Teacher) -> None:
+def collect_generation(
+    state: BuildState, results: list[GenerationResult], teacher: Teacher
+) -> None:
     """Merge chunk results into the state; count calls, hits, tokens and reasons."""
     records = [r for res in results for r in res.records]
     rejections = [r for res in results for r in res.rejections]
@@ -90,17 +99,28 @@ def collect_generation(state: BuildState, results: list[GenerationResult], teach
         reasons.update(res.stats.by_reason)
         s = res.stats
         totals.update(
-            {"calls": s.teacher_calls, "batches": s.teacher_batches, "cache_hits": s.cache_hits,
-             "retries": s.retries, "tokens_in": s.tokens_in, "tokens_out": s.tokens_out}
+            {
+                "calls": s.teacher_calls,
+                "batches": s.teacher_batches,
+                "cache_hits": s.cache_hits,
+                "retries": s.retries,
+                "tokens_in": s.tokens_in,
+                "tokens_out": s.tokens_out,
+            }
         )
     requested = sum(res.stats.requested for res in results)
     state.accepted = records_to_frame(records)
     state.rejections.extend(rejections)
     state.record_stage("generate", requested, len(records))
     state.generation = {
-        "teacher": {"kind": teacher.kind, "model": teacher.model_id,
-                    "weights_hash": teacher.weights_hash, "calls": totals["calls"],
-                    "batches": totals["batches"], "cache_hits": totals["cache_hits"]},
+        "teacher": {
+            "kind": teacher.kind,
+            "model": teacher.model_id,
+            "weights_hash": teacher.weights_hash,
+            "calls": totals["calls"],
+            "batches": totals["batches"],
+            "cache_hits": totals["cache_hits"],
+        },
         "tokens": {"in": totals["tokens_in"], "out": totals["tokens_out"]},
         "retries": totals["retries"],
         "rejected_by_reason": dict(reasons),
@@ -115,7 +135,9 @@ def reconcile(state: BuildState) -> dict[str, Any]:
     per_stage = Counter(r.stage.value for r in state.rejections)
     for name, s in state.stages.items():
         if name in per_stage and per_stage[name] != s["rejected"]:
-            raise RuntimeError(f"stage {name}: {s['rejected']} dropped but {per_stage[name]} rejections")
+            raise RuntimeError(
+                f"stage {name}: {s['rejected']} dropped but {per_stage[name]} rejections"
+            )
     if requested != accepted + rejected:
         raise RuntimeError(f"counts do not reconcile: {requested} != {accepted} + {rejected}")
     return {"requested": requested, "accepted": accepted, "rejected": rejected}

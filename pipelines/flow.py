@@ -32,8 +32,15 @@ from schemas.errors import GateFailed, SynthmillError, TeacherError
 
 
 @task(name="generate-chunk", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def generate_chunk_task(generator: Any, teacher: Any, run_dir: Path, seed: int, start: int,
-                        count: int, progress: Any = None) -> Any:
+def generate_chunk_task(
+    generator: Any,
+    teacher: Any,
+    run_dir: Path,
+    seed: int,
+    start: int,
+    count: int,
+    progress: Any = None,
+) -> Any:
     return generate_chunk(generator, teacher, run_dir, seed, start, count, progress)
 
 
@@ -63,14 +70,19 @@ def finetune_task(state: BuildState) -> dict[str, Any]:
 
 
 def _publish_artifacts(report: dict[str, Any]) -> None:
-    create_markdown_artifact(report_markdown(report), key="build-report",
-                             description=f"synthmill build report: {report['name']}")
-    create_table_artifact(stage_rows(report), key="stage-counts",
-                          description="records in, out and rejected per stage")
+    create_markdown_artifact(
+        report_markdown(report),
+        key="build-report",
+        description=f"synthmill build report: {report['name']}",
+    )
+    create_table_artifact(
+        stage_rows(report), key="stage-counts", description="records in, out and rejected per stage"
+    )
 
 
-def run_build(config: RunConfig, run_dir: Path, *, index_dir: Path | None = None,
-              progress: Any = None) -> dict[str, Any]:
+def run_build(
+    config: RunConfig, run_dir: Path, *, index_dir: Path | None = None, progress: Any = None
+) -> dict[str, Any]:
     """The whole build inside a flow run; returns a summary with the exit code it implies."""
     log = get_run_logger()
     state, generator = prepare(config, run_dir)
@@ -78,14 +90,18 @@ def run_build(config: RunConfig, run_dir: Path, *, index_dir: Path | None = None
     results = []
     try:
         for start, count in chunks(config.n, config.build.chunk_size):
-            results.append(generate_chunk_task(generator, teacher, run_dir, config.seed, start,
-                                               count, progress))
+            results.append(
+                generate_chunk_task(
+                    generator, teacher, run_dir, config.seed, start, count, progress
+                )
+            )
     except TeacherError as exc:
         stages.partial_report(state, results, teacher, str(exc))
         raise
     collect_generation(state, results, teacher)
-    log.info("generated %d of %d", state.accepted.height if state.accepted is not None else 0,
-             config.n)
+    log.info(
+        "generated %d of %d", state.accepted.height if state.accepted is not None else 0, config.n
+    )
     scrub_task(state)
     index = dedup_task(state, index_dir)
     passed = drift_task(state)

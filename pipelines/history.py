@@ -72,9 +72,14 @@ def plot_history(root: Path, lines: list[dict[str, Any]]) -> Path:
     xs = list(range(1, len(lines) + 1))
     fig, ax = plt.subplots(figsize=(7, 3.5))
     ax.bar(xs, [e.get("accepted", 0) for e in lines], label="accepted", color="#2a9d8f")
-    ax.bar(xs, [e.get("rejected", 0) for e in lines], bottom=[e.get("accepted", 0) for e in lines],
-           label="rejected", color="#e76f51")
-    for x, e in zip(xs, lines):
+    ax.bar(
+        xs,
+        [e.get("rejected", 0) for e in lines],
+        bottom=[e.get("accepted", 0) for e in lines],
+        label="rejected",
+        color="#e76f51",
+    )
+    for x, e in zip(xs, lines, strict=False):
         if e.get("drift_verdict") == "fail" or e.get("error"):
             ax.annotate("✗", (x, 0), ha="center", va="bottom", color="black")
     ax.set_xlabel("run")

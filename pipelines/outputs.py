@@ -20,8 +20,12 @@ def chat_example(row: dict[str, Any], state: BuildState) -> dict[str, Any]:
         labels = state.config.data.labels
         return to_chat_example(row["text"], row[state.label_field], labels)
     if "instruction" in row:
-        return {"messages": [{"role": "user", "content": row["instruction"]},
-                             {"role": "assistant", "content": row["response"]}]}
+        return {
+            "messages": [
+                {"role": "user", "content": row["instruction"]},
+                {"role": "assistant", "content": row["response"]},
+            ]
+        }
     return {"messages": row["messages"]}
 
 

@@ -22,8 +22,10 @@ def records_to_frame(records: list[Record[Any]]) -> pl.DataFrame:
         row["annotations"] = json.dumps(rec.annotations, sort_keys=True)
         rows.append(row)
     if not rows:
-        return pl.DataFrame({"id": [], "provenance": [], "annotations": []}, schema={
-            "id": pl.String, "provenance": pl.String, "annotations": pl.String})
+        return pl.DataFrame(
+            {"id": [], "provenance": [], "annotations": []},
+            schema={"id": pl.String, "provenance": pl.String, "annotations": pl.String},
+        )
     return pl.from_dicts(rows, infer_schema_length=None)
 
 

@@ -51,7 +51,9 @@ def _drift_lines(report: dict[str, Any]) -> list[str]:
         for c in checks
     ]
     out = [f"Overall verdict: **{drift.get('verdict', '?')}**", ""]
-    out.append(_table(rows, ("field", "check", "statistic", "distance", "Holm p", "threshold", "verdict")))
+    out.append(
+        _table(rows, ("field", "check", "statistic", "distance", "Holm p", "threshold", "verdict"))
+    )
     for plot in drift.get("plots", []):
         out += ["", f"![{plot}]({plot})"]
     return out
@@ -66,12 +68,18 @@ def _fmt(value: Any) -> str:
 def report_markdown(report: dict[str, Any]) -> str:
     """A human summary: stage counts, rejections by reason, PII by type, drift, fine-tune."""
     parts = [f"# Build report: {report['name']}", ""]
-    parts.append(f"Run folder `{report['run_dir']}`, seed {report['seed']}, "
-                 f"config hash `{report['config_hash'][:12]}`.")
-    parts.append(f"Published: **{'yes' if report['published'] else 'no'}**"
-                 + (f" ({report['not_published_because']})" if not report["published"] else ""))
+    parts.append(
+        f"Run folder `{report['run_dir']}`, seed {report['seed']}, "
+        f"config hash `{report['config_hash'][:12]}`."
+    )
+    parts.append(
+        f"Published: **{'yes' if report['published'] else 'no'}**"
+        + (f" ({report['not_published_because']})" if not report["published"] else "")
+    )
     parts += ["", "## Records per stage", ""]
-    parts.append(_table([tuple(r.values()) for r in stage_rows(report)], ("stage", "in", "out", "rejected")))
+    parts.append(
+        _table([tuple(r.values()) for r in stage_rows(report)], ("stage", "in", "out", "rejected"))
+    )
     reasons = report.get("rejected_by_reason", {})
     if reasons:
         parts += ["", "## Rejections by reason", ""]

@@ -132,8 +132,9 @@ def drift_stage(state: BuildState) -> bool:
     reference = reference_frame(state).select(columns)
     cfg = state.config.drift
     if state.label_field is not None:
-        cfg = cfg.model_copy(update={"label_field": state.label_field,
-                                     "text_fields": tuple(state.text_fields)})
+        cfg = cfg.model_copy(
+            update={"label_field": state.label_field, "text_fields": tuple(state.text_fields)}
+        )
     report = drift_report(reference, frame.select(columns), cfg)
     plots = write_plots(report, state.run_dir / "plots")
     data = report.model_dump(mode="json")
@@ -156,10 +157,15 @@ def partial_report(state: BuildState, results: list[Any], teacher: Any, error: s
     done = sum(r.stats.requested for r in results)
     write_json(
         state.run_dir / "report.partial.json",
-        {"name": state.config.name, "status": "failed", "error": error,
-         "requested": state.config.n, "finished": done,
-         "accepted_so_far": sum(r.stats.accepted for r in results),
-         "teacher": {"kind": teacher.kind, "model": teacher.model_id}},
+        {
+            "name": state.config.name,
+            "status": "failed",
+            "error": error,
+            "requested": state.config.n,
+            "finished": done,
+            "accepted_so_far": sum(r.stats.accepted for r in results),
+            "teacher": {"kind": teacher.kind, "model": teacher.model_id},
+        },
     )
 
 
@@ -179,10 +185,13 @@ def finish_report(state: BuildState, counts: dict[str, Any], published: bool) ->
             "rejected_by_stage": dict(Counter(r.stage.value for r in state.rejections)),
             "generation": state.generation,
             "published": published,
-            "not_published_because": "" if published else (
+            "not_published_because": ""
+            if published
+            else (
                 f"drift gate verdict '{drift.get('verdict', '?')}'"
-                if drift.get("verdict") == "fail" else "the student missed min_improvement"),
+                if drift.get("verdict") == "fail"
+                else "the student missed min_improvement"
+            ),
         }
     )
     state.stages["write"] = {"in": counts["accepted"], "out": counts["accepted"], "rejected": 0}
-

@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from pipelines.finetune_config import FinetuneConfig
 from schemas.errors import ConfigError
+from schemas.record import stable_hash
 from validators.dedup_config import DedupConfig
 from validators.drift_config import DriftConfig
 from validators.pii_config import PIIConfig
-from schemas.record import stable_hash
 
 TeacherKind = Literal["vllm", "openai", "transformers"]
 TEACHER_KINDS: tuple[str, ...] = ("vllm", "openai", "transformers")

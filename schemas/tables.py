@@ -31,7 +31,9 @@ def read_jsonl(path: Path) -> pl.DataFrame:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise InputError(path, "not UTF-8 text; re-encode the file as UTF-8", lineno) from None
+                raise InputError(
+                    path, "not UTF-8 text; re-encode the file as UTF-8", lineno
+                ) from None
             if not line.strip():
                 continue
             try:

@@ -40,7 +40,10 @@ def _config(example_dir: Path, **changes: object) -> Path:
 def _build(config: Path, out: Path, **kw: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SYNTHMILL), "build", str(config), "--out", str(out)],
-        capture_output=True, text=True, timeout=1500, **kw,  # type: ignore[call-overload]
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        **kw,  # type: ignore[call-overload]
     )
 
 
@@ -68,8 +71,16 @@ def test_build_outputs_and_kill_resume(example_dir: Path, tmp_path: Path) -> Non
     full = tmp_path / "full"
     proc = _build(config, full)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for name in ("accepted.parquet", "accepted.jsonl", "train.jsonl", "rejected.parquet",
-                 "report.json", "report.md", "README.md", "manifest.json"):
+    for name in (
+        "accepted.parquet",
+        "accepted.jsonl",
+        "train.jsonl",
+        "rejected.parquet",
+        "report.json",
+        "report.md",
+        "README.md",
+        "manifest.json",
+    ):
         assert (full / name).is_file(), name
     report = json.loads((full / "report.json").read_text())
     manifest = json.loads((full / "manifest.json").read_text())
@@ -104,7 +115,9 @@ def test_build_outputs_and_kill_resume(example_dir: Path, tmp_path: Path) -> Non
     resumed = tmp_path / "resumed"
     proc = subprocess.Popen(
         [str(SYNTHMILL), "build", str(config), "--out", str(resumed)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.time() + 900
     while _cached(resumed) < 8:
@@ -124,8 +137,13 @@ def test_build_outputs_and_kill_resume(example_dir: Path, tmp_path: Path) -> Non
     assert _accepted(resumed) == _accepted(full)
 
     # A stricter drift gate on the same (cached) records: exit 3, report written, not published.
-    strict = _config(example_dir, drift__fail_on_drift=True, drift__max_length_shift=0.0,
-                     drift__max_vocabulary_tv_excess=0.0, drift__alpha=0.5)
+    strict = _config(
+        example_dir,
+        drift__fail_on_drift=True,
+        drift__max_length_shift=0.0,
+        drift__max_vocabulary_tv_excess=0.0,
+        drift__alpha=0.5,
+    )
     gated = tmp_path / "gated"
     shutil.copytree(full, gated)
     proc3 = _build(strict, gated)

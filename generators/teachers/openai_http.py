@@ -71,7 +71,11 @@ class OpenAITeacher:
                 last_error = f"HTTP {resp.status_code}"
                 continue
             if resp.status_code >= 400:
-                return TeacherResponse(text="", finish_reason="error", error=f"HTTP {resp.status_code}: {resp.text[:200]}")
+                return TeacherResponse(
+                    text="",
+                    finish_reason="error",
+                    error=f"HTTP {resp.status_code}: {resp.text[:200]}",
+                )
             data = resp.json()
             choice = data["choices"][0]
             text = choice["message"]["content"] if self.chat else choice["text"]

@@ -18,7 +18,15 @@ _ENGINES: dict[tuple[Any, ...], Any] = {}
 
 
 def _engine(model_path: str, cfg: TeacherConfig) -> Any:
-    key = (model_path, cfg.batch_size, cfg.dtype, cfg.max_model_len, cfg.kv_cache_gib, cfg.enforce_eager, cfg.trust_remote_code)
+    key = (
+        model_path,
+        cfg.batch_size,
+        cfg.dtype,
+        cfg.max_model_len,
+        cfg.kv_cache_gib,
+        cfg.enforce_eager,
+        cfg.trust_remote_code,
+    )
     if key not in _ENGINES:
         try:
             from vllm import LLM
