@@ -87,8 +87,9 @@ def pick_shots(
     rng = random.Random(seed)
     pools: dict[str, list[str]] = {lab: [] for lab in sorted(labels)}
     for r in rows.iter_rows(named=True):
-        if r[label_field] in pools and r[input_field]:
-            pools[r[label_field]].append(str(r[input_field]))
+        label = str(r[label_field])
+        if label in pools and r[input_field]:
+            pools[label].append(str(r[input_field]))
     for pool in pools.values():
         rng.shuffle(pool)
     shots: list[tuple[str, str]] = []
@@ -182,6 +183,7 @@ def evaluate_labels(
             "accuracy": accuracy(truth, pred),
             "macro_f1": macro_f1(truth, pred),
             "few_shot": len(shot_rows),
+            "few_shot_examples": [{"text": t, "label": lab} for t, lab in shot_rows],
             "per_label_f1": f1_per_label(truth, pred),
             f"with_{other}_score": by_score[other],
             "seconds": round(time.perf_counter() - start, 2),

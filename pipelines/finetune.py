@@ -9,6 +9,7 @@ the label set and what the evaluation needs to render the student's prompt the s
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -327,6 +328,8 @@ def finetune(
     trainer.train()
     seconds = time.perf_counter() - start
     peft_model.save_pretrained(str(out))
+    with contextlib.suppress(OSError):  # the trainer's output_dir, empty unless saving is on
+        (out / "checkpoints").rmdir()
     steps = [
         {
             k: e[k]

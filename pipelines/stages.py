@@ -89,14 +89,18 @@ def dedup_stage(state: BuildState, index_dir: Path | None) -> PendingPublication
 
     frame = state.accepted
     assert frame is not None
-    cfg = state.config.dedup.model_copy(update={"fields": tuple(state.text_fields)})
+    reference = reference_frame(state)
+    # The leak check compares the text fields the trusted sample also has.
+    shared = [f for f in state.text_fields if f in reference.columns]
+    fields = shared or state.text_fields
+    cfg = state.config.dedup.model_copy(update={"fields": tuple(fields)})
     index = FileIndex(cfg, index_dir) if index_dir is not None else open_index(cfg)
     n = frame.height
     if n == 0:
         state.record_stage("dedup", 0, 0)
         state.report["dedup"] = {}
         return None
-    result = dedup_frame(frame, cfg, reference=reference_frame(state), index=index)
+    result = dedup_frame(frame, cfg, reference=reference if shared else None, index=index)
     state.accepted = result.kept
     state.rejections.extend(result.rejections)
     state.record_stage("dedup", n, result.kept.height)
@@ -128,8 +132,13 @@ def drift_stage(state: BuildState) -> bool:
     if n == 0:
         state.report["drift"] = {"verdict": "fail", "checks": [], "notes": ["no records left"]}
         return not state.config.drift.fail_on_drift
-    columns = [c for c in ("text", "label", "instruction", "response") if c in frame.columns]
-    reference = reference_frame(state).select(columns)
+    reference = reference_frame(state)
+    columns = [
+        c
+        for c in ("text", "label", "instruction", "response")
+        if c in frame.columns and c in reference.columns
+    ]
+    reference = reference.select(columns)
     cfg = state.config.drift
     if state.label_field is not None:
         cfg = cfg.model_copy(
