@@ -26,7 +26,16 @@ def chat_example(row: dict[str, Any], state: BuildState) -> dict[str, Any]:
                 {"role": "assistant", "content": row["response"]},
             ]
         }
-    return {"messages": row["messages"]}
+    if "messages" in row:
+        return {"messages": row["messages"]}
+    # Any other payload: the student learns to write such a record as JSON.
+    payload = {f: row[f] for f in state.payload_fields}
+    return {
+        "messages": [
+            {"role": "user", "content": f"Write one {state.config.name} record as JSON."},
+            {"role": "assistant", "content": json.dumps(payload, ensure_ascii=False)},
+        ]
+    }
 
 
 def write_outputs(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path]:
