@@ -18,7 +18,12 @@ def chat_example(row: dict[str, Any], state: BuildState) -> dict[str, Any]:
 
     if state.label_field is not None:
         labels = state.config.data.labels
-        return to_chat_example(row["text"], row[state.label_field], labels)
+        return to_chat_example(
+            row["text"],
+            row[state.label_field],
+            labels,
+            list_labels=state.config.finetune.list_labels,
+        )
     if "instruction" in row:
         return {
             "messages": [

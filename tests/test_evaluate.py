@@ -177,3 +177,19 @@ def test_gate_writes_the_report_then_fails(tmp_path: Path) -> None:
         dict(report), path, EvalConfig(min_improvement=0.1, gate_metric="macro_f1")
     )
     assert passed["gate"]["passed"] is True
+
+
+def test_instruction_loss_and_perplexity() -> None:
+    from pipelines.evaluate import evaluate_answers
+
+    rows = pl.DataFrame(
+        {
+            "instruction": ["Name the capital of France.", "What is two plus two?"],
+            "response": ["The capital of France is Paris.", "Two plus two is four."],
+        }
+    )
+    report = evaluate_answers(rows, config=FinetuneConfig(load_in_4bit=False))
+    base = report["base"]
+    assert report["n"] == 2 and base["tokens"] > 10
+    assert 0.0 < base["loss"] < 10.0
+    assert base["perplexity"] == pytest.approx(__import__("math").exp(base["loss"]))

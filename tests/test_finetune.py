@@ -27,7 +27,7 @@ from schemas.errors import ConfigError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "banking77"
 CFG = FinetuneConfig(
-    max_steps=5,
+    max_steps=4,
     batch_size=4,
     max_seq_len=64,
     learning_rate=2e-3,
@@ -165,3 +165,19 @@ def test_unknown_trainer_arg_is_a_config_error(tmp_path: Path) -> None:
         torch.float32,
     )
     assert args.lr_scheduler_type == "constant" and args.max_length == 256
+
+
+def test_cli_finetune_without_records_exits_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "finetune", str(tmp_path)],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no accepted.jsonl" in lines[0], done.stderr
