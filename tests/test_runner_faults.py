@@ -80,8 +80,10 @@ def test_retry_uses_fresh_seed_and_recovers(example_dir: Path) -> None:
 
 def test_echo_of_a_prompt_example_is_rejected(example_dir: Path) -> None:
     def echo(req: TeacherRequest, n: int) -> TeacherResponse:
-        last = req.prompt.strip().splitlines()[-1]
-        return TeacherResponse(last)
+        # Copy the shortest few-shot example shown (within the schema's length limits).
+        shots = [json.loads(x) for x in req.prompt.splitlines() if x.startswith("{")]
+        fits = [s for s in shots if 15 <= len(s["text"]) <= 100]
+        return TeacherResponse(json.dumps(min(fits, key=lambda s: len(s["text"]))))
 
     result = _run(example_dir, ScriptedTeacher(echo), 2, **{"teacher.max_retries": 0})
     assert [r.reason for r in result.rejections] == [RejectReason.ECHO_OF_PROMPT] * 2
