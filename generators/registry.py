@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from importlib.metadata import entry_points
 
 from generators.base import Generator
@@ -77,6 +76,3 @@ REGISTRY = GeneratorRegistry()
 def register_generator(cls: type[Generator]) -> type[Generator]:
     """Class decorator: make a generator available by its `name` in configs."""
     return REGISTRY.register(cls)
-
-
-GeneratorFactory = Callable[..., Generator]

@@ -74,7 +74,3 @@ def write_outputs(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path
         fh.write(dataset_card(state.config, report, manifest))
     write_json(paths["manifest"], manifest)
     return paths
-
-
-def load_report(run_dir: Path) -> dict[str, Any]:
-    return dict(json.loads((run_dir / "report.json").read_text()))

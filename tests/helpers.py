@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 from collections.abc import Callable
 
 from generators.teachers.base import TeacherRequest, TeacherResponse
@@ -30,3 +33,20 @@ class ScriptedTeacher:
 
     def close(self) -> None:
         return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def stop_group(proc: subprocess.Popen, grace_s: float = 60) -> None:  # type: ignore[type-arg]
+    """Stop a server started with `start_new_session=True`: SIGTERM its group, then SIGKILL."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, 15)
+        try:
+            proc.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import numpy as np
 import polars as pl
 import pytest
 from datasketch import LeanMinHash, MinHash, MinHashLSH
+from helpers import free_port
 
 from generators.runner import normalise_text
 from schemas.errors import ConfigError
@@ -217,9 +217,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     exe = shutil.which("redis-server")
     if exe is None:
         pytest.fail("redis-server is not installed (apt-get install -y redis-server)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     args = [
         exe,
         "--port",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import free_port, stop_group
 
 from generators.cache import TeacherCache
 from generators.embedded_model import embedded_model_dir
@@ -22,12 +22,6 @@ from generators.teachers.base import TeacherRequest
 from generators.teachers.openai_http import OpenAITeacher
 from pipelines.generate import build_generator, load_trusted
 from schemas.config import TeacherConfig, load_config
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Flaky(BaseHTTPRequestHandler):
@@ -88,7 +82,7 @@ def test_retries_on_429_and_5xx_with_key_from_env(monkeypatch: pytest.MonkeyPatc
 
 def test_unreachable_server_becomes_teacher_error_response() -> None:
     cfg = TeacherConfig(
-        kind="openai", base_url=f"http://127.0.0.1:{_free_port()}/v1", http_retries=1
+        kind="openai", base_url=f"http://127.0.0.1:{free_port()}/v1", http_retries=1
     )
     teacher = OpenAITeacher("m", "served:m", cfg)
     (resp,) = teacher.generate([TeacherRequest("p", [], {}, 1, 8, 1.0, 1.0)])
@@ -98,7 +92,7 @@ def test_unreachable_server_becomes_teacher_error_response() -> None:
 @pytest.fixture(scope="module")
 def vllm_server():  # type: ignore[no-untyped-def]
     """A real `vllm serve` of the embedded model on 127.0.0.1, stopped after the module."""
-    port = _free_port()
+    port = free_port()
     model = str(embedded_model_dir())
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"vllm-serve-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -143,12 +137,7 @@ def vllm_server():  # type: ignore[no-untyped-def]
             time.sleep(2)
         yield base + "/v1"
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, 15)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
+        stop_group(proc)
         log.close()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from helpers import free_port, stop_group
 
 BIN = Path(sys.executable).parent
 
@@ -39,24 +39,9 @@ asyncio.run(main())
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-
-
 @pytest.fixture
 def prefect_server(tmp_path: Path):  # type: ignore[no-untyped-def]
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
@@ -86,7 +71,7 @@ def prefect_server(tmp_path: Path):  # type: ignore[no-untyped-def]
             time.sleep(1)
         yield {**env, "PREFECT_API_URL": api}
     finally:
-        _stop(proc)
+        stop_group(proc)
         log.close()
 
 
@@ -154,7 +139,7 @@ def test_two_scheduled_runs_never_republish(
         keys, count = arts.stdout.strip().rsplit(" ", 1)
         assert json.loads(keys) == ["build-report", "stage-counts"] and int(count) >= 4
     finally:
-        _stop(serve)
+        stop_group(serve)
         serve_log.close()
 
     runs = sorted(p for p in root.iterdir() if p.is_dir() and p.name != "published-index")
