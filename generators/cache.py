@@ -20,7 +20,8 @@ class TeacherCache:
         self.path = Path(path) if path is not None else None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path) if self.path else ":memory:")
+        # Lanes on other processes write the same file: wait for their commit, do not fail.
+        self._db = sqlite3.connect(str(self.path) if self.path else ":memory:", timeout=120)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS calls (key TEXT PRIMARY KEY, response TEXT NOT NULL)"

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pipelines.execution_config import Target
 from schemas.config import load_config
 
 out = Console()
@@ -18,14 +19,24 @@ def build(
     out_dir: Annotated[Path | None, typer.Option("--out", help="run folder")] = None,
     n: Annotated[int | None, typer.Option("--n", min=1, help="records to request")] = None,
     seed: Annotated[int | None, typer.Option(help="run seed")] = None,
+    target: Annotated[
+        Target | None, typer.Option(help="where tasks run (default: execution.target)")
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster to join with --target ray, e.g. auto or HOST:6379"),
+    ] = None,
 ) -> None:
     """Build a dataset end to end (generate, scrub, dedup, drift gate, write, fine-tune)."""
-    overrides = {k: v for k, v in {"n": n, "seed": seed}.items() if v is not None}
+    given = {"n": n, "seed": seed, "execution.target": target, "execution.address": ray_address}
+    overrides = {k: v for k, v in given.items() if v is not None}
     cfg = load_config(config, overrides)  # config errors exit 2 before Prefect starts
     from pipelines.flow import build_dataset
 
     run_dir = out_dir or Path("runs") / cfg.name
-    summary = build_dataset(str(config), out=str(run_dir), n=n, seed=seed)
+    summary = build_dataset(
+        str(config), out=str(run_dir), n=n, seed=seed, target=target, address=ray_address
+    )
     c = summary["counts"]
     out.print(
         f"built {cfg.name}: accepted {c['accepted']} of {c['requested']} requested "

@@ -25,7 +25,9 @@ from pipelines.build import (
     prepare,
     reconcile,
 )
+from pipelines.executor import Executor, open_executor
 from pipelines.outputs import write_outputs
+from pipelines.parallel import generate_in_lanes, scrub_in_batches, sketch_in_batches
 from pipelines.report import report_markdown, stage_rows
 from schemas.config import RunConfig, load_config
 from schemas.errors import GateFailed, SynthmillError, TeacherError
@@ -50,8 +52,8 @@ def scrub_task(state: BuildState) -> None:
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
-def dedup_task(state: BuildState, index_dir: Path | None) -> Any:
-    return stages.dedup_stage(state, index_dir)
+def dedup_task(state: BuildState, index_dir: Path | None, sketches: Any = None) -> Any:
+    return stages.dedup_stage(state, index_dir, sketches)
 
 
 @task(name="drift-gate", cache_policy=NO_CACHE)
@@ -80,6 +82,32 @@ def _publish_artifacts(report: dict[str, Any]) -> None:
     )
 
 
+def _generate(
+    config: RunConfig,
+    state: BuildState,
+    generator: Any,
+    teacher: Any,
+    executor: Executor,
+    progress: Any,
+) -> list[Any]:
+    """All chunks: here with this process's teacher, or across engines or endpoints in lanes."""
+    many = len(config.teacher.endpoints) > 1 or config.execution.engines > 1
+    results: list[Any] = []
+    try:
+        if executor.target == "ray" or many:
+            return generate_in_lanes(config, state, executor)
+        for start, count in chunks(config.n, config.build.chunk_size):
+            results.append(
+                generate_chunk_task(
+                    generator, teacher, state.run_dir, config.seed, start, count, progress
+                )
+            )
+    except TeacherError as exc:
+        stages.partial_report(state, results, teacher, str(exc))
+        raise
+    return results
+
+
 def run_build(
     config: RunConfig, run_dir: Path, *, index_dir: Path | None = None, progress: Any = None
 ) -> dict[str, Any]:
@@ -87,23 +115,22 @@ def run_build(
     log = get_run_logger()
     state, generator = prepare(config, run_dir)
     teacher = make_teacher(config.teacher)
-    results = []
-    try:
-        for start, count in chunks(config.n, config.build.chunk_size):
-            results.append(
-                generate_chunk_task(
-                    generator, teacher, run_dir, config.seed, start, count, progress
-                )
-            )
-    except TeacherError as exc:
-        stages.partial_report(state, results, teacher, str(exc))
-        raise
-    collect_generation(state, results, teacher)
-    log.info(
-        "generated %d of %d", state.accepted.height if state.accepted is not None else 0, config.n
-    )
-    scrub_task(state)
-    index = dedup_task(state, index_dir)
+    with open_executor(config.execution) as executor:
+        log.info("execution target: %s", executor.target)
+        results = _generate(config, state, generator, teacher, executor, progress)
+        collect_generation(state, results, teacher)
+        log.info(
+            "generated %d of %d",
+            state.accepted.height if state.accepted is not None else 0,
+            config.n,
+        )
+        if executor.target == "local":
+            scrub_task(state)
+            sketches = None
+        else:
+            scrub_in_batches(state, executor)
+            sketches = sketch_in_batches(state, executor)
+        index = dedup_task(state, index_dir, sketches)
     passed = drift_task(state)
     student_gate: GateFailed | None = None
     if passed and config.build.finetune:
@@ -136,6 +163,8 @@ def build_dataset(
     n: int | None = None,
     seed: int | None = None,
     schedule_root: str | None = None,
+    target: str | None = None,
+    address: str | None = None,
 ) -> dict[str, Any]:
     """Build a validated synthetic dataset from a run config (YAML path).
 
@@ -148,6 +177,10 @@ def build_dataset(
         overrides["n"] = n
     if seed is not None:
         overrides["seed"] = seed
+    if target is not None:
+        overrides["execution.target"] = target
+    if address is not None:
+        overrides["execution.address"] = address
     cfg = load_config(config, overrides)
     if schedule_root is not None:
         from pipelines.history import next_scheduled_run

@@ -15,17 +15,20 @@ import polars as pl
 
 from pipelines.build import BuildState
 from schemas.config import RunConfig
+from validators.dedup_config import DedupConfig
+from validators.dedup_sketch import Sketches
+from validators.pii_config import PIIConfig
 
 _SCRUBBERS: dict[str, Any] = {}
 
 
-def _scrubber(config: RunConfig) -> Any:
+def scrubber(config: PIIConfig) -> Any:
     """One presidio engine per PII config per process (building it loads spaCy)."""
     from validators.pii import PIIScrubber
 
-    key = config.pii.model_dump_json()
+    key = config.model_dump_json()
     if key not in _SCRUBBERS:
-        _SCRUBBERS[key] = PIIScrubber(config.pii)
+        _SCRUBBERS[key] = PIIScrubber(config)
     return _SCRUBBERS[key]
 
 
@@ -40,7 +43,7 @@ def scrub_trusted(config: RunConfig, trusted: pl.DataFrame) -> tuple[pl.DataFram
     """Scrub the trusted sample's text before any row can reach a teacher prompt."""
     if not config.build.pii:
         return trusted, {"skipped": "pii.enabled is false"}
-    frame, report = _scrubber(config).scrub_frame(trusted, _trusted_text_fields(config))
+    frame, report = scrubber(config.pii).scrub_frame(trusted, _trusted_text_fields(config))
     return frame, {"rows_changed": report.rows_changed, "by_type": report.totals}
 
 
@@ -50,7 +53,7 @@ def scrub_stage(state: BuildState) -> None:
     assert frame is not None
     n = frame.height
     if state.config.build.pii and n:
-        frame, report = _scrubber(state.config).scrub_frame(frame, state.text_fields)
+        frame, report = scrubber(state.config.pii).scrub_frame(frame, state.text_fields)
         state.accepted = frame
         state.report["pii"] = {
             "rows_changed": report.rows_changed,
@@ -82,25 +85,38 @@ class PendingPublication:
     signatures: Any
 
 
-def dedup_stage(state: BuildState, index_dir: Path | None) -> PendingPublication | None:
-    """Exact and near duplicates, leaks of the trusted sample, records published before."""
+def dedup_settings(state: BuildState) -> tuple[DedupConfig, pl.DataFrame | None]:
+    """The dedup config for this build's fields, and the trusted reference for the leak check.
+
+    The leak check compares the text fields the trusted sample also has.
+    """
+    reference = reference_frame(state)
+    shared = [f for f in state.text_fields if f in reference.columns]
+    fields = shared or state.text_fields
+    cfg = state.config.dedup.model_copy(update={"fields": tuple(fields)})
+    return cfg, (reference if shared else None)
+
+
+def dedup_stage(
+    state: BuildState, index_dir: Path | None, sketches: Sketches | None = None
+) -> PendingPublication | None:
+    """Exact and near duplicates, leaks of the trusted sample, records published before.
+
+    `sketches` of the accepted records' text, made batch by batch elsewhere, skip that step.
+    """
     from validators.dedup import dedup_frame
     from validators.dedup_index import FileIndex, open_index
 
     frame = state.accepted
     assert frame is not None
-    reference = reference_frame(state)
-    # The leak check compares the text fields the trusted sample also has.
-    shared = [f for f in state.text_fields if f in reference.columns]
-    fields = shared or state.text_fields
-    cfg = state.config.dedup.model_copy(update={"fields": tuple(fields)})
+    cfg, reference = dedup_settings(state)
     index = FileIndex(cfg, index_dir) if index_dir is not None else open_index(cfg)
     n = frame.height
     if n == 0:
         state.record_stage("dedup", 0, 0)
         state.report["dedup"] = {}
         return None
-    result = dedup_frame(frame, cfg, reference=reference if shared else None, index=index)
+    result = dedup_frame(frame, cfg, reference=reference, index=index, sketches=sketches)
     state.accepted = result.kept
     state.rejections.extend(result.rejections)
     state.record_stage("dedup", n, result.kept.height)

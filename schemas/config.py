@@ -8,6 +8,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from pipelines.execution_config import ExecutionConfig
 from pipelines.finetune_config import FinetuneConfig
 from schemas.errors import ConfigError
 from schemas.record import stable_hash
@@ -38,6 +39,10 @@ class TeacherConfig(_Strict):
     max_retries: int = Field(3, ge=0, description="fresh-seed retries before a rejection")
     # openai-compatible servers
     base_url: str = "http://127.0.0.1:8000/v1"
+    endpoints: list[str] = Field(
+        default_factory=list,
+        description="several servers of the same model: a run's requests are split across them",
+    )
     api_key_env: str = Field("OPENAI_API_KEY", description="name of the env var holding the key")
     concurrency: int = Field(8, gt=0)
     timeout_s: float = Field(60.0, gt=0)
@@ -88,6 +93,9 @@ class BuildConfig(_Strict):
     finetune: bool = False
 
 
+_NOT_HASHED: dict[str, Any] = {"source": True, "execution": True, "teacher": {"endpoints"}}
+
+
 class RunConfig(_Strict):
     """Everything one build needs. Paths are relative to the config file."""
 
@@ -105,17 +113,29 @@ class RunConfig(_Strict):
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     drift: DriftConfig = Field(default_factory=DriftConfig)
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     source: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
     def _labels_unique(self) -> RunConfig:
         if len(set(self.data.labels)) != len(self.data.labels):
             raise ValueError("data.labels has a repeated label")
+        if self.teacher.endpoints and self.teacher.kind != "openai":
+            raise ValueError("teacher.endpoints needs teacher.kind: openai")
+        if self.execution.engines > 1 and self.teacher.kind == "openai":
+            raise ValueError(
+                "execution.engines is for local engines; list the servers in teacher.endpoints"
+            )
+        if self.execution.engines > 1 and self.execution.target == "local":
+            raise ValueError(
+                "execution.engines > 1 needs execution.target: ray (one engine per worker); "
+                "on one machine, list servers in teacher.endpoints instead"
+            )
         return self
 
     def config_hash(self) -> str:
-        """A hash of what the run does (not where the config lies)."""
-        return stable_hash(self.model_dump(mode="json", exclude={"source"}))
+        """A hash of what the run does (not where the config lies, nor where it runs)."""
+        return stable_hash(self.model_dump(mode="json", exclude=_NOT_HASHED))
 
 
 def _describe(err: dict[str, Any]) -> str:
@@ -126,6 +146,8 @@ def _describe(err: dict[str, Any]) -> str:
         return f"missing key '{loc}'"
     if err["type"] == "literal_error" and err["loc"][-1] == "kind":
         return f"unknown teacher '{err['input']}' at '{loc}' (choose one of {', '.join(TEACHER_KINDS)})"
+    if err["type"] == "value_error" and not loc:
+        return str(err["ctx"]["error"])
     return f"'{loc}': {err['msg']}"
 
 

@@ -26,7 +26,11 @@ class InputError(ConfigError):
         where = f"{path}" if line is None else f"{path}:{line}"
         super().__init__(f"{where}: {problem}")
         self.path = path
+        self.problem = problem
         self.line = line
+
+    def __reduce__(self) -> tuple[type, tuple[object, str, int | None]]:
+        return (type(self), (self.path, self.problem, self.line))  # crosses process boundaries
 
 
 class TeacherError(SynthmillError):
@@ -47,6 +51,10 @@ class MissingDependencyError(SynthmillError):
     def __init__(self, package: str, install: str) -> None:
         super().__init__(f"{package} is not installed; install it with: {install}")
         self.package = package
+        self.install = install
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (type(self), (self.package, self.install))
 
 
 class GateFailed(SynthmillError):

@@ -88,6 +88,19 @@ def test_same_value_gets_same_fake_across_rows_and_calls(replacer: PIIScrubber) 
     assert PIIScrubber(PIIConfig(seed=3)).scrub_texts(rows) == first
 
 
+def test_batches_on_fresh_scrubbers_equal_one_scrubber(replacer: PIIScrubber) -> None:
+    """What a Ray build relies on: a fake depends on the value only, not on what came before."""
+    frame = pl.DataFrame({"text": TEXTS * 3 + [t.replace("Tom", "Tim") for t in TEXTS]})
+    whole, report = replacer.scrub_frame(frame, ["text"])
+    parts = []
+    for lo in range(0, frame.height, 7):  # each batch on a scrubber of its own, as on Ray
+        scrubber = PIIScrubber(PIIConfig(seed=3))
+        scrubber.scrub_texts(["Call Tim Baker on (415) 555-0199 about Maria Lopez."])
+        parts.append(scrubber.scrub_frame(frame.slice(lo, 7), ["text"])[0])
+    assert report.rows_changed == frame.height
+    assert pl.concat(parts)["text"].to_list() == whole["text"].to_list()
+
+
 def test_frame_keeps_rows_order_and_other_fields(replacer: PIIScrubber) -> None:
     frame = pl.DataFrame(
         {

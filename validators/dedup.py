@@ -16,22 +16,19 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from schemas.errors import ConfigError
 from schemas.rejection import Rejection, RejectReason, Stage
 from validators.dedup_config import DedupConfig
 from validators.dedup_index import PublishedIndex
-from validators.dedup_text import NormalisedTexts, normalise_many
+from validators.dedup_sketch import Sketches, sketch
 from validators.lsh_bands import (
     band_keys,
     best_match,
@@ -42,8 +39,6 @@ from validators.lsh_bands import (
 )
 from validators.minhash import Signer
 
-CHUNK_BYTES = 1 << 20  # text normalised and signed together: bounds the temporary arrays
-CHUNK_TEXTS = 8192
 _KEEP, _EXACT, _NEAR, _PUBLISHED, _LEAK = range(5)
 _DUPLICATES = ("exact_duplicate", "near_duplicate", "published_before")
 _REJECT_SCHEMA = {
@@ -62,20 +57,6 @@ _REASONS = {
 
 
 @dataclass(frozen=True)
-class Sketches:
-    """Exact groups and signatures of a column of texts.
-
-    `first[row]` is the first row with the same normalised text; `rows` are the first
-    occurrences (sorted) and `signatures[k]` / `has_shingles[k]` belong to `rows[k]`.
-    """
-
-    first: np.ndarray
-    rows: np.ndarray
-    signatures: np.ndarray
-    has_shingles: np.ndarray
-
-
-@dataclass(frozen=True)
 class DedupResult:
     """Kept rows (input order, all fields), one rejection per dropped row, and the report.
 
@@ -90,86 +71,24 @@ class DedupResult:
     kept_signatures: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
 
 
-def sketch(texts: pl.Series, signer: Signer, workers: int = 1) -> Sketches:
-    """Normalise, hash for exact groups, sign the distinct texts; chunk by chunk.
-
-    With `workers` > 1, chunks are normalised and signed in threads (numpy and polars release
-    the GIL) while first occurrences are decided here, in order: the result does not depend
-    on `workers`. At most about 2 * workers chunks are in flight, which bounds memory.
-    """
-    n = texts.len()
-    first = np.empty(n, dtype=np.int64)
-    seen: dict[tuple[int, int], int] = {}
-    signatures = np.empty((n, signer.config.num_perm), dtype=np.uint32)
-    has_shingles = np.empty(n, dtype=bool)
-    done = 0
-    normalise = signer.config.normalise
-
-    def prepare(lo: int, hi: int) -> tuple[NormalisedTexts, list[tuple[int, int]]]:
-        norm = normalise_many(texts.slice(lo, hi - lo).to_list(), normalise)
-        return norm, _exact_keys(norm)
-
-    def collect(future: Future[tuple[np.ndarray, np.ndarray]]) -> None:
-        nonlocal done
-        sig, ok = future.result()
-        signatures[done : done + len(ok)] = sig
-        has_shingles[done : done + len(ok)] = ok
-        done += len(ok)
-
-    bounds = _chunks(texts)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dedup") as pool:
-        prepared = deque(pool.submit(prepare, lo, hi) for lo, hi in bounds[:workers])
-        signing: deque[Future[tuple[np.ndarray, np.ndarray]]] = deque()
-        for k, (lo, hi) in enumerate(bounds):
-            norm, keys = prepared.popleft().result()
-            if k + workers < len(bounds):
-                prepared.append(pool.submit(prepare, *bounds[k + workers]))
-            first[lo:hi] = [seen.setdefault(key, row) for row, key in enumerate(keys, start=lo)]
-            fresh = np.flatnonzero(first[lo:hi] == np.arange(lo, hi))
-            signing.append(pool.submit(signer.sign, norm, fresh))
-            while len(signing) > workers:
-                collect(signing.popleft())
-        while signing:
-            collect(signing.popleft())
-    return Sketches(
-        first=first,
-        rows=np.flatnonzero(first == np.arange(n)),
-        signatures=signatures[:done],
-        has_shingles=has_shingles[:done],
-    )
-
-
-def _chunks(texts: pl.Series) -> list[tuple[int, int]]:
-    """[lo, hi) row ranges of about CHUNK_BYTES of text and at most CHUNK_TEXTS rows each."""
-    n = texts.len()
-    if n == 0:
-        return []
-    ends = np.cumsum(texts.str.len_bytes().fill_null(0).to_numpy().astype(np.int64) + 1)
-    cuts = np.flatnonzero(np.diff(ends // CHUNK_BYTES)) + 1
-    starts = np.unique(np.concatenate([cuts, np.arange(0, n, CHUNK_TEXTS)]))
-    return list(zip(starts.tolist(), [*starts[1:].tolist(), n], strict=True))
-
-
-def _exact_keys(norm: NormalisedTexts) -> list[tuple[int, int]]:
-    """128 bits of hash per normalised text (two seeded polars hashes, computed in Rust)."""
-    buffers = [None, pa.py_buffer(norm.offsets), pa.py_buffer(norm.data)]
-    column = pl.from_arrow(pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(norm), buffers))
-    return list(zip(column.hash(0x9E37).to_list(), column.hash(0x7F4A).to_list(), strict=True))
-
-
 def dedup_frame(
     frame: pl.DataFrame,
     config: DedupConfig,
     reference: pl.DataFrame | None = None,
     index: PublishedIndex | None = None,
+    sketches: Sketches | None = None,
 ) -> DedupResult:
-    """Drop exact and near duplicates, leaks of `reference` and records `index` already holds."""
+    """Drop exact and near duplicates, leaks of `reference` and records `index` already holds.
+
+    `sketches` of the frame's text, made beforehand (e.g. batch by batch on a cluster, see
+    `dedup_sketch`), skip sketching here; the result is the same.
+    """
     started = time.perf_counter()
     ids = record_ids(frame, config, "input")
     with _gc_paused():
         signer = Signer(config)
         texts = text_column(frame, config, "input")
-        sk = sketch(texts, signer, config.workers)
+        sk = sketches if sketches is not None else sketch(texts, signer, config.workers)
         bands, rows = config.lsh_params()
         keys = band_keys(sk.signatures, bands, rows)
         verdict = _Verdicts(sk.rows.size)

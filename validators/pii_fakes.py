@@ -1,7 +1,9 @@
 """Realistic stand-ins for detected PII: the same original gets the same fake for one scrubber.
 
-Each fake is drawn from a Faker seeded by (run seed, entity type, original), so it does not depend
-on the order values are met and a re-run with the same seed gives the same text. Where the shape
+Each fake is a function of (run seed, entity type, original) only: it does not depend on the order
+values are met nor on which other values a scrubber saw, so batches scrubbed on different workers
+give the text one scrubber gives, and a re-run with the same seed gives the same text. (Two
+originals may, rarely, share a fake; that loses nothing private.) Where the shape
 carries meaning (separators of a card or phone number, the country of an IBAN) the fake keeps it,
 and card numbers and IBANs get valid check digits so downstream validators treat them as real.
 The mapping lives in memory only; nothing here logs or returns an original value.
@@ -92,7 +94,6 @@ class FakeMaker:
         self.templates = dict(templates or {})
         self._faker = Faker("en_US")
         self._memo: dict[tuple[str, str], str] = {}
-        self._given: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._memo)
@@ -108,12 +109,11 @@ class FakeMaker:
             seed = _seed_for(self.seed, entity, original, attempt)
             self._faker.seed_instance(seed)
             value = self._draw(entity, original, random.Random(seed))
-            if value != original and value not in self._given:
+            if value != original:
                 break
         if value == original:  # never hand the original back
             value = f"<{entity}>"
         self._memo[key] = value
-        self._given.add(value)
         return value
 
     def _draw(self, entity: str, original: str, rng: random.Random) -> str:

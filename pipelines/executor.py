@@ -1,0 +1,145 @@
+"""Run a list of Prefect task calls on the build's execution target; results come back in order.
+
+`local` runs each call in this process (Prefect's default runner), one after the other, or on a
+few threads where the calls wait on I/O. `ray` submits every call to prefect-ray's
+`RayTaskRunner`, on a cluster it joins or on an instance it starts for the run. Either way the
+caller gets the results in the order of its calls, so what a build writes never depends on
+which task finished first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any, Protocol
+
+from pipelines.execution_config import ExecutionConfig
+from schemas.errors import MissingDependencyError
+
+# Passed on to Ray workers: where the Prefect API is and where cached models live. Secrets are
+# not: a worker node needs its own environment for those (Ray shows a job's env to its users).
+_FORWARDED = ("SYNTHMILL_HOME", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HOME")
+
+
+class Executor(Protocol):
+    target: str
+
+    def map(
+        self,
+        task: Any,
+        calls: list[dict[str, Any]],
+        *,
+        threads: int = 1,
+        resources: dict[str, Any] | None = None,
+    ) -> list[Any]:
+        """Run `task(**call)` for every call; the results, in the order of `calls`."""
+        ...
+
+    def gpus(self) -> float:
+        """GPUs the execution target has in all."""
+        ...
+
+
+class LocalExecutor:
+    """Calls run in this process: in sequence, or on `threads` threads for I/O-bound calls."""
+
+    target = "local"
+
+    def map(
+        self,
+        task: Any,
+        calls: list[dict[str, Any]],
+        *,
+        threads: int = 1,
+        resources: dict[str, Any] | None = None,
+    ) -> list[Any]:
+        if threads <= 1 or len(calls) <= 1:
+            return [task(**call) for call in calls]
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        with ThreadPoolTaskRunner(max_workers=threads) as runner:
+            futures = [runner.submit(task, call) for call in calls]
+            return [future.result() for future in futures]
+
+    def gpus(self) -> float:
+        try:
+            import torch
+
+            return float(torch.cuda.device_count())
+        except ImportError:
+            return 0.0
+
+
+class RayExecutor:
+    """Calls are Prefect task runs on Ray workers; `resources` become Ray remote options."""
+
+    target = "ray"
+
+    def __init__(self, runner: Any) -> None:
+        self.runner = runner
+
+    def map(
+        self,
+        task: Any,
+        calls: list[dict[str, Any]],
+        *,
+        threads: int = 1,
+        resources: dict[str, Any] | None = None,
+    ) -> list[Any]:
+        from prefect_ray.context import remote_options
+
+        scope = remote_options(**resources) if resources else nullcontext()
+        with scope:
+            futures = [self.runner.submit(task, call) for call in calls]
+        return [future.result() for future in futures]
+
+    def gpus(self) -> float:
+        import ray
+
+        return float(ray.cluster_resources().get("GPU", 0.0))
+
+
+def _prefect_api_url() -> str:
+    """The API this flow run reports to (a temporary local server when none is configured)."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return str(client.api_url).rstrip("/")
+
+
+def worker_env() -> dict[str, str]:
+    """Environment for Ray workers: report task runs to this flow's Prefect API, find models."""
+    env = {k: os.environ[k] for k in _FORWARDED if k in os.environ}
+    env["PREFECT_API_URL"] = _prefect_api_url()
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    return env
+
+
+def ray_init_kwargs(cfg: ExecutionConfig) -> dict[str, Any]:
+    """`ray.init` settings: join `cfg.address`, or start an instance with `cfg.num_cpus`."""
+    kwargs: dict[str, Any] = {"runtime_env": {"env_vars": worker_env()}}
+    if cfg.address is not None:
+        kwargs["address"] = cfg.address
+    else:
+        kwargs["include_dashboard"] = False
+        if cfg.num_cpus is not None:
+            kwargs["num_cpus"] = cfg.num_cpus
+    return kwargs
+
+
+@contextmanager
+def open_executor(cfg: ExecutionConfig) -> Iterator[Executor]:
+    """The executor for `cfg.target`; a Ray instance started here is stopped on exit."""
+    if cfg.target == "local":
+        yield LocalExecutor()
+        return
+    try:
+        from prefect_ray.task_runners import RayTaskRunner
+    except ImportError:
+        raise MissingDependencyError(
+            "prefect-ray", "pip install prefect-ray, or set execution.target: local"
+        ) from None
+    # The address travels in init_kwargs, so 'auto' and 'ray://' addresses reach ray.init as is.
+    with RayTaskRunner(address=None, init_kwargs=ray_init_kwargs(cfg)) as runner:
+        yield RayExecutor(runner)

@@ -1,0 +1,136 @@
+"""The split/merge pieces of the `ray` target, without a cluster: they must equal the local path."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+import yaml
+
+from pipelines.build import chunks
+from pipelines.lanes import Lane, in_chunk_order, lane_teacher_config, plan_lanes
+from pipelines.parallel import row_batches
+from schemas.config import load_config
+from schemas.errors import ConfigError
+from validators.dedup import dedup_frame
+from validators.dedup_config import DedupConfig
+from validators.dedup_sketch import merge_sketches, sketch, sketch_rows
+from validators.minhash import Signer
+
+ROOT = Path(__file__).resolve().parents[1]
+BANKING = ROOT / "examples" / "banking77" / "banking77_train_full.csv"
+
+
+def _texts(n: int, seed: int) -> list[str]:
+    """Real banking77 messages with exact copies, case/space variants and one-word edits."""
+    rng = random.Random(seed)
+    base = pl.read_csv(BANKING)["text"].to_list()[:n]
+    out = list(base)
+    for _ in range(n // 3):
+        t = rng.choice(base)
+        kind = rng.randrange(3)
+        if kind == 0:
+            out.append(t)
+        elif kind == 1:
+            out.append("  " + t.upper() + " ")
+        else:
+            words = t.split()
+            words[rng.randrange(len(words))] = "zeppelin"
+            out.append(" ".join(words))
+    out += ["", "...", " "]
+    rng.shuffle(out)
+    return out
+
+
+@pytest.mark.parametrize("batch", [1, 97, 1000, 5000])
+def test_merged_batch_sketches_equal_whole_column_sketch(batch: int) -> None:
+    texts = pl.Series(_texts(1500, seed=batch))
+    signer = Signer(DedupConfig(shingle="char", shingle_size=4))
+    whole = sketch(texts, signer, workers=2)
+    parts = [sketch_rows(texts.slice(lo, k), signer) for lo, k in row_batches(texts.len(), batch)]
+    merged = merge_sketches(parts)
+    assert whole.rows.size < texts.len()  # the input does hold exact duplicates
+    for name in ("first", "rows", "signatures", "has_shingles"):
+        assert np.array_equal(getattr(whole, name), getattr(merged, name)), name
+
+
+def test_dedup_with_batch_sketches_keeps_the_same_records() -> None:
+    texts = _texts(2000, seed=7)
+    frame = pl.DataFrame({"id": [f"r{i}" for i in range(len(texts))], "text": texts})
+    reference = pl.DataFrame({"id": ["t1", "t2"], "text": [texts[3], texts[10] + " please"]})
+    config = DedupConfig(shingle="char", shingle_size=4, threshold=0.7)
+    local = dedup_frame(frame, config, reference=reference)
+    signer = Signer(config)
+    parts = [
+        sketch_rows(frame["text"].slice(lo, k), signer) for lo, k in row_batches(frame.height, 333)
+    ]
+    spread = dedup_frame(frame, config, reference=reference, sketches=merge_sketches(parts))
+    assert local.report["by_reason"]["near_duplicate"] > 0
+    assert local.report["by_reason"]["exact_duplicate"] > 0
+    assert local.kept["id"].to_list() == spread.kept["id"].to_list()
+    assert [r.model_dump() for r in local.rejections] == [r.model_dump() for r in spread.rejections]
+
+
+def test_lanes_cover_every_chunk_once_and_merge_in_chunk_order(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, {"n": 100, "build": {"chunk_size": 8}, "teacher": {"kind": "openai"}})
+    for engines in (1, 2, 3, 20):
+        lanes = plan_lanes(cfg, engines)
+        assert len(lanes) == min(engines, 13)
+        dealt = sorted(c for lane in lanes for c in lane.chunks)
+        assert dealt == chunks(100, 8)
+    lanes = [Lane(0, None, ((0, 8), (16, 8))), Lane(1, None, ((8, 8),))]
+    merged = in_chunk_order(lanes, [["a", "c"], ["b"]])
+    assert merged == ["a", "b", "c"]
+
+
+def test_endpoints_make_one_lane_each(tmp_path: Path) -> None:
+    urls = ["http://127.0.0.1:9001/v1", "http://127.0.0.1:9002/v1"]
+    cfg = _config(
+        tmp_path,
+        {"n": 40, "build": {"chunk_size": 8}, "teacher": {"kind": "openai", "endpoints": urls}},
+    )
+    lanes = plan_lanes(cfg, 1)
+    assert [lane.endpoint for lane in lanes] == urls
+    assert lane_teacher_config(cfg.teacher, lanes[1]).base_url == urls[1]
+    # Where a record runs is not what the run is: the endpoints do not change the config hash.
+    other = _config(tmp_path, {"n": 40, "build": {"chunk_size": 8}, "teacher": {"kind": "openai"}})
+    assert cfg.config_hash() == other.config_hash()
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"execution": {"engines": 2}}, "needs execution.target: ray"),
+        ({"execution": {"target": "slurm"}}, "execution.target"),
+        ({"execution": {"workers": 2}}, "unknown key 'execution.workers'"),
+        ({"teacher": {"endpoints": ["http://x/v1"]}}, "teacher.endpoints needs teacher.kind"),
+        (
+            {"teacher": {"kind": "openai"}, "execution": {"engines": 2, "target": "ray"}},
+            "list the servers in teacher.endpoints",
+        ),
+    ],
+)
+def test_bad_execution_settings_are_one_line_config_errors(
+    tmp_path: Path, changes: dict[str, object], expected: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        _config(tmp_path, changes)
+    assert expected in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def _config(tmp_path: Path, changes: dict[str, object]):  # type: ignore[no-untyped-def]
+    raw = yaml.safe_load((ROOT / "examples" / "banking77" / "config.yaml").read_text())
+    raw["data"]["trusted"] = str(ROOT / "examples" / "banking77" / "trusted.csv")
+    raw["data"]["held_out"] = None
+    for key, value in changes.items():
+        if isinstance(value, dict):
+            raw.setdefault(key, {}).update(value)
+        else:
+            raw[key] = value
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return load_config(path)
