@@ -9,6 +9,7 @@ which task finished first.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -38,6 +39,10 @@ class Executor(Protocol):
 
     def gpus(self) -> float:
         """GPUs the execution target has in all."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """Where the tasks ran, for the build report."""
         ...
 
 
@@ -70,6 +75,9 @@ class LocalExecutor:
         except ImportError:
             return 0.0
 
+    def describe(self) -> dict[str, Any]:
+        return {"target": self.target}
+
 
 class RayExecutor:
     """Calls are Prefect task runs on Ray workers; `resources` become Ray remote options."""
@@ -99,6 +107,17 @@ class RayExecutor:
 
         return float(ray.cluster_resources().get("GPU", 0.0))
 
+    def describe(self) -> dict[str, Any]:
+        import ray
+
+        resources = ray.cluster_resources()
+        return {
+            "target": self.target,
+            "nodes": sum(1 for node in ray.nodes() if node.get("Alive")),
+            "cpus": resources.get("CPU", 0.0),
+            "gpus": resources.get("GPU", 0.0),
+        }
+
 
 def _prefect_api_url() -> str:
     """The API this flow run reports to (a temporary local server when none is configured)."""
@@ -118,8 +137,18 @@ def worker_env() -> dict[str, str]:
 
 def ray_init_kwargs(cfg: ExecutionConfig) -> dict[str, Any]:
     """`ray.init` settings: join `cfg.address`, or start an instance with `cfg.num_cpus`."""
-    kwargs: dict[str, Any] = {"runtime_env": {"env_vars": worker_env()}}
+    env = worker_env()
+    kwargs: dict[str, Any] = {"runtime_env": {"env_vars": env}}
     if cfg.address is not None:
+        host = env["PREFECT_API_URL"].split("//")[-1].split(":")[0]
+        if host in ("127.0.0.1", "localhost") and not cfg.address.startswith(
+            ("127.0.0.1", "localhost")
+        ):
+            logging.getLogger(__name__).warning(
+                "the Prefect API is %s, which workers on other machines cannot reach; "
+                "set PREFECT_API_URL to a server they can (see README, Running on a cluster)",
+                env["PREFECT_API_URL"],
+            )
         kwargs["address"] = cfg.address
     else:
         kwargs["include_dashboard"] = False

@@ -116,7 +116,8 @@ def run_build(
     state, generator = prepare(config, run_dir)
     teacher = make_teacher(config.teacher)
     with open_executor(config.execution) as executor:
-        log.info("execution target: %s", executor.target)
+        state.report["execution"] = executor.describe()
+        log.info("execution: %s", state.report["execution"])
         results = _generate(config, state, generator, teacher, executor, progress)
         collect_generation(state, results, teacher)
         log.info(

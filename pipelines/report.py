@@ -72,6 +72,11 @@ def report_markdown(report: dict[str, Any]) -> str:
         f"Run folder `{report['run_dir']}`, seed {report['seed']}, "
         f"config hash `{report['config_hash'][:12]}`."
     )
+    where = report.get("execution") or {}
+    if where.get("target") == "ray":
+        parts.append(
+            f"Ran on Ray: {where['nodes']} nodes, {where['cpus']:g} CPUs, {where['gpus']:g} GPUs."
+        )
     parts.append(
         f"Published: **{'yes' if report['published'] else 'no'}**"
         + (f" ({report['not_published_because']})" if not report["published"] else "")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
 
 from generators.teachers.base import TeacherRequest, TeacherResponse
 
@@ -50,3 +52,17 @@ def stop_group(proc: subprocess.Popen, grace_s: float = 60) -> None:  # type: ig
             proc.wait(grace_s)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
+
+
+def reply_completion(handler: BaseHTTPRequestHandler, text: str) -> None:
+    """Answer an OpenAI `/v1/completions` request with one choice holding `text`."""
+    payload = {
+        "choices": [{"text": text, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 9, "completion_tokens": 7},
+    }
+    data = json.dumps(payload).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

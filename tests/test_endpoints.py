@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import reply_completion
 
 from pipelines.flow import build_dataset
 
@@ -27,18 +28,7 @@ def _handler(log: list[int]) -> type[BaseHTTPRequestHandler]:
             schema = body["response_format"]["json_schema"]["schema"]
             label = schema["properties"]["label"]["enum"][0]
             text = f"hello, request {body['seed']} wants to know about my {label} case"
-            payload = {
-                "choices": [
-                    {"text": json.dumps({"label": label, "text": text}), "finish_reason": "stop"}
-                ],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 12},
-            }
-            data = json.dumps(payload).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            reply_completion(self, json.dumps({"label": label, "text": text}))
 
         def log_message(self, *args: object) -> None:
             return None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import free_port, stop_group
+from helpers import free_port, reply_completion, stop_group
 
 from generators.cache import TeacherCache
 from generators.embedded_model import embedded_model_dir
@@ -40,16 +40,7 @@ class _Flaky(BaseHTTPRequestHandler):
             self.end_headers()
             return
         text = json.dumps({"label": "card_arrival", "text": "where is my new card please"})
-        payload = {
-            "choices": [{"text": text, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 9, "completion_tokens": 7},
-        }
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        reply_completion(self, text)
 
     def log_message(self, *args: object) -> None:
         return None

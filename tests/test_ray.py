@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -27,27 +28,35 @@ RAY = BIN / "ray"
 
 
 @pytest.fixture
-def ray_cluster() -> Iterator[str]:
-    """`ray start` a head (1 CPU) and a worker node (1 CPU) on 127.0.0.1; `ray stop` after."""
+def ray_cluster() -> Iterator[tuple[str, dict[str, str]]]:
+    """`ray start` a head (1 CPU) and a worker node (1 CPU) on 127.0.0.1; `ray stop` after.
+
+    Yields the address and the environment every party needs: Ray's token authentication with a
+    token made here (head, worker and driver must share it).
+    """
     temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # Ray's socket paths must stay short
+    token = Path(temp + ".token")
+    token.write_text(secrets.token_hex(32))
+    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}
+    env.pop("RAY_ADDRESS", None)
     port = free_port()
     address = f"127.0.0.1:{port}"
     common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--disable-usage-stats"]
-    env = {**os.environ, "RAY_ADDRESS": ""}
     try:
-        subprocess.run(
-            [str(RAY), "start", "--head", "--port", str(port), "--include-dashboard", "false",
-             "--temp-dir", temp, *common],
-            check=True, capture_output=True, text=True, timeout=120, env=env,
-        )  # fmt: skip
-        subprocess.run(
-            [str(RAY), "start", "--address", address, *common],
-            check=True, capture_output=True, text=True, timeout=120, env=env,
-        )  # fmt: skip
-        yield address
+        for args in (
+            ["--head", "--port", str(port), "--include-dashboard", "false", "--temp-dir", temp],
+            ["--address", address],
+        ):
+            started = subprocess.run(
+                [str(RAY), "start", *args, *common],
+                capture_output=True, text=True, timeout=120, env=env,
+            )  # fmt: skip
+            assert started.returncode == 0, started.stderr[-2000:]
+        yield address, env
     finally:
         subprocess.run([str(RAY), "stop", "--force"], capture_output=True, timeout=120, env=env)
         shutil.rmtree(temp, ignore_errors=True)
+        token.unlink(missing_ok=True)
 
 
 def _config(example_dir: Path) -> Path:
@@ -62,12 +71,15 @@ def _config(example_dir: Path) -> Path:
     return path
 
 
-def _build(config: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def _build(
+    config: Path, out: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SYNTHMILL), "build", str(config), "--out", str(out), *extra],
         capture_output=True,
         text=True,
         timeout=1500,
+        env=env,
     )
 
 
@@ -82,13 +94,15 @@ def _outcome(out: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str, str
 
 
 @pytest.mark.engine
-def test_ray_build_equals_local_build(example_dir: Path, tmp_path: Path, ray_cluster: str) -> None:
+def test_ray_build_equals_local_build(
+    example_dir: Path, tmp_path: Path, ray_cluster: tuple[str, dict[str, str]]
+) -> None:
+    address, env = ray_cluster
     config = _config(example_dir)
     local = _build(config, tmp_path / "local")
     assert local.returncode == 0, local.stderr[-3000:]
-    on_ray = _build(config, tmp_path / "ray", "--target", "ray", "--ray-address", ray_cluster)
+    on_ray = _build(config, tmp_path / "ray", "--target", "ray", "--ray-address", address, env=env)
     assert on_ray.returncode == 0, on_ray.stderr[-3000:]
-    assert "Using Ray cluster with 2 nodes" in on_ray.stdout + on_ray.stderr
 
     accepted, rejected = _outcome(tmp_path / "local")
     assert len(accepted) + len(rejected) == 24
@@ -97,6 +111,8 @@ def test_ray_build_equals_local_build(example_dir: Path, tmp_path: Path, ray_clu
 
     report = json.loads((tmp_path / "ray" / "report.json").read_text())
     local_report = json.loads((tmp_path / "local" / "report.json").read_text())
+    assert report["execution"] == {"target": "ray", "nodes": 2, "cpus": 2.0, "gpus": 0.0}
+    assert local_report["execution"] == {"target": "local"}
     assert report["counts"] == local_report["counts"]
     assert report["pii"]["by_type"] == local_report["pii"]["by_type"]
     assert report["pii"]["batches"] == -(-report["stages"]["pii"]["in"] // 5)
