@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from pipelines.execution_config import ExecutionConfig
 from pipelines.finetune_config import FinetuneConfig
-from schemas.errors import ConfigError
+from schemas.errors import ConfigError, describe_validation_error
 from schemas.record import stable_hash
 from validators.dedup_config import DedupConfig
 from validators.drift_config import DriftConfig
@@ -139,16 +139,10 @@ class RunConfig(_Strict):
 
 
 def _describe(err: dict[str, Any]) -> str:
-    loc = ".".join(str(p) for p in err["loc"])
-    if err["type"] == "extra_forbidden":
-        return f"unknown key '{loc}'"
-    if err["type"] == "missing":
-        return f"missing key '{loc}'"
     if err["type"] == "literal_error" and err["loc"][-1] == "kind":
+        loc = ".".join(str(p) for p in err["loc"])
         return f"unknown teacher '{err['input']}' at '{loc}' (choose one of {', '.join(TEACHER_KINDS)})"
-    if err["type"] == "value_error" and not loc:
-        return str(err["ctx"]["error"])
-    return f"'{loc}': {err['msg']}"
+    return describe_validation_error(err)
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> RunConfig:

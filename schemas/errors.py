@@ -6,6 +6,20 @@ are raised only when a run cannot go on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+
+def describe_validation_error(err: Mapping[str, Any]) -> str:
+    """One pydantic error as one line a user can act on: which key, and what is wrong with it."""
+    loc = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        return f"unknown key '{loc}'"
+    if err["type"] == "missing":
+        return f"missing key '{loc}'"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return message if not loc else f"'{loc}': {message}"
+
 
 class SynthmillError(Exception):
     """Base of every error synthmill raises on purpose."""

@@ -83,13 +83,9 @@ def load_drift_config(path: str | Path, overrides: dict[str, Any] | None = None)
 
 def make_drift_config(values: dict[str, Any], source: str = "drift settings") -> DriftConfig:
     """Validate settings into a DriftConfig; a bad key or value is one ConfigError line."""
-    from schemas.errors import ConfigError
+    from schemas.errors import ConfigError, describe_validation_error
 
     try:
         return DriftConfig.model_validate(values)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden":
-            raise ConfigError(f"{source}: unknown key '{loc}'") from None
-        raise ConfigError(f"{source}: '{loc}': {err['msg']}") from None
+        raise ConfigError(f"{source}: {describe_validation_error(exc.errors()[0])}") from None

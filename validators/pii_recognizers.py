@@ -26,7 +26,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from schemas.errors import ConfigError
+from schemas.errors import ConfigError, describe_validation_error
 
 BUILTIN_RECOGNIZERS = Path(__file__).resolve().parent / "data" / "pii_recognizers.yaml"
 
@@ -95,16 +95,6 @@ class RecognizerFile(_Frozen):
     proper_noun_names: ProperNounSpec | None = None
 
 
-def _describe(err: dict[str, Any]) -> str:
-    loc = ".".join(str(p) for p in err["loc"])
-    if err["type"] == "extra_forbidden":
-        return f"unknown key '{loc}'"
-    if err["type"] == "missing":
-        return f"missing key '{loc}'"
-    message = err["msg"].removeprefix("Value error, ")
-    return f"'{loc}': {message}"
-
-
 def load_recognizer_file(path: str | Path) -> RecognizerFile:
     """Read and validate a recognizers YAML file; any problem is one `ConfigError` line."""
     path = Path(path)
@@ -122,7 +112,7 @@ def load_recognizer_file(path: str | Path) -> RecognizerFile:
     except ValidationError as exc:
         errors = exc.errors()  # a misspelt key is the likelier cause of a missing one
         first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        raise ConfigError(f"{path}: {_describe(first)}") from None
+        raise ConfigError(f"{path}: {describe_validation_error(first)}") from None
     names = [spec.name for spec in loaded.recognizers]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
