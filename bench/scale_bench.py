@@ -31,7 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from pipelines.build import BuildState  # noqa: E402
 from pipelines.executor import Executor, open_executor  # noqa: E402
-from pipelines.parallel import scrub_in_batches, sketch_in_batches  # noqa: E402
+from pipelines.parallel import (  # noqa: E402
+    scrub_in_batches,
+    sketch_in_batches,
+    text_features_in_batches,
+)
 from pipelines.stages import dedup_stage, drift_stage, scrub_stage  # noqa: E402
 from schemas.config import RunConfig, load_config  # noqa: E402
 
@@ -138,7 +142,8 @@ def _stages(state: BuildState, executor: Executor | None) -> dict[str, float]:
     dedup_stage(state, None, sketches)
     times["dedup_join"] = time.perf_counter() - t
     t = time.perf_counter()
-    drift_stage(state)
+    features = None if executor is None else text_features_in_batches(state, executor)
+    drift_stage(state, features)
     times["drift"] = time.perf_counter() - t
     return times
 
@@ -217,7 +222,7 @@ def _project(one: dict[str, Any], n: int, batch_rows: int) -> None:
     big = 10_000_000
     t = one["times"]
     spread = (t["pii"] + t["dedup_sketch"]) / n  # seconds per record on one worker
-    driver = (t["dedup_join"] + t["drift"]) / n  # merge, LSH join and drift, on the driver
+    driver = (t["dedup_join"] + t["drift"]) / n  # LSH join; drift summaries + tests (counted here)
     num_perm = _config(batch_rows).dedup.num_perm
     for workers in (2, 16, 64):
         hours = (spread * big / workers + driver * big) / 3600

@@ -27,7 +27,12 @@ from pipelines.build import (
 )
 from pipelines.executor import Executor, open_executor
 from pipelines.outputs import write_outputs
-from pipelines.parallel import generate_in_lanes, scrub_in_batches, sketch_in_batches
+from pipelines.parallel import (
+    generate_in_lanes,
+    scrub_in_batches,
+    sketch_in_batches,
+    text_features_in_batches,
+)
 from pipelines.report import report_markdown, stage_rows
 from schemas.config import RunConfig, load_config
 from schemas.errors import GateFailed, SynthmillError, TeacherError
@@ -57,8 +62,8 @@ def dedup_task(state: BuildState, index_dir: Path | None, sketches: Any = None) 
 
 
 @task(name="drift-gate", cache_policy=NO_CACHE)
-def drift_task(state: BuildState) -> bool:
-    return stages.drift_stage(state)
+def drift_task(state: BuildState, features: Any = None) -> bool:
+    return stages.drift_stage(state, features)
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
@@ -132,7 +137,8 @@ def run_build(
             scrub_in_batches(state, executor)
             sketches = sketch_in_batches(state, executor)
         index = dedup_task(state, index_dir, sketches)
-    passed = drift_task(state)
+        features = None if executor.target == "local" else text_features_in_batches(state, executor)
+    passed = drift_task(state, features)
     student_gate: GateFailed | None = None
     if passed and config.build.finetune:
         try:

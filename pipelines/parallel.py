@@ -4,7 +4,9 @@ On the `ray` target each lane or batch is one task on a Ray worker; the merge ru
 batch order, so the result equals the `local` target's whole-frame stage:
 - PII: rows are scrubbed one by one with order-free fakes, so batches concatenate exactly;
 - dedup: batches return every row's exact key and MinHash signature (`dedup_sketch`), and the
-  LSH join over the merged sketches is the single-process one.
+  LSH join over the merged sketches is the single-process one;
+- drift: batches return text lengths and per-row word counts (`drift_text`); merged after the
+  reference's, they are the features the gate computes from the whole frame.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pipelines.lanes import Lane, in_chunk_order, plan_lanes, run_lane
 from schemas.config import RunConfig
 from validators.dedup_config import DedupConfig
 from validators.dedup_sketch import RowSketch, Sketches, merge_sketches, sketch_rows
+from validators.drift_text import TextFeatures, TextSummary, merge_summaries, summarise_texts
 from validators.pii_config import PIIConfig
 
 _LOCAL_ENGINES = ("vllm", "transformers")
@@ -53,6 +56,11 @@ def sketch_batch_task(config: DedupConfig, texts: pl.Series) -> RowSketch:
     from validators.minhash import Signer
 
     return sketch_rows(texts, Signer(config))
+
+
+@task(name="drift-summary-batch", cache_policy=NO_CACHE)
+def summarise_batch_task(texts: pl.Series) -> TextSummary:
+    return summarise_texts(texts.drop_nulls())
 
 
 def node_name() -> str:
@@ -140,3 +148,26 @@ def sketch_in_batches(state: BuildState, executor: Executor) -> Sketches | None:
         for lo, k in row_batches(texts.len(), state.config.execution.batch_rows)
     ]
     return merge_sketches(executor.map(sketch_batch_task, calls, resources=_SPREAD))
+
+
+def text_features_in_batches(state: BuildState, executor: Executor) -> dict[str, TextFeatures]:
+    """The drift gate's text features, from per-batch summaries merged after the reference's."""
+    from pipelines.stages import drift_columns, reference_frame
+
+    frame = state.accepted
+    assert frame is not None
+    if not state.config.build.drift or frame.height == 0:
+        return {}
+    reference = reference_frame(state)
+    fields = [f for f in drift_columns(state) if f in state.text_fields]
+    batches = row_batches(frame.height, state.config.execution.batch_rows)
+    calls = [{"texts": frame[f].slice(lo, k)} for f in fields for lo, k in batches]
+    parts = executor.map(summarise_batch_task, calls, resources=_SPREAD)
+    features = {}
+    for i, field in enumerate(fields):
+        first = summarise_texts(reference[field].drop_nulls())
+        own = parts[i * len(batches) : (i + 1) * len(batches)]
+        features[field] = merge_summaries(
+            [first, *own], first.chars.size, state.config.drift.max_vocabulary
+        )
+    return features

@@ -133,8 +133,23 @@ def publish(pending: PendingPublication | None, state: BuildState) -> int:
     return int(pending.index.add(pending.keys, pending.signatures))
 
 
-def drift_stage(state: BuildState) -> bool:
-    """Judge the accepted set against the trusted sample; True when the build may publish."""
+def drift_columns(state: BuildState) -> list[str]:
+    """The payload columns the drift gate compares: those both sets have."""
+    frame = state.accepted
+    assert frame is not None
+    reference = reference_frame(state)
+    return [
+        c
+        for c in ("text", "label", "instruction", "response")
+        if c in frame.columns and c in reference.columns
+    ]
+
+
+def drift_stage(state: BuildState, features: dict[str, Any] | None = None) -> bool:
+    """Judge the accepted set against the trusted sample; True when the build may publish.
+
+    `features` of text fields, merged from per-batch summaries, skip computing them here.
+    """
     from validators.drift import drift_report
     from validators.drift_plots import write_plots
 
@@ -148,19 +163,14 @@ def drift_stage(state: BuildState) -> bool:
     if n == 0:
         state.report["drift"] = {"verdict": "fail", "checks": [], "notes": ["no records left"]}
         return not state.config.drift.fail_on_drift
-    reference = reference_frame(state)
-    columns = [
-        c
-        for c in ("text", "label", "instruction", "response")
-        if c in frame.columns and c in reference.columns
-    ]
-    reference = reference.select(columns)
+    columns = drift_columns(state)
+    reference = reference_frame(state).select(columns)
     cfg = state.config.drift
     if state.label_field is not None:
         cfg = cfg.model_copy(
             update={"label_field": state.label_field, "text_fields": tuple(state.text_fields)}
         )
-    report = drift_report(reference, frame.select(columns), cfg)
+    report = drift_report(reference, frame.select(columns), cfg, features)
     plots = write_plots(report, state.run_dir / "plots")
     data = report.model_dump(mode="json")
     data["plots"] = [str(Path(p).relative_to(state.run_dir)) for p in plots]

@@ -18,6 +18,8 @@ from schemas.errors import ConfigError
 from validators.dedup import dedup_frame
 from validators.dedup_config import DedupConfig
 from validators.dedup_sketch import merge_sketches, sketch, sketch_rows
+from validators.drift import DriftConfig, drift_report
+from validators.drift_text import merge_summaries, summarise_texts, text_features
 from validators.minhash import Signer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,3 +136,22 @@ def _config(tmp_path: Path, changes: dict[str, object]):  # type: ignore[no-unty
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(raw))
     return load_config(path)
+
+
+def test_drift_from_batch_summaries_equals_drift_from_the_whole_frame() -> None:
+    rows = pl.read_csv(BANKING).sample(n=3000, seed=5, shuffle=True)
+    reference = rows.head(200).rename({"category": "label"})
+    candidate = rows.slice(200).rename({"category": "label"})
+    config = DriftConfig(label_field="label", text_fields=("text",))
+    whole = text_features(reference["text"], candidate["text"], config.max_vocabulary)
+    parts = [summarise_texts(reference["text"])] + [
+        summarise_texts(candidate["text"].slice(lo, k)) for lo, k in row_batches(2800, 333)
+    ]
+    merged = merge_summaries(parts, reference.height, config.max_vocabulary)
+    assert merged.vocabulary == whole.vocabulary and len(whole.vocabulary) > 100
+    assert np.array_equal(merged.chars, whole.chars) and np.array_equal(merged.words, whole.words)
+    assert (merged.counts != whole.counts).nnz == 0
+    local = drift_report(reference, candidate, config)
+    spread = drift_report(reference, candidate, config, {"text": merged})
+    assert local.model_dump() == spread.model_dump()
+    assert {c.check for c in local.checks} >= {"vocabulary", "char_length", "label_from_text"}

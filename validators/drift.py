@@ -64,10 +64,15 @@ def _joint(
 
 
 def drift_report(
-    reference: pl.DataFrame, candidate: pl.DataFrame, config: DriftConfig | None = None
+    reference: pl.DataFrame,
+    candidate: pl.DataFrame,
+    config: DriftConfig | None = None,
+    features: dict[str, TextFeatures] | None = None,
 ) -> DriftReport:
     """Compare `candidate` with `reference` and judge every check; raises ConfigError on bad input.
 
+    `features` of text fields, merged from per-batch summaries made elsewhere (see
+    `drift_text`), are used as given instead of being computed here; the report is the same.
     Nothing is written and nothing is raised for drift itself: read `report.verdict`.
     """
     config = config or DriftConfig()
@@ -86,7 +91,8 @@ def drift_report(
     checks: list[DriftCheck] = []
     profiles: list[FieldProfile] = []
     notes: list[str] = []
-    features: dict[str, TextFeatures] = {}
+    given = features or {}
+    features = {}
     for plan in plans:
         ref, cand = reference[plan.name], candidate[plan.name]
         if plan.kind == "label":
@@ -94,8 +100,11 @@ def drift_report(
         elif plan.kind == "number":
             found, profile = number_checks(plan, ref, cand, config)
         else:
-            r, c = ref.drop_nulls().cast(pl.String), cand.drop_nulls().cast(pl.String)
-            features[plan.name] = text_features(r, c, config.max_vocabulary)
+            if plan.name in given:
+                features[plan.name] = given[plan.name]
+            else:
+                r, c = ref.drop_nulls().cast(pl.String), cand.drop_nulls().cast(pl.String)
+                features[plan.name] = text_features(r, c, config.max_vocabulary)
             found, profile = text_checks(plan, features[plan.name], config)
         checks += found
         profiles.append(profile)

@@ -13,12 +13,13 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from scipy import sparse
 
 from schemas.errors import ConfigError
+from validators.drift_text import WORD, TextFeatures, text_features
+
+__all__ = ["WORD", "FieldPlan", "TextFeatures", "plan_fields", "text_features"]
 
 FieldKind = Literal["label", "text", "number"]
-WORD = r"\w+"
 TEXT_MIN_WORDS = 4.0
 """A string field averaging at least this many words per value is text, however repetitive."""
 
@@ -112,48 +113,3 @@ def plan_fields(
             kind, reason = _infer(ref, cand, max_distinct_ratio)
             plans.append(FieldPlan(name, kind, reason))
     return plans
-
-
-@dataclass(frozen=True)
-class TextFeatures:
-    """Per-row lengths and a document-by-word count matrix over reference then candidate rows."""
-
-    chars: np.ndarray
-    words: np.ndarray
-    counts: sparse.csr_matrix
-    vocabulary: list[str]
-    n_reference: int
-
-
-def text_features(ref: pl.Series, cand: pl.Series, max_vocabulary: int) -> TextFeatures:
-    """Lengths in characters and words, and word counts over the `max_vocabulary` commonest words.
-
-    Words are lower-cased `\\w+` runs; rarer words share one last column ("<other>") so the
-    vocabulary distance still sees how much text falls outside the common words.
-    """
-    texts = pl.concat([ref.cast(pl.String), cand.cast(pl.String)]).fill_null("")
-    n_ref = ref.len()
-    chars = texts.str.len_chars().to_numpy().astype(np.int64)
-    tokens = (
-        pl.DataFrame({"doc": np.arange(texts.len()), "word": texts.str.to_lowercase()})
-        .with_columns(pl.col("word").str.extract_all(WORD))
-        .explode("word")
-        .drop_nulls("word")
-    )
-    words = np.bincount(tokens["doc"].to_numpy(), minlength=texts.len()).astype(np.int64)
-    ranked = (
-        tokens.group_by("word")
-        .len()
-        .sort(["len", "word"], descending=[True, False])
-        .head(max_vocabulary)
-        .with_row_index("id")
-    )
-    vocabulary = ranked["word"].to_list()
-    ids = tokens.join(ranked.select("word", pl.col("id").cast(pl.Int64)), on="word", how="left")
-    col = ids["id"].fill_null(len(vocabulary)).to_numpy()
-    counts = sparse.csr_matrix(
-        (np.ones(col.size), (ids["doc"].to_numpy(), col)),
-        shape=(texts.len(), len(vocabulary) + 1),
-    )
-    counts.sum_duplicates()
-    return TextFeatures(chars, words, counts, [*vocabulary, "<other>"], n_ref)
