@@ -96,10 +96,9 @@ def _generate(
     progress: Any,
 ) -> list[Any]:
     """All chunks: here with this process's teacher, or across engines or endpoints in lanes."""
-    many = len(config.teacher.endpoints) > 1 or config.execution.engines > 1
     results: list[Any] = []
-    try:
-        if executor.target == "ray" or many:
+    try:  # (engines > 1 is only valid on ray: the config refuses it on local)
+        if executor.target == "ray" or len(config.teacher.endpoints) > 1:
             return generate_in_lanes(config, state, executor)
         for start, count in chunks(config.n, config.build.chunk_size):
             results.append(
