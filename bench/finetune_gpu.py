@@ -124,15 +124,16 @@ class _StepTimer(TrainerCallback):
 def run_plain(args: argparse.Namespace) -> dict[str, Any]:
     """The same training as a hand-written loop: transformers + peft + torch.optim, no TRL."""
     import torch
+    from peft import get_peft_model
     from transformers import get_linear_schedule_with_warmup
 
-    from pipelines.finetune import load_base, prepare_peft_model
+    from pipelines.finetune import load_base, lora_config, prepare_base
 
     cfg = _config(args)
     _reset_peak()
     base, tokenizer, device = load_base(cfg)
     _, rows = _rows(args, cfg, tokenizer)
-    model = prepare_peft_model(base, cfg)
+    model = get_peft_model(prepare_base(base, cfg), lora_config(cfg))
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=0.0)
@@ -153,7 +154,8 @@ def run_plain(args: argparse.Namespace) -> dict[str, Any]:
         for i, r in enumerate(batch):
             n = min(len(r["input_ids"]), width)
             ids[i, :n] = torch.tensor(r["input_ids"][:n])
-            labels[i, :n] = torch.tensor(r["labels"][:n])
+            answer = torch.tensor(r["completion_mask"][:n], dtype=torch.bool)
+            labels[i, :n] = torch.where(answer, torch.tensor(r["input_ids"][:n]), -100)
             mask[i, :n] = 1
         _StepTimer._sync()
         start = time.perf_counter()

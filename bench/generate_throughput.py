@@ -28,13 +28,13 @@ def main() -> None:
     from generators.runner import GenerationRun, _Job
     from generators.samplers import record_rng
     from generators.teachers import make_teacher
+    from pipelines.config import load_config
     from pipelines.generate import build_generator, generate, load_trusted
-    from schemas.config import load_config
 
     cfg = load_config(args.config, {"n": args.n})
     teacher = make_teacher(cfg.teacher)
     generator = build_generator(cfg, load_trusted(cfg))
-    probe = GenerationRun(generator, teacher, None, seed=cfg.seed)  # type: ignore[arg-type]
+    probe = GenerationRun(generator, teacher, None, seed=cfg.seed, settings=cfg.teacher)  # type: ignore[arg-type]
     requests = [
         probe._request(_Job(i, 0, generator.sample(record_rng(cfg.seed, i))))[0]
         for i in range(args.n)

@@ -9,10 +9,9 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel
 
-from generators.base import Generator, Prompt
+from generators.base import Generator, GeneratorContext, Prompt, Roles
 from generators.registry import register_generator
 from generators.samplers import FewShotSampler, WeightedChoice, pick
-from schemas.config import RunConfig
 from schemas.errors import ConfigError
 from schemas.payloads import Instruction, labeled_text_model
 
@@ -21,8 +20,8 @@ def _json_line(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-def _header(config: RunConfig, default: str, persona: str | None, topic: str | None) -> str:
-    lines = [config.domain or default]
+def _header(context: GeneratorContext, default: str, persona: str | None, topic: str | None) -> str:
+    lines = [context.domain or default]
     if persona:
         lines.append(f"These were written by {persona}.")
     if topic:
@@ -41,9 +40,15 @@ class LabeledTextGenerator(Generator):
     name = "labeled_text"
     version = "1"
 
-    def __init__(self, config: RunConfig, trusted: pl.DataFrame) -> None:
-        super().__init__(config, trusted)
-        data = config.data
+    def __init__(self, context: GeneratorContext, trusted: pl.DataFrame) -> None:
+        super().__init__(context, trusted)
+        data = context.data
+        for column in (data.text_field, data.label_field):
+            if column not in trusted.columns:
+                raise ConfigError(
+                    f"{data.trusted}: missing field '{column}' for the labeled_text generator; "
+                    f"fix data.text_field / data.label_field (found: {', '.join(trusted.columns)})"
+                )
         labels = data.labels or sorted(trusted[data.label_field].unique().to_list())
         unknown = sorted(set(trusted[data.label_field].to_list()) - set(labels))
         if unknown:
@@ -53,19 +58,30 @@ class LabeledTextGenerator(Generator):
             )
         self.labels = labels
         try:
-            self.choose_label = WeightedChoice(labels, config.sampling.label_weights)
+            self.choose_label = WeightedChoice(labels, context.sampling.label_weights)
         except ValueError as exc:
             raise ConfigError(f"sampling.label_weights: {exc}") from None
         self.few_shot = FewShotSampler(trusted, group_field=data.label_field)
-        s = config.sampling
+        s = context.sampling
         self._model = labeled_text_model(labels, min_chars=s.min_chars, max_chars=s.max_chars)
 
     def output_model(self) -> type[BaseModel]:
         return self._model
 
+    def roles(self) -> Roles:
+        d = self.context.data
+        return Roles(
+            text_fields=("text",),
+            label_field="label",
+            trusted_columns={"text": d.text_field, "label": d.label_field},
+            task="labels",
+            input_field="text",
+            target_field="label",
+        )
+
     def sample(self, rng: random.Random) -> dict[str, Any]:
         label = self.choose_label(rng)
-        s = self.config.sampling
+        s = self.context.sampling
         return {
             "label": label,
             "persona": pick(s.personas, rng),
@@ -74,13 +90,13 @@ class LabeledTextGenerator(Generator):
         }
 
     def build_prompt(self, attributes: dict[str, Any]) -> Prompt:
-        data = self.config.data
+        data = self.context.data
         shots = [self.few_shot.row(i) for i in attributes["few_shot"]]
         lines = [
             _json_line({"label": r[data.label_field], "text": r[data.text_field]}) for r in shots
         ]
         header = _header(
-            self.config,
+            self.context,
             "Real messages, one JSON object per line, each with its label.",
             attributes.get("persona"),
             attributes.get("topic"),
@@ -98,7 +114,7 @@ class LabeledTextGenerator(Generator):
         props = schema["properties"]
         label = dict(props["label"])
         label.pop("title", None)
-        if self.config.sampling.pin_label:
+        if self.context.sampling.pin_label:
             label["enum"] = [attributes["label"]]
         label.setdefault("type", "string")
         # Label first: the text is then written conditioned on the label.
@@ -108,7 +124,7 @@ class LabeledTextGenerator(Generator):
         return schema
 
     def check(self, payload: BaseModel, attributes: dict[str, Any]) -> str | None:
-        if self.config.sampling.pin_label and payload.label != attributes["label"]:  # type: ignore[attr-defined]
+        if self.context.sampling.pin_label and payload.label != attributes["label"]:  # type: ignore[attr-defined]
             return f"label '{payload.label}' is not the sampled '{attributes['label']}'"  # type: ignore[attr-defined]
         return None
 
@@ -120,9 +136,9 @@ class InstructionGenerator(Generator):
     name = "instruction"
     version = "1"
 
-    def __init__(self, config: RunConfig, trusted: pl.DataFrame) -> None:
-        super().__init__(config, trusted)
-        d = config.data
+    def __init__(self, context: GeneratorContext, trusted: pl.DataFrame) -> None:
+        super().__init__(context, trusted)
+        d = context.data
         for column in (d.instruction_field, d.response_field):
             if column not in trusted.columns:
                 raise ConfigError(
@@ -133,8 +149,18 @@ class InstructionGenerator(Generator):
     def output_model(self) -> type[BaseModel]:
         return Instruction
 
+    def roles(self) -> Roles:
+        d = self.context.data
+        return Roles(
+            text_fields=("instruction", "response"),
+            trusted_columns={"instruction": d.instruction_field, "response": d.response_field},
+            task="instruction",
+            input_field="instruction",
+            target_field="response",
+        )
+
     def sample(self, rng: random.Random) -> dict[str, Any]:
-        s = self.config.sampling
+        s = self.context.sampling
         return {
             "persona": pick(s.personas, rng),
             "topic": pick(s.topics, rng),
@@ -142,14 +168,14 @@ class InstructionGenerator(Generator):
         }
 
     def build_prompt(self, attributes: dict[str, Any]) -> Prompt:
-        d = self.config.data
+        d = self.context.data
         shots = [self.few_shot.row(i) for i in attributes["few_shot"]]
         lines = [
             _json_line({"instruction": r[d.instruction_field], "response": r[d.response_field]})
             for r in shots
         ]
         header = _header(
-            self.config,
+            self.context,
             "Instructions and good responses, one JSON object per line.",
             attributes.get("persona"),
             attributes.get("topic"),

@@ -2,14 +2,19 @@
 
 Nothing is dropped silently: every requested index ends as exactly one `Record` or one
 `Rejection` carrying the raw teacher output, so requested = accepted + rejected.
+
+A run that cannot go on (the teacher is unavailable, or its budget `teacher.max_requests` /
+`teacher.max_tokens_total` is spent) raises a `TeacherError` after caching every answer it
+received, so the same command resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 import time
-import unicodedata
+import weakref
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,21 +25,21 @@ from pydantic import BaseModel, ValidationError
 
 from generators.base import Generator
 from generators.cache import TeacherCache
+from generators.config import TeacherConfig
 from generators.samplers import record_rng, request_seed
-from generators.teachers.base import Teacher, TeacherRequest, TeacherResponse
+from generators.teachers.base import (
+    Teacher,
+    TeacherBudgetReached,
+    TeacherRequest,
+    TeacherResponse,
+)
 from schemas.errors import TeacherError
 from schemas.record import Provenance, Record, record_id, stable_hash
 from schemas.rejection import Rejection, RejectReason, Stage
+from schemas.text import normalise_text
 
 _REFUSAL = re.compile(r"^\s*(i'?m sorry|i am sorry|i can(no|')t|as an ai)", re.IGNORECASE)
-_PUNCT = re.compile(r"[^\w\s]")
 ECHO_MIN_CHARS = 15
-
-
-def normalise_text(text: str) -> str:
-    """NFKC, lower case, punctuation removed, whitespace collapsed: for echo and dedup checks."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return " ".join(_PUNCT.sub(" ", text).split())
 
 
 @dataclass
@@ -47,6 +52,8 @@ class GenerationStats:
     teacher_batches: int = 0
     cache_hits: int = 0
     retries: int = 0
+    http_requests: int = 0
+    http_retries: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
     wall_s: float = 0.0
@@ -61,6 +68,8 @@ class GenerationStats:
             "teacher_batches": self.teacher_batches,
             "cache_hits": self.cache_hits,
             "retries": self.retries,
+            "http_requests": self.http_requests,
+            "http_retries": self.http_retries,
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "wall_s": round(self.wall_s, 3),
@@ -72,6 +81,34 @@ class GenerationResult:
     records: list[Record[Any]]
     rejections: list[Rejection]
     stats: GenerationStats
+
+
+@dataclass
+class _Spent:
+    """What one teacher was asked fresh: the budget counts it across the runs sharing it."""
+
+    requests: int = 0
+    tokens: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+# A `generate` or a `build` makes one teacher per process (per lane) and runs its chunks through
+# it, so the budget is kept per teacher object: a re-run (a new teacher) starts a fresh budget.
+_SPENT: weakref.WeakKeyDictionary[Any, _Spent] = weakref.WeakKeyDictionary()
+_SPENT_LOCK = threading.Lock()
+
+
+def _spent_by(teacher: object) -> _Spent:
+    with _SPENT_LOCK:
+        try:
+            return _SPENT.setdefault(teacher, _Spent())
+        except TypeError:  # a teacher that cannot be weakly referenced: budget per run
+            return _Spent()
+
+
+def _http_counts(teacher: object) -> tuple[int, int]:
+    """HTTP requests and retries a teacher made so far (0 for the in-process engines)."""
+    return int(getattr(teacher, "http_calls", 0)), int(getattr(teacher, "http_retries", 0))
 
 
 @dataclass
@@ -91,15 +128,17 @@ class GenerationRun:
         cache: TeacherCache,
         *,
         seed: int,
+        settings: TeacherConfig,
         progress: Callable[[int], None] | None = None,
     ) -> None:
         self.generator = generator
         self.teacher = teacher
         self.cache = cache
         self.seed = seed
-        self.tcfg = generator.config.teacher
+        self.tcfg = settings
         self.progress = progress or (lambda _n: None)
         self.model = generator.output_model()
+        self._spent = _spent_by(teacher)
 
     def _request(self, job: _Job) -> tuple[TeacherRequest, str]:
         prompt = self.generator.build_prompt(job.attributes)
@@ -166,26 +205,83 @@ class GenerationRun:
             else:
                 answers[pos] = hit
                 stats.cache_hits += 1
-        if missing:
-            requests = [batch[p][1] for p in missing]
-            try:
-                fresh = self.teacher.generate(requests)
-            except Exception as exc:  # the engine or server itself failed: the run cannot go on
-                raise TeacherError(
-                    f"teacher {self.teacher.kind} ({self.teacher.model_id}) failed: "
-                    f"{type(exc).__name__}: {exc}",
-                    model=self.teacher.model_id,
-                    attempts=1,
-                ) from exc
-            now = datetime.now(timezone.utc).isoformat()
-            for r in fresh:
-                r.created_at = r.created_at or now
-            stats.teacher_calls += len(requests)
-            stats.teacher_batches += 1
-            self.cache.put_many([(batch[p][2], r) for p, r in zip(missing, fresh, strict=False)])
-            for p, r in zip(missing, fresh, strict=False):
-                answers[p] = r
+        if not missing:
+            return [answers[p] for p in range(len(batch))]
+        allowed = self._reserve(len(missing))
+        if allowed < len(missing):
+            if allowed:
+                self._ask(batch, missing[:allowed], stats)
+            raise self._budget_error("max_requests", stats)
+        answers.update(self._ask(batch, missing, stats))
+        cap = self.tcfg.max_tokens_total
+        if cap is not None and self._spent.tokens >= cap:
+            raise self._budget_error("max_tokens_total", stats)
         return [answers[p] for p in range(len(batch))]
+
+    def _reserve(self, n: int) -> int:
+        """How many of `n` fresh requests the budget still allows (and count them as spent)."""
+        cap = self.tcfg.max_requests
+        tokens = self.tcfg.max_tokens_total
+        with self._spent.lock:
+            if tokens is not None and self._spent.tokens >= tokens:
+                return 0
+            allowed = n if cap is None else max(0, min(n, cap - self._spent.requests))
+            self._spent.requests += allowed
+        return allowed
+
+    def _budget_error(self, which: str, stats: GenerationStats) -> TeacherBudgetReached:
+        cap = self.tcfg.max_requests if which == "max_requests" else self.tcfg.max_tokens_total
+        spent = self._spent.requests if which == "max_requests" else self._spent.tokens
+        where = f" ({self.cache.path})" if self.cache.path is not None else ""
+        unit = "fresh requests" if which == "max_requests" else "tokens"
+        return TeacherBudgetReached(
+            f"teacher budget reached: teacher.{which}={cap} ({spent} {unit} spent); "
+            f"the answers received are in the teacher cache{where}: run the same command again "
+            f"to resume from the cache, or raise teacher.{which}",
+            model=self.teacher.model_id,
+        )
+
+    def _ask(
+        self, batch: list[tuple[_Job, TeacherRequest, str]], ask: list[int], stats: GenerationStats
+    ) -> dict[int, TeacherResponse]:
+        """Send `ask` (positions in `batch`) to the teacher; cache and return what came back."""
+        requests = [batch[p][1] for p in ask]
+        calls0, retries0 = _http_counts(self.teacher)
+        try:
+            fresh = self.teacher.generate(requests)
+        except TeacherError as exc:  # unavailable: keep what did come back, then stop
+            received = getattr(exc, "received", None) or {}
+            self._store(batch, [(ask[i], r) for i, r in received.items() if i < len(ask)])
+            raise
+        except Exception as exc:  # the engine or server itself failed: the run cannot go on
+            raise TeacherError(
+                f"teacher {self.teacher.kind} ({self.teacher.model_id}) failed: "
+                f"{type(exc).__name__}: {exc}",
+                model=self.teacher.model_id,
+                attempts=1,
+            ) from exc
+        finally:
+            calls, retries = _http_counts(self.teacher)
+            stats.http_requests += calls - calls0
+            stats.http_retries += retries - retries0
+        stats.teacher_calls += len(requests)
+        stats.teacher_batches += 1
+        pairs = list(zip(ask, fresh, strict=False))
+        self._store(batch, pairs)
+        with self._spent.lock:
+            self._spent.tokens += sum(r.tokens_in + r.tokens_out for _p, r in pairs)
+        return dict(pairs)
+
+    def _store(
+        self,
+        batch: list[tuple[_Job, TeacherRequest, str]],
+        pairs: list[tuple[int, TeacherResponse]],
+    ) -> None:
+        """Commit one batch's answers to the cache (errored ones are not cached)."""
+        now = datetime.now(timezone.utc).isoformat()
+        for _p, r in pairs:
+            r.created_at = r.created_at or now
+        self.cache.put_many([(batch[p][2], r) for p, r in pairs])
 
     def run(self, start: int, n: int) -> GenerationResult:
         t0 = time.perf_counter()

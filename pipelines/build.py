@@ -1,4 +1,4 @@
-"""The build, as plain functions: generate in chunks → scrub → dedup → drift gate → write.
+"""The build, as plain functions: prepare → generate in chunks → (stages) → reconcile → manifest.
 
 Each function here works without Prefect; `pipelines.flow` wraps them as thin tasks. A run folder
 holds the teacher cache, so a build killed at any point and run again pays only for what is missing,
@@ -7,72 +7,58 @@ and writes the same records as an uninterrupted build with the same seed.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-
-import polars as pl
 
 from generators.base import Generator
 from generators.cache import TeacherCache
 from generators.runner import GenerationResult, GenerationRun
 from generators.teachers import Teacher
-from pipelines.generate import CACHE_FILE, build_generator, load_trusted, package_versions
+from pipelines.config import RunConfig
+from pipelines.generate import CACHE_FILE, build_generator, package_versions
 from pipelines.records_frame import records_to_frame
-from schemas.config import RunConfig
-from schemas.rejection import Rejection
-
-
-@dataclass
-class BuildState:
-    """What the stages pass on: the current accepted frame, all rejections, counts per stage."""
-
-    config: RunConfig
-    run_dir: Path
-    trusted: pl.DataFrame
-    payload_fields: list[str]
-    text_fields: list[str]
-    label_field: str | None
-    accepted: pl.DataFrame | None = None
-    rejections: list[Rejection] = field(default_factory=list)
-    stages: dict[str, dict[str, int]] = field(default_factory=dict)
-    report: dict[str, Any] = field(default_factory=dict)
-    generation: dict[str, Any] = field(default_factory=dict)
-    started: float = field(default_factory=time.perf_counter)
-
-    def record_stage(self, name: str, n_in: int, n_out: int) -> None:
-        self.stages[name] = {"in": n_in, "out": n_out, "rejected": n_in - n_out}
+from pipelines.state import BuildReport, BuildState
+from pipelines.trusted import read_trusted, scrub_trusted
+from schemas.errors import ConfigError
 
 
 def prepare(config: RunConfig, run_dir: Path) -> tuple[BuildState, Generator]:
-    """Load the trusted sample, scrub it before any row can reach a prompt, build the generator."""
-    from pipelines.stages import scrub_trusted
+    """Load the trusted sample, scrub it before any row can reach a prompt, build the generator.
 
-    run_dir.mkdir(parents=True, exist_ok=True)
-    trusted = load_trusted(config)
-    trusted, trusted_pii = scrub_trusted(config, trusted)
+    Every check on the config and the data runs before the run folder is made.
+    """
+    raw = read_trusted(config)
+    least = config.drift.min_reference_rows
+    if config.build.drift and raw.height < least:
+        raise ConfigError(
+            f"{config.data.trusted}: the trusted sample has {raw.height} rows; the drift gate needs "
+            f"at least {least} to tell drift from chance (add rows, set drift.min_reference_rows, "
+            "or build.drift: false)"
+        )
+    trusted, trusted_pii = scrub_trusted(config, raw)
     generator = build_generator(config, trusted)
-    model = generator.output_model()
-    payload_fields = list(model.model_fields)
-    label_field = "label" if "label" in payload_fields else None
-    text_fields = [f for f in payload_fields if f != label_field and f != "messages"]
-    state = BuildState(config, run_dir, trusted, payload_fields, text_fields, label_field)
-    state.report["trusted_pii"] = trusted_pii
-    return state, generator
-
-
-def chunks(n: int, size: int) -> list[tuple[int, int]]:
-    """(start, count) pairs covering [0, n): fixed by n and size, never by timing."""
-    return [(start, min(size, n - start)) for start in range(0, n, size)]
+    roles = generator.roles()
+    payload_fields = list(generator.output_model().model_fields)
+    report = BuildReport(
+        name=config.name,
+        run_dir=str(run_dir),
+        seed=config.seed,
+        config_hash=config.config_hash(),
+        roles=asdict(roles),
+        trusted_pii=trusted_pii,
+        trusted_pii_skipped=None if trusted_pii else "build.pii is false",
+    )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return BuildState(config, run_dir, trusted, roles, payload_fields, report), generator
 
 
 def generate_chunk(
     generator: Generator,
     teacher: Teacher,
+    config: RunConfig,
     run_dir: Path,
-    seed: int,
     start: int,
     count: int,
     progress: Any = None,
@@ -80,9 +66,15 @@ def generate_chunk(
     """One chunk of records, through the run folder's teacher cache (committed per batch)."""
     cache = TeacherCache(run_dir / CACHE_FILE)
     try:
-        return GenerationRun(generator, teacher, cache, seed=seed, progress=progress).run(
-            start, count
+        run = GenerationRun(
+            generator,
+            teacher,
+            cache,
+            seed=config.seed,
+            settings=config.teacher,
+            progress=progress,
         )
+        return run.run(start, count)
     finally:
         cache.close()
 
@@ -106,13 +98,15 @@ def collect_generation(
                 "retries": s.retries,
                 "tokens_in": s.tokens_in,
                 "tokens_out": s.tokens_out,
+                "http_requests": s.http_requests,
+                "http_retries": s.http_retries,
             }
         )
     requested = sum(res.stats.requested for res in results)
     state.accepted = records_to_frame(records)
     state.rejections.extend(rejections)
     state.record_stage("generate", requested, len(records))
-    state.generation = {
+    state.report.generation = {
         "teacher": {
             "kind": teacher.kind,
             "model": teacher.model_id,
@@ -120,6 +114,9 @@ def collect_generation(
             "calls": totals["calls"],
             "batches": totals["batches"],
             "cache_hits": totals["cache_hits"],
+            "http_requests": totals["http_requests"],
+            # HTTP requests repeated by the client (backoff, Retry-After, malformed answers)
+            "retries": totals["http_retries"],
         },
         "tokens": {"in": totals["tokens_in"], "out": totals["tokens_out"]},
         "retries": totals["retries"],
@@ -127,24 +124,38 @@ def collect_generation(
     }
 
 
-def reconcile(state: BuildState) -> dict[str, Any]:
+def reconcile(state: BuildState) -> dict[str, int]:
     """requested = accepted + rejected, overall and per stage; raises if they ever disagree."""
-    requested = state.stages["generate"]["in"]
+    stages = state.report.stages
+    requested = stages["generate"].in_
     accepted = 0 if state.accepted is None else state.accepted.height
     rejected = len(state.rejections)
     per_stage = Counter(r.stage.value for r in state.rejections)
-    for name, s in state.stages.items():
-        if name in per_stage and per_stage[name] != s["rejected"]:
+    for name, s in stages.items():
+        if name in per_stage and per_stage[name] != s.rejected:
             raise RuntimeError(
-                f"stage {name}: {s['rejected']} dropped but {per_stage[name]} rejections"
+                f"stage {name}: {s.rejected} dropped but {per_stage[name]} rejections"
             )
     if requested != accepted + rejected:
         raise RuntimeError(f"counts do not reconcile: {requested} != {accepted} + {rejected}")
     return {"requested": requested, "accepted": accepted, "rejected": rejected}
 
 
+def close_counts(state: BuildState) -> None:
+    """Reconcile, then put the final counts and rejection tallies into the report."""
+    counts = reconcile(state)
+    report = state.report
+    report.counts = counts
+    report.rejected_by_reason = dict(
+        sorted(Counter(r.reason.value for r in state.rejections).items())
+    )
+    report.rejected_by_stage = dict(Counter(r.stage.value for r in state.rejections))
+    state.record_stage("write", counts["accepted"], counts["accepted"])
+
+
 def base_manifest(state: BuildState, generator: Generator) -> dict[str, Any]:
     c = state.config
+    report = state.report
     return {
         "name": c.name,
         "config_hash": c.config_hash(),
@@ -154,5 +165,7 @@ def base_manifest(state: BuildState, generator: Generator) -> dict[str, Any]:
         "generator": {"name": generator.name, "version": generator.version},
         "generator_version": generator.version,
         "versions": package_versions(),
-        **state.generation,
+        **report.generation,
+        "counts": {**report.counts, "rejected_by_reason": report.rejected_by_reason},
+        "published": report.published,
     }

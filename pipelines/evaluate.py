@@ -23,7 +23,7 @@ import polars as pl
 
 from pipelines.finetune_config import EvalConfig, FinetuneConfig
 from pipelines.scoring import pick_label, score_choices
-from schemas.errors import GateFailed, InputError
+from schemas.errors import ConfigError, GateFailed, InputError
 from schemas.tables import write_json
 
 
@@ -66,6 +66,17 @@ def load_for_eval(
         base = PeftModel.from_pretrained(base, str(adapter))
     base.eval()
     return base, tokenizer
+
+
+def _model(
+    config: FinetuneConfig, model: str | None, adapter: str | Path | None, trained: Any
+) -> tuple[Any, Any]:
+    """The trained model in memory (eval mode), or the base + adapter loaded from disk."""
+    if trained is None:
+        return load_for_eval(config, model, adapter)
+    net, tokenizer = trained
+    net.eval()
+    return net, tokenizer
 
 
 def _settings(
@@ -119,8 +130,12 @@ def evaluate_labels(
     config: FinetuneConfig | None = None,
     input_field: str = "text",
     label_field: str = "label",
+    trained: tuple[Any, Any] | None = None,
 ) -> dict[str, Any]:
     """Accuracy and macro-F1 of the base (few-shot) and, with `adapter`, the student (zero-shot).
+
+    `trained` is the (PEFT model, tokenizer) the fine-tune just trained and saved to `adapter`:
+    scored in memory instead of loading the base and the adapter again.
 
     The label set is `labels`, else the labels in `rows`. The base sees `eval.few_shot` examples
     from `few_shot_rows` (zero-shot without them); both use the student's prompt template.
@@ -139,7 +154,7 @@ def evaluate_labels(
     unknown = sorted(set(truth) - set(label_set))
     if unknown:
         raise InputError("held-out data", f"labels not in the label set: {', '.join(unknown[:5])}")
-    net, tokenizer = load_for_eval(train_cfg, model, adapter)
+    net, tokenizer = _model(train_cfg, model, adapter, trained)
     fmt = student_format(tokenizer, train_cfg, meta.get("labels") or label_set)
     texts = [str(t) for t in rows[input_field].to_list()]
     shots = []
@@ -210,6 +225,7 @@ def evaluate_answers(
     config: FinetuneConfig | None = None,
     input_field: str = "instruction",
     label_field: str = "response",
+    trained: tuple[Any, Any] | None = None,
 ) -> dict[str, Any]:
     """Loss (mean NLL per response token) and perplexity of real responses, base vs student.
 
@@ -221,7 +237,7 @@ def evaluate_answers(
 
     train_cfg, ev, meta = _settings(config, adapter)
     rows = _sample(rows, ev.limit, ev.seed)
-    net, tokenizer = load_for_eval(train_cfg, model, adapter)
+    net, tokenizer = _model(train_cfg, model, adapter, trained)
     fmt = student_format(tokenizer, train_cfg, [])
     encoded = [
         fmt.encode_answer(
@@ -303,23 +319,29 @@ def write_report(report: dict[str, Any], path: str | Path | None, ev: EvalConfig
 
 
 def evaluate_build(state: Any) -> dict[str, Any]:
-    """The build's last stage: train the student on the accepted records, score it on held-out.
+    """The build's fine-tune stage: train the student on `accepted.parquet`, score it on held-out.
 
-    Writes `adapter/` and `evaluation.json` into the run folder; GateFailed when the student
-    misses `finetune.eval.min_improvement`.
+    Which fields are input and answer, and which trusted columns hold them in the held-out file,
+    come from the generator's `Roles`. Writes `adapter/` and `evaluation.json` into the run
+    folder; GateFailed when the student misses `finetune.eval.min_improvement`.
     """
-    from pipelines.finetune import finetune
+    from pipelines.finetune import train_student
     from schemas.tables import read_table
 
-    config = state.config
+    config, roles = state.config, state.roles
     cfg, data = config.finetune, config.data
-    labelled = state.label_field is not None
-    in_field = "text" if labelled else "instruction"
-    out_field = state.label_field if labelled else "response"
-    result = finetune(
-        state.accepted,
+    in_field, out_field = roles.input_field, roles.target_field
+    if roles.task not in ("labels", "instruction") or in_field is None or out_field is None:
+        raise ConfigError(
+            f"finetune: generator '{config.generator}' makes '{roles.task}' records; the build "
+            "fine-tunes labels or instruction tasks (set build.finetune: false)"
+        )
+    labelled = roles.task == "labels"
+    result, trained = train_student(
+        state.run_dir / "accepted.parquet",
         cfg,
         state.run_dir / "adapter",
+        task=roles.task,
         input_field=in_field,
         label_field=out_field,
         labels=list(data.labels) or None,
@@ -328,23 +350,32 @@ def evaluate_build(state: Any) -> dict[str, Any]:
     if data.held_out is None:
         summary["evaluation"] = None
         return summary
-    held_in = data.text_field if labelled else data.instruction_field
-    held_out = data.label_field if labelled else data.response_field
+    held_in = roles.trusted_columns.get(in_field, in_field)
+    held_out = roles.trusted_columns.get(out_field, out_field)
     held = read_table(data.held_out, required=[held_in, held_out])
+    held = held.select(pl.col(held_in).alias(in_field), pl.col(held_out).alias(out_field))
     if labelled:
-        shots = state.trusted.rename({held_in: in_field, held_out: out_field}, strict=False)
+        shots = state.trusted.select(
+            pl.col(held_in).alias(in_field), pl.col(held_out).alias(out_field)
+        )
         report = evaluate_labels(
-            held.rename({held_in: in_field, held_out: out_field}),
+            held,
             list(data.labels) or None,
             few_shot_rows=shots,
             adapter=result.out_dir,
             config=cfg,
             input_field=in_field,
             label_field=out_field,
+            trained=trained,
         )
     else:
         report = evaluate_answers(
-            held, adapter=result.out_dir, config=cfg, input_field=held_in, label_field=held_out
+            held,
+            adapter=result.out_dir,
+            config=cfg,
+            input_field=in_field,
+            label_field=out_field,
+            trained=trained,
         )
     summary["evaluation"] = write_report(report, state.run_dir / "evaluation.json", cfg.eval)
     return summary

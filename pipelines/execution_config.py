@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from schemas.base import StrictModel
 
 Target = Literal["local", "ray"]
 
 
-class ExecutionConfig(BaseModel):
+class ExecutionConfig(StrictModel):
     """The execution target and how work is split into tasks.
 
     The split is fixed by the config and the data, never by timing or by the number of
     workers, so a build writes the same records on any target.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     target: Target = Field("local", description="local: Prefect's default runner; ray: prefect-ray")
     address: str | None = Field(

@@ -1,10 +1,13 @@
-"""Run a list of Prefect task calls on the build's execution target; results come back in order.
+"""Run Prefect task calls, and whole validation stages, on the build's execution target.
 
 `local` runs each call in this process (Prefect's default runner), one after the other, or on a
 few threads where the calls wait on I/O. `ray` submits every call to prefect-ray's
 `RayTaskRunner`, on a cluster it joins or on an instance it starts for the run. Either way the
 caller gets the results in the order of its calls, so what a build writes never depends on
 which task finished first.
+
+`run_stage` runs any `schemas.stage.BatchStage` the same way on both targets: one `stage-map` task
+per batch of `execution.batch_rows` rows, then the stage's `reduce` here, in batch order.
 """
 
 from __future__ import annotations
@@ -15,12 +18,34 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, Protocol
 
+import polars as pl
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
 from pipelines.execution_config import ExecutionConfig
 from schemas.errors import MissingDependencyError
+from schemas.stage import BatchStage, Partial, R, StageResult, batches
 
 # Passed on to Ray workers: where the Prefect API is and where cached models live. Secrets are
 # not: a worker node needs its own environment for those (Ray shows a job's env to its users).
 _FORWARDED = ("SYNTHMILL_HOME", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HOME")
+_SPREAD = {"scheduling_strategy": "SPREAD"}  # validator batches: use every node, not the nearest
+
+
+@task(name="stage-map", cache_policy=NO_CACHE)
+def stage_map_task(stage: Any, batch: pl.DataFrame) -> Any:
+    """One batch of one validation stage (runs wherever the executor sends it)."""
+    return stage.map(batch)
+
+
+def run_stage(
+    executor: Executor, stage: BatchStage[Partial, R], frame: pl.DataFrame, batch_rows: int
+) -> StageResult[R]:
+    """`stage` over `frame`: its batches mapped on the executor's target, reduced here in order."""
+    calls = [{"stage": stage, "batch": batch} for batch in batches(frame, batch_rows)]
+    resources = _SPREAD if executor.target == "ray" else None
+    partials = executor.map(stage_map_task, calls, resources=resources)
+    return stage.reduce(frame, partials)
 
 
 class Executor(Protocol):

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from pipelines.finetune_config import EvalConfig, FinetuneConfig
+from schemas.base import FrozenModel
 from schemas.errors import ConfigError, InputError
 from schemas.tables import read_table, write_json, write_jsonl
 
@@ -29,10 +30,8 @@ TaskKind = Literal["labels", "instruction", "chat"]
 __all__ = ["EvalConfig", "FinetuneConfig", "FinetuneResult", "finetune", "load_base", "lora_config"]
 
 
-class FinetuneResult(BaseModel):
+class FinetuneResult(FrozenModel):
     """What one training run produced and how it went."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     out_dir: Path
     task: TaskKind
@@ -146,7 +145,10 @@ def student_format(tokenizer: Any, cfg: FinetuneConfig, labels: list[str]) -> An
 
 # -- records ----------------------------------------------------------------------------------
 def load_records(
-    source: pl.DataFrame | str | Path, input_field: str = "text", label_field: str = "label"
+    source: pl.DataFrame | str | Path,
+    input_field: str = "text",
+    label_field: str = "label",
+    task: TaskKind | None = None,
 ) -> pl.DataFrame:
     """Training rows as a flat frame: a run folder (its accepted.jsonl), a data file or a frame.
 
@@ -163,7 +165,7 @@ def load_records(
         frame = frame.select(pl.col("payload").struct.unnest())
     if frame.height == 0:
         raise InputError(where, "no records to train on")
-    task = detect_task(frame, input_field, label_field)
+    task = task or detect_task(frame, input_field, label_field)
     needed = {"labels": [input_field, label_field], "instruction": [input_field, label_field]}
     for column in needed.get(task, ["messages"]):
         if frame[column].null_count():
@@ -214,10 +216,10 @@ def training_rows(
 
 def readable(fmt: Any, row: dict[str, Any]) -> dict[str, str]:
     """A tokenised row back as the prompt and completion text it was made from (for audits)."""
-    cut = sum(1 for label in row["labels"] if label == -100)
+    cut = row["completion_mask"].index(1) if 1 in row["completion_mask"] else len(row["input_ids"])
     return {
         "prompt": fmt.decode(row["input_ids"][:cut]),
-        "completion": fmt.decode(row["labels"][cut:]),
+        "completion": fmt.decode(row["input_ids"][cut:]),
     }
 
 
@@ -242,6 +244,7 @@ def sft_config(cfg: FinetuneConfig, out_dir: Path, device: str, dtype: Any) -> A
         "max_steps": cfg.max_steps,
         "warmup_steps": cfg.warmup_steps,
         "max_length": cfg.max_seq_len,
+        "completion_only_loss": True,
         "gradient_checkpointing": cfg.gradient_checkpointing,
         "gradient_checkpointing_kwargs": {"use_reentrant": False},
         "logging_steps": 1,
@@ -258,20 +261,24 @@ def sft_config(cfg: FinetuneConfig, out_dir: Path, device: str, dtype: Any) -> A
     return SFTConfig(**args)
 
 
-def prepare_peft_model(base: Any, cfg: FinetuneConfig) -> Any:
-    """Freeze the (4-bit) base, enable gradient checkpointing, attach fresh LoRA adapters."""
-    from peft import get_peft_model, prepare_model_for_kbit_training
+def prepare_base(base: Any, cfg: FinetuneConfig) -> Any:
+    """Freeze the (4-bit) base for LoRA training with peft's own preparation; gradient
+    checkpointing when configured. The adapters themselves come from `lora_config` through
+    TRL's `SFTTrainer(peft_config=...)`."""
+    from peft import prepare_model_for_kbit_training
 
     if cfg.load_in_4bit:
-        base = prepare_model_for_kbit_training(
+        return prepare_model_for_kbit_training(
             base,
             use_gradient_checkpointing=cfg.gradient_checkpointing,
             gradient_checkpointing_kwargs={"use_reentrant": False},
         )
-    elif cfg.gradient_checkpointing:
+    for param in base.parameters():
+        param.requires_grad_(False)
+    if cfg.gradient_checkpointing:
         base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         base.enable_input_require_grads()
-    return get_peft_model(base, lora_config(cfg))
+    return base
 
 
 def finetune(
@@ -279,6 +286,7 @@ def finetune(
     config: FinetuneConfig,
     out_dir: str | Path,
     *,
+    task: TaskKind | None = None,
     input_field: str = "text",
     label_field: str = "label",
     labels: list[str] | None = None,
@@ -287,16 +295,45 @@ def finetune(
 ) -> FinetuneResult:
     """Train LoRA adapters on `records` and save adapter, loss log and config into `out_dir`.
 
-    `labels` is the closed label set (default: the labels in the records). `model` may be an
-    already loaded `load_base` triple (tests, benchmarks); by default `config.model` is loaded.
-    `callbacks` are transformers `TrainerCallback`s (progress, timing).
+    `task` is what the records teach (`labels`, `instruction`, `chat`); None reads it off the
+    columns (for files given on the command line). `labels` is the closed label set (default: the
+    labels in the records). `model` may be an already loaded `load_base` triple (tests,
+    benchmarks); by default `config.model` is loaded. `callbacks` are transformers
+    `TrainerCallback`s (progress, timing).
     """
+    result, _trained = train_student(
+        records,
+        config,
+        out_dir,
+        task=task,
+        input_field=input_field,
+        label_field=label_field,
+        labels=labels,
+        model=model,
+        callbacks=callbacks,
+    )
+    return result
+
+
+def train_student(
+    records: pl.DataFrame | str | Path,
+    config: FinetuneConfig,
+    out_dir: str | Path,
+    *,
+    task: TaskKind | None = None,
+    input_field: str = "text",
+    label_field: str = "label",
+    labels: list[str] | None = None,
+    model: Any = None,
+    callbacks: list[Any] | None = None,
+) -> tuple[FinetuneResult, tuple[Any, Any]]:
+    """`finetune`, also returning the trained (PEFT model, tokenizer) for scoring in memory."""
     from datasets import Dataset
     from trl import SFTTrainer
 
     out = Path(out_dir)
-    frame = load_records(records, input_field, label_field)
-    task = detect_task(frame, input_field, label_field)
+    frame = load_records(records, input_field, label_field, task)
+    task = task or detect_task(frame, input_field, label_field)
     label_set = sorted(set(labels or [])) if task == "labels" else []
     if task == "labels":
         present = set(frame[label_field].cast(pl.String).to_list())
@@ -316,14 +353,15 @@ def finetune(
         raise ConfigError(str(exc)) from None
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl(out / "sft_dataset.jsonl", (readable(fmt, r) for r in rows))
-    peft_model = prepare_peft_model(base, config)
     trainer = SFTTrainer(
-        model=peft_model,
+        model=prepare_base(base, config),
         args=sft_config(config, out, device, dtype),
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
+        peft_config=lora_config(config),
         callbacks=callbacks,
     )
+    peft_model = trainer.model
     start = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - start
@@ -367,7 +405,7 @@ def finetune(
             "result": result.model_dump(mode="json"),
         },
     )
-    return result
+    return result, (peft_model, tokenizer)
 
 
 def read_adapter_meta(adapter_dir: str | Path) -> dict[str, Any]:

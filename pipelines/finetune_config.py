@@ -1,20 +1,18 @@
 """The `finetune:` section of the run config: the QLoRA student and its evaluation.
 
-Plain pydantic, no torch: `schemas.config` imports it to validate a run config quickly.
+Plain pydantic, no torch: `pipelines.config` imports it to validate a run config quickly.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from schemas.base import FrozenModel
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", protected_namespaces=())
-
-
-class EvalConfig(_Frozen):
+class EvalConfig(FrozenModel):
     """How the base and the student are scored on held-out real data."""
 
     few_shot: int = Field(
@@ -32,7 +30,7 @@ class EvalConfig(_Frozen):
     seed: int = Field(0, description="which trusted rows become the base's few-shot examples")
 
 
-class FinetuneConfig(_Frozen):
+class FinetuneConfig(FrozenModel):
     """The student and its QLoRA training; `trainer_args` passes anything else to SFTConfig."""
 
     model: str = Field("embedded", description="'embedded', a local HF folder or a hub id")

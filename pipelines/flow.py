@@ -1,69 +1,58 @@
 """The Prefect `build_dataset` flow: thin tasks around `pipelines.build` and `pipelines.stages`.
 
+One build: prepare → generate → scrub → dedup → drift gate → write (unpublished) → fine-tune and
+evaluate → publish. Each validation stage runs through `executor.run_stage`, the same on the
+`local` and `ray` targets. The dataset is on disk before the fine-tune starts, so a fine-tune that
+fails leaves a complete, unpublished dataset and a report that says why.
+
 Retries only around teacher I/O (the generation chunks). Re-running pays no teacher call twice:
-answers live in the run folder's content-addressed teacher cache, which is what the
-generation task's caching is keyed by.
+answers live in the run folder's content-addressed teacher cache.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed, State
 
-from generators.teachers import make_teacher
+from generators.base import Generator
+from generators.runner import GenerationResult
+from generators.teachers import Teacher, make_teacher
 from pipelines import stages
-from pipelines.build import (
-    BuildState,
-    base_manifest,
-    chunks,
-    collect_generation,
-    generate_chunk,
-    prepare,
-    reconcile,
-)
-from pipelines.executor import Executor, open_executor
-from pipelines.outputs import write_outputs
-from pipelines.parallel import (
-    generate_in_lanes,
-    scrub_in_batches,
-    sketch_in_batches,
-    text_features_in_batches,
-)
+from pipelines.build import base_manifest, close_counts, collect_generation, generate_chunk, prepare
+from pipelines.config import RunConfig, load_config
+from pipelines.executor import Executor, open_executor, run_stage
+from pipelines.lanes import generate_in_lanes
+from pipelines.outputs import write_outputs, write_reports
 from pipelines.report import report_markdown, stage_rows
-from schemas.config import RunConfig, load_config
+from pipelines.state import BuildState
 from schemas.errors import GateFailed, SynthmillError, TeacherError
+from schemas.stage import spans
+from schemas.tables import write_json
+from validators.dedup.stage import DedupStage
+from validators.pii.stage import ScrubReport
+
+
+class FinetuneFailed(SynthmillError):
+    """The fine-tune or evaluation failed; the dataset was written and is not published."""
 
 
 @task(name="generate-chunk", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def generate_chunk_task(
-    generator: Any,
-    teacher: Any,
+    generator: Generator,
+    teacher: Teacher,
+    config: RunConfig,
     run_dir: Path,
-    seed: int,
     start: int,
     count: int,
-    progress: Any = None,
-) -> Any:
-    return generate_chunk(generator, teacher, run_dir, seed, start, count, progress)
-
-
-@task(name="pii-scrub", cache_policy=NO_CACHE)
-def scrub_task(state: BuildState) -> None:
-    stages.scrub_stage(state)
-
-
-@task(name="dedup", cache_policy=NO_CACHE)
-def dedup_task(state: BuildState, index_dir: Path | None, sketches: Any = None) -> Any:
-    return stages.dedup_stage(state, index_dir, sketches)
-
-
-@task(name="drift-gate", cache_policy=NO_CACHE)
-def drift_task(state: BuildState, features: Any = None) -> bool:
-    return stages.drift_stage(state, features)
+    progress: Callable[[int], None] | None = None,
+) -> GenerationResult:
+    return generate_chunk(generator, teacher, config, run_dir, start, count, progress)
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
@@ -71,9 +60,40 @@ def write_task(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path]:
     return write_outputs(state, manifest)
 
 
+_FINETUNE_ERRORS = (SynthmillError, RuntimeError, MemoryError, OSError, ValueError)
+
+
 @task(name="finetune-evaluate", cache_policy=NO_CACHE)
-def finetune_task(state: BuildState) -> dict[str, Any]:
-    return stages.finetune_stage(state)
+def finetune_task(state: BuildState) -> SynthmillError | None:
+    """Train and evaluate; a failure is recorded in the report and returned, not raised, so the
+    build can still say what it wrote (and Prefect logs no traceback for a known failure)."""
+    from pipelines.evaluate import evaluate_build
+
+    report = state.report
+    try:
+        report.evaluation = evaluate_build(state)
+    except GateFailed as exc:  # the student missed min_improvement
+        report.evaluation = {"gate_failed": str(exc)}
+        report.not_published_because = "the student missed min_improvement"
+        return exc
+    except _FINETUNE_ERRORS as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        report.finetune_error = f"{type(exc).__name__}: {first}"
+        report.not_published_because = f"the fine-tune failed ({type(exc).__name__})"
+        return FinetuneFailed(
+            f"fine-tune failed ({report.finetune_error}); the dataset is complete in "
+            f"{state.run_dir} and not published; see {state.run_dir / 'report.md'}"
+        )
+    return None
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_task(state: BuildState, dedup: DedupStage | None, manifest: dict[str, Any]) -> int:
+    """Flip the published flag in every output, then add the kept records to the index."""
+    state.report.published = True
+    manifest["published"] = True
+    write_reports(state, manifest)
+    return stages.publish(dedup, state)
 
 
 def _publish_artifacts(report: dict[str, Any]) -> None:
@@ -87,79 +107,115 @@ def _publish_artifacts(report: dict[str, Any]) -> None:
     )
 
 
+def _partial_report(
+    state: BuildState, results: list[GenerationResult], teacher: Teacher, error: str
+) -> None:
+    """After a teacher failure: write what finished, so the user sees how far it got."""
+    write_json(
+        state.run_dir / "report.partial.json",
+        {
+            "name": state.config.name,
+            "status": "failed",
+            "error": error,
+            "requested": state.config.n,
+            "finished": sum(r.stats.requested for r in results),
+            "accepted_so_far": sum(r.stats.accepted for r in results),
+            "teacher": {"kind": teacher.kind, "model": teacher.model_id},
+        },
+    )
+
+
 def _generate(
-    config: RunConfig,
     state: BuildState,
-    generator: Any,
-    teacher: Any,
+    generator: Generator,
+    teacher: Teacher,
     executor: Executor,
-    progress: Any,
-) -> list[Any]:
+    progress: Callable[[int], None] | None,
+) -> list[GenerationResult]:
     """All chunks: here with this process's teacher, or across engines or endpoints in lanes."""
-    results: list[Any] = []
+    config = state.config
+    results: list[GenerationResult] = []
     try:  # (engines > 1 is only valid on ray: the config refuses it on local)
         if executor.target == "ray" or len(config.teacher.endpoints) > 1:
-            return generate_in_lanes(config, state, executor)
-        for start, count in chunks(config.n, config.build.chunk_size):
+            return generate_in_lanes(config, state.trusted, state.run_dir, executor)
+        for start, count in spans(config.n, config.build.chunk_size):
             results.append(
                 generate_chunk_task(
-                    generator, teacher, state.run_dir, config.seed, start, count, progress
+                    generator, teacher, config, state.run_dir, start, count, progress
                 )
             )
     except TeacherError as exc:
-        stages.partial_report(state, results, teacher, str(exc))
+        _partial_report(state, results, teacher, str(exc))
         raise
     return results
 
 
+def _validate(
+    state: BuildState, executor: Executor, index_dir: Path | None
+) -> tuple[bool, DedupStage | None]:
+    """Scrub, dedup and the drift gate; (may publish, the dedup stage holding the publication)."""
+    build, rows = state.config.build, state.config.execution.batch_rows
+    n = state.frame.height
+    if build.pii:
+        stages.apply_scrub(state, run_stage(executor, stages.scrub_stage(state), state.frame, rows))
+    else:
+        state.report.pii = ScrubReport()
+        state.record_stage("pii", n, n)
+    dedup: DedupStage | None = None
+    if build.dedup:
+        dedup = stages.dedup_stage(state, index_dir)
+        stages.apply_dedup(state, dedup, run_stage(executor, dedup, state.frame, rows))
+    else:
+        state.record_stage("dedup", n, n)
+    drift = stages.drift_stage(state) if build.drift and state.frame.height else None
+    if drift is None:
+        note = "no records left" if build.drift and not state.frame.height else ""
+        return stages.apply_drift(state, None, note), dedup
+    result = run_stage(executor, drift, state.frame, rows)
+    return stages.apply_drift(state, result.report), dedup
+
+
 def run_build(
-    config: RunConfig, run_dir: Path, *, index_dir: Path | None = None, progress: Any = None
+    config: RunConfig,
+    run_dir: Path,
+    *,
+    index_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """The whole build inside a flow run; returns a summary with the exit code it implies."""
     log = get_run_logger()
     state, generator = prepare(config, run_dir)
     teacher = make_teacher(config.teacher)
     with open_executor(config.execution) as executor:
-        state.report["execution"] = executor.describe()
-        log.info("execution: %s", state.report["execution"])
-        results = _generate(config, state, generator, teacher, executor, progress)
-        collect_generation(state, results, teacher)
-        log.info(
-            "generated %d of %d",
-            state.accepted.height if state.accepted is not None else 0,
-            config.n,
-        )
-        if executor.target == "local":
-            scrub_task(state)
-            sketches = None
-        else:
-            scrub_in_batches(state, executor)
-            sketches = sketch_in_batches(state, executor)
-        index = dedup_task(state, index_dir, sketches)
-        features = None if executor.target == "local" else text_features_in_batches(state, executor)
-    passed = drift_task(state, features)
-    student_gate: GateFailed | None = None
-    if passed and config.build.finetune:
-        try:
-            state.report["evaluation"] = finetune_task(state)
-        except GateFailed as exc:  # the student missed min_improvement: still write everything
-            student_gate = exc
-            state.report["evaluation"] = {"gate_failed": str(exc)}
-    counts = reconcile(state)
-    published = passed and student_gate is None
-    stages.finish_report(state, counts, published)
+        state.report.execution = executor.describe()
+        log.info("execution: %s", state.report.execution)
+        collect_generation(state, _generate(state, generator, teacher, executor, progress), teacher)
+        log.info("generated %d of %d", state.frame.height, config.n)
+        passed, dedup = _validate(state, executor, index_dir)
+    close_counts(state)
+    report = state.report
+    if not passed:
+        report.not_published_because = f"drift gate verdict '{(report.drift or {}).get('verdict')}'"
     manifest = base_manifest(state, generator)
-    manifest["counts"] = {**counts, "rejected_by_reason": state.report["rejected_by_reason"]}
-    write_task(state, manifest)
-    if published and index is not None:
-        stages.publish(index, state)
-    _publish_artifacts(state.report)
-    log.info("build %s: %d accepted, published=%s", config.name, counts["accepted"], published)
+    write_task(state, manifest)  # the whole dataset, published: false
+    failure: SynthmillError | None = None
+    if passed and config.build.finetune:
+        failure = finetune_task(state)
+        write_reports(state, manifest)
+    if passed and failure is None:
+        publish_task(state, dedup, manifest)
+    _publish_artifacts(report.to_json())
+    log.info(
+        "build %s: %d accepted, published=%s",
+        config.name,
+        report.counts["accepted"],
+        report.published,
+    )
     if not passed:
         raise GateFailed(f"drift gate failed; report in {run_dir / 'report.md'}, not published")
-    if student_gate is not None:
-        raise student_gate
-    return {"run_dir": str(run_dir), "counts": counts, "published": published}
+    if failure is not None:
+        raise failure
+    return {"run_dir": str(run_dir), "counts": report.counts, "published": report.published}
 
 
 @flow(name="build-dataset", log_prints=True)
@@ -171,38 +227,34 @@ def build_dataset(
     schedule_root: str | None = None,
     target: str | None = None,
     address: str | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | State:
     """Build a validated synthetic dataset from a run config (YAML path).
 
     One-off builds write to `out` (default `runs/<name>`). Scheduled builds pass `schedule_root`:
     each run gets a new dated folder below it, a seed offset by the runs before it, and the
     root's published index, so no run re-publishes an earlier run's records.
     """
-    overrides: dict[str, Any] = {}
-    if n is not None:
-        overrides["n"] = n
-    if seed is not None:
-        overrides["seed"] = seed
-    if target is not None:
-        overrides["execution.target"] = target
-    if address is not None:
-        overrides["execution.address"] = address
-    cfg = load_config(config, overrides)
-    if schedule_root is not None:
+    given = {"n": n, "seed": seed, "execution.target": target, "execution.address": address}
+    cfg = load_config(config, {k: v for k, v in given.items() if v is not None})
+    root = Path(schedule_root) if schedule_root is not None else None
+    if root is None:
+        run_dir = Path(out) if out else Path("runs") / cfg.name
+    else:
         from pipelines.history import next_scheduled_run
 
-        root = Path(schedule_root)
         run_dir, cfg = next_scheduled_run(root, cfg)
-        try:
-            summary = run_build(cfg, run_dir, index_dir=root / "published-index")
-        except SynthmillError as exc:
+    try:
+        summary = run_build(cfg, run_dir, index_dir=root / "published-index" if root else None)
+    except SynthmillError as exc:
+        if root is not None:
             from pipelines.history import append_history
 
             append_history(root, run_dir, error=str(exc))
-            raise
+        # A failed state, not a raised exception: the run is marked failed and calling the flow
+        # still raises `exc`, but Prefect logs one line instead of a traceback.
+        return Failed(message=str(exc), data=exc)
+    if root is not None:
         from pipelines.history import append_history
 
         append_history(root, run_dir)
-        return summary
-    run_dir = Path(out) if out else Path("runs") / cfg.name
-    return run_build(cfg, run_dir)
+    return summary

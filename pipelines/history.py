@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from schemas.config import RunConfig
+from pipelines.config import RunConfig
 from schemas.tables import atomic_open
 
 HISTORY = "history.jsonl"

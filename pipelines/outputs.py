@@ -1,4 +1,8 @@
-"""Write a run folder: accepted (Parquet + JSONL), train.jsonl, rejected.parquet, reports, card."""
+"""Write a run folder: accepted (Parquet + JSONL), train.jsonl, rejected.parquet, reports, card.
+
+`write_outputs` writes the dataset and its reports once, unpublished; `write_reports` rewrites
+only the reports, card and manifest (after the fine-tune, and when the build is published).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipelines.build import BuildState
 from pipelines.records_frame import record_line, rejections_frame
 from pipelines.report import dataset_card, report_markdown
+from pipelines.state import BuildState
 from schemas.tables import atomic_open, write_json, write_jsonl
 
 
@@ -16,22 +20,24 @@ def chat_example(row: dict[str, Any], state: BuildState) -> dict[str, Any]:
     """One accepted record as a TRL chat example (user prompt → assistant answer)."""
     from pipelines.prompt_format import to_chat_example
 
-    if state.label_field is not None:
-        labels = state.config.data.labels
+    roles = state.roles
+    if roles.task == "labels":
+        assert roles.input_field is not None and roles.target_field is not None
         return to_chat_example(
-            row["text"],
-            row[state.label_field],
-            labels,
+            row[roles.input_field],
+            row[roles.target_field],
+            state.config.data.labels,
             list_labels=state.config.finetune.list_labels,
         )
-    if "instruction" in row:
+    if roles.task == "instruction":
+        assert roles.input_field is not None and roles.target_field is not None
         return {
             "messages": [
-                {"role": "user", "content": row["instruction"]},
-                {"role": "assistant", "content": row["response"]},
+                {"role": "user", "content": row[roles.input_field]},
+                {"role": "assistant", "content": row[roles.target_field]},
             ]
         }
-    if "messages" in row:
+    if roles.task == "chat":
         return {"messages": row["messages"]}
     # Any other payload: the student learns to write such a record as JSON.
     payload = {f: row[f] for f in state.payload_fields}
@@ -43,11 +49,22 @@ def chat_example(row: dict[str, Any], state: BuildState) -> dict[str, Any]:
     }
 
 
+def write_reports(state: BuildState, manifest: dict[str, Any]) -> None:
+    """report.json, report.md, the dataset card and the manifest, from the current report."""
+    d = state.run_dir
+    report = state.report.to_json()
+    write_json(d / "report.json", report)
+    with atomic_open(d / "report.md") as fh:
+        fh.write(report_markdown(report))
+    with atomic_open(d / "README.md") as fh:
+        fh.write(dataset_card(state.config, report, manifest))
+    write_json(d / "manifest.json", manifest)
+
+
 def write_outputs(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path]:
     """Every output of a build, each written atomically; returns their paths."""
     d = state.run_dir
-    accepted = state.accepted
-    assert accepted is not None
+    accepted = state.frame
     paths = {
         "accepted_parquet": d / "accepted.parquet",
         "accepted_jsonl": d / "accepted.jsonl",
@@ -66,11 +83,5 @@ def write_outputs(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path
     write_jsonl(paths["train_jsonl"], (chat_example(r, state) for r in rows))
     with atomic_open(paths["rejected_parquet"], "wb") as fh:
         rejections_frame(state.rejections).write_parquet(fh)
-    report = state.report
-    write_json(paths["report_json"], report)
-    with atomic_open(paths["report_md"]) as fh:
-        fh.write(report_markdown(report))
-    with atomic_open(paths["card"]) as fh:
-        fh.write(dataset_card(state.config, report, manifest))
-    write_json(paths["manifest"], manifest)
+    write_reports(state, manifest)
     return paths

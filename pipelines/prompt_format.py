@@ -194,13 +194,18 @@ class StudentFormat:
         return self._train_ids(query, answer_ids)
 
     def _train_ids(self, prompt_ids: list[int], answer_ids: list[int]) -> dict[str, Any]:
-        """input_ids and labels (-100 on the prompt): TRL then puts the loss on the answer only.
+        """input_ids and TRL's `completion_mask` (1 on the answer): with `completion_only_loss`
+        TRL puts the loss on the answer only.
 
-        The plain template ends the answer with EOS so the student learns to stop; a chat
-        template's answer already ends with its end-of-turn marker.
+        Tokenised here, not by TRL, so training sees exactly the ids that scoring uses. The plain
+        template ends the answer with EOS so the student learns to stop; a chat template's answer
+        already ends with its end-of-turn marker.
         """
         answer = answer_ids if self.chat else [*answer_ids, self.tokenizer.eos_token_id]
-        return {"input_ids": prompt_ids + answer, "labels": [-100] * len(prompt_ids) + answer}
+        return {
+            "input_ids": prompt_ids + answer,
+            "completion_mask": [0] * len(prompt_ids) + [1] * len(answer),
+        }
 
     def decode(self, ids: Sequence[int]) -> str:
         return str(self.tokenizer.decode([i for i in ids if i >= 0]))

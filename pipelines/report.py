@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemas.config import RunConfig
+from pipelines.config import RunConfig
 
-TASK_CATEGORIES = {
-    "labeled_text": "text-classification",
-    "instruction": "text-generation",
-}
+TASK_CATEGORIES = {"labels": "text-classification"}  # by `Roles.task`; others text-generation
 
 
 def size_category(n: int) -> str:
@@ -93,6 +90,8 @@ def report_markdown(report: dict[str, Any]) -> str:
     parts += ["", "## PII found and replaced (counts only)", ""]
     parts.append(_table(sorted(pii.items()), ("entity type", "count")) if pii else "None found.")
     parts += ["", "## Drift against the trusted sample", ""] + _drift_lines(report)
+    if report.get("finetune_error"):
+        parts += ["", "## Fine-tune failed", "", f"`{report['finetune_error']}`"]
     ft = report.get("evaluation")
     if ft:
         parts += ["", "## Student vs base on held-out real data", ""]
@@ -107,7 +106,7 @@ def report_markdown(report: dict[str, Any]) -> str:
 def dataset_card(config: RunConfig, report: dict[str, Any], manifest: dict[str, Any]) -> str:
     """A Hugging Face dataset card: YAML header (license, task, size), then provenance and counts."""
     n = report["stages"]["write"]["out"]
-    task = TASK_CATEGORIES.get(config.generator, "text-generation")
+    task = TASK_CATEGORIES.get(report.get("roles", {}).get("task", ""), "text-generation")
     header = [
         "---",
         f"license: {config.data.license}",

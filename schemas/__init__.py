@@ -1,6 +1,8 @@
-"""Schemas: the record envelope, the rejection type, payloads and the run config."""
+"""Schemas: the shared language of every stage. Imports nothing else of synthmill.
 
-from schemas.config import RunConfig, load_config
+The record envelope, the rejection type, payloads, errors, table I/O and text normalisation.
+"""
+
 from schemas.errors import ConfigError, InputError, SynthmillError, TeacherError
 from schemas.payloads import Chat, Instruction, LabeledText, labeled_text_model
 from schemas.record import Provenance, Record
@@ -16,10 +18,8 @@ __all__ = [
     "Record",
     "RejectReason",
     "Rejection",
-    "RunConfig",
     "Stage",
     "SynthmillError",
     "TeacherError",
     "labeled_text_model",
-    "load_config",
 ]

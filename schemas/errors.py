@@ -75,3 +75,13 @@ class GateFailed(SynthmillError):
     """A quality gate (drift, minimum improvement) failed; the report has been written."""
 
     exit_code = 3
+
+
+class Interrupted(SynthmillError):
+    """The user stopped a run (Ctrl-C) after what had finished was saved.
+
+    The message is the one line to show: what was kept, where, and how to resume. Exit code 130
+    (128 + SIGINT), as a shell reports a program stopped by Ctrl-C.
+    """
+
+    exit_code = 130

@@ -7,15 +7,15 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from schemas.base import FrozenModel
 
 Payload = TypeVar("Payload", bound=BaseModel)
 
 
-class Provenance(BaseModel):
+class Provenance(FrozenModel):
     """Where a record came from, enough to reproduce the teacher call that made it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", protected_namespaces=())
 
     generator: str
     generator_version: str
@@ -29,10 +29,8 @@ class Provenance(BaseModel):
     created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
 
 
-class Record(BaseModel, Generic[Payload]):
+class Record(FrozenModel, Generic[Payload]):
     """One generated record: frozen; stages rewrite it with `model_copy`, never mutate it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     payload: Payload

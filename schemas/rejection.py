@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict
+from schemas.base import FrozenModel
 
 
 class Stage(str, Enum):
@@ -31,10 +31,8 @@ class RejectReason(str, Enum):
     PII_UNRESOLVED = "pii_unresolved"
 
 
-class Rejection(BaseModel):
+class Rejection(FrozenModel):
     """A record (or a teacher output that never became one) and the reason it was dropped."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     record_id: str
     stage: Stage

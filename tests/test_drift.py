@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -15,14 +16,16 @@ from scipy import sparse, stats
 from schemas.errors import ConfigError
 from schemas.tables import write_table
 from validators.drift import DriftConfig, drift_report, load_drift_config, make_drift_config
-from validators.drift_fields import plan_fields
-from validators.drift_plots import write_plots
-from validators.drift_stats import (
+from validators.drift.fields import plan_fields
+from validators.drift.plots import write_plots
+from validators.drift.stats import (
     holm_adjust,
     ks_from_counts,
+    mean_difference_test,
     naive_bayes_ranks,
     ordinal_counts,
     permute_counts,
+    pooled_label_ranks,
     total_variation,
 )
 
@@ -111,6 +114,41 @@ def test_labels_unrelated_to_text_fail_the_joint_check(banking: pl.DataFrame) ->
     assert failed(report) == {"label_from_text"}
     joint = next(c for c in report.checks if c.check == "label_from_text")
     assert joint.field == "text->category" and joint.statistic < 0.8
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_labels_shuffled_across_the_candidate_fail_the_joint_check(
+    banking: pl.DataFrame, seed: int
+) -> None:
+    """Every label moved to another row, the label shares unchanged: only the joint check sees it.
+
+    The old check (naive Bayes fitted on the shuffled candidate, Welch test on per-row ranks)
+    passed this on p = 0.2; the permutation test on pooled leave-one-out scores does not.
+    """
+    reference, rest = split(banking, seed)
+    candidate = rest[:2000].with_columns(pl.col("category").shuffle(seed=seed))
+    report = drift_report(reference, candidate, CONFIG)
+    assert failed(report) == {"label_from_text"}, report.to_markdown()
+    joint = next(c for c in report.checks if c.check == "label_from_text")
+    assert joint.statistic < 0.3 and joint.p_adjusted is not None and joint.p_adjusted < 0.01
+
+
+def test_reference_below_the_minimum_is_a_config_error_naming_the_numbers(
+    banking: pl.DataFrame,
+) -> None:
+    candidate = banking[200:2200]
+    with pytest.raises(ConfigError) as err:
+        drift_report(banking[:1], candidate, CONFIG)
+    message = str(err.value)
+    assert "\n" not in message
+    assert "reference has 1 row;" in message and "at least 100" in message
+    assert "min_reference_rows" in message
+    with pytest.raises(ConfigError, match="reference has 99 rows; .* at least 100"):
+        drift_report(banking[:99], candidate, CONFIG)
+    assert drift_report(banking[:100], candidate, CONFIG).n_reference == 100
+    lowered = make_drift_config({"min_reference_rows": 10})
+    with pytest.raises(ConfigError, match="reference has 9 rows; .* at least 10 "):
+        drift_report(banking[:9], candidate, lowered)
 
 
 def test_report_is_deterministic_and_complete(banking: pl.DataFrame) -> None:
@@ -224,7 +262,7 @@ def test_config_is_frozen_strict_and_checks_permutations() -> None:
         make_drift_config({"alfa": 0.05})
     with pytest.raises(Exception):  # noqa: B017  (pydantic frozen instance)
         CONFIG.alpha = 0.5  # type: ignore[misc]
-    frame = pl.DataFrame({"x": list(range(50))})
+    frame = pl.DataFrame({"x": list(range(100))})
     with pytest.raises(ConfigError, match="n_permutations"):
         drift_report(frame, frame, make_drift_config({"n_permutations": 99, "alpha": 0.001}))
 
@@ -254,10 +292,40 @@ def test_naive_bayes_leave_one_out_equals_refitting() -> None:
     y = rng.integers(0, 3, 60)
     other = sparse.csr_matrix(rng.poisson(0.4, (5, 12)).astype(float))
     ranks, _, _, _ = naive_bayes_ranks(x, y, other, rng.integers(0, 3, 5), rng)
+    rows, pooled, _ = pooled_label_ranks(x, y)
+    assert rows.tolist() == list(range(60)) and pooled == pytest.approx(ranks)
     for i in (0, 7, 31):
         keep = np.arange(60) != i
         _, _, refit, _ = naive_bayes_ranks(x[keep], y[keep], x[[i]], y[[i]], rng)
         assert ranks[i] == pytest.approx(refit[0])
+
+
+def test_pooled_ranks_ignore_row_order_and_skip_lone_labels() -> None:
+    """A row's score depends on the pool, not on its place in it: what makes the test exact."""
+    rng = np.random.default_rng(3)
+    x = sparse.csr_matrix(rng.poisson(0.5, (40, 15)).astype(float))
+    y = np.append(rng.integers(0, 4, 39), 9)  # label 9 occurs once: nothing to learn it from
+    rows, ranks, _ = pooled_label_ranks(x, y)
+    assert rows.tolist() == list(range(39))
+    order = rng.permutation(40)
+    moved_rows, moved, _ = pooled_label_ranks(x[order], y[order])
+    by_row = dict(zip(rows.tolist(), ranks.tolist(), strict=True))
+    for new, rank in zip(moved_rows.tolist(), moved.tolist(), strict=True):
+        assert rank == pytest.approx(by_row[int(order[new])])
+
+
+def test_mean_difference_test_matches_full_enumeration() -> None:
+    values = np.array([0.1, 0.9, 0.4, 0.4, 0.8, 0.2, 0.7, 0.3])
+    in_a = np.array([True, True, False, False, True, False, False, False])
+    observed = abs(values[in_a].mean() - values[~in_a].mean())
+    gaps = []
+    for picked in itertools.combinations(range(8), 3):
+        mask = np.isin(np.arange(8), picked)
+        gaps.append(abs(values[mask].mean() - values[~mask].mean()))
+    exact = np.mean(np.array(gaps) >= observed - 1e-12)
+    p = mean_difference_test(values, in_a, 20_000, np.random.default_rng(0))
+    assert p == pytest.approx(exact, abs=0.01)
+    assert mean_difference_test(np.ones(8), in_a, 99, np.random.default_rng(0)) == 1.0
 
 
 # --- plots and CLI -------------------------------------------------------------------------------
@@ -367,6 +435,28 @@ def _bad_inputs(folder: Path) -> dict[str, tuple[Path, str]]:
 
 
 BAD = ["empty", "not_json", "non_utf8", "missing_field", "parquet_schema"]
+SYNTHMILL = Path(sys.executable).parent / "synthmill"
+
+
+@pytest.mark.parametrize("rows", [1, 10])
+def test_cli_small_reference_exits_2_with_one_line(
+    banking: pl.DataFrame, tmp_path: Path, rows: int
+) -> None:
+    reference, candidate = tmp_path / "reference.csv", tmp_path / "candidate.csv"
+    banking[:rows].write_csv(reference)
+    banking[rows : rows + 500].write_csv(candidate)
+    done = subprocess.run(
+        [SYNTHMILL, "drift", "--reference", reference, "--candidate", candidate],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert f"reference has {rows} row" in lines[0] and "at least 100" in lines[0]
+    assert "min_reference_rows" in lines[0] and "no drift" not in done.stdout
 
 
 @pytest.mark.parametrize("case", BAD)

@@ -126,11 +126,12 @@ def test_training_rows_put_the_loss_on_the_answer_only(embedded_dir: Path) -> No
     assert not fmt.chat  # the embedded base has no chat template: the plain one is used
     frame = pl.DataFrame({"text": ["Where is my card?"], "label": ["card_arrival"]})
     (row,) = training_rows(frame, fmt, "labels", "text", "label")
-    answer = [t for t in row["labels"] if t != -100]
+    answer = [t for t, m in zip(row["input_ids"], row["completion_mask"], strict=True) if m]
     assert tokenizer.decode(answer) == " card_arrival\n<eos>"
     prompt = tokenizer.decode(row["input_ids"][: len(row["input_ids"]) - len(answer)])
     assert prompt == "<bos>" + classification_prompt("Where is my card?", labels)
-    assert row["labels"][-len(answer) :] == row["input_ids"][-len(answer) :]
+    # The mask is 0 on the whole prompt and 1 on the whole answer, nothing in between.
+    assert row["completion_mask"] == [0] * (len(row["input_ids"]) - len(answer)) + [1] * len(answer)
 
 
 def test_long_texts_are_cut_to_fit(embedded_dir: Path) -> None:
@@ -140,7 +141,8 @@ def test_long_texts_are_cut_to_fit(embedded_dir: Path) -> None:
     fmt = student_format(tokenizer, FinetuneConfig(max_seq_len=80), ["card_arrival", "change_pin"])
     row = fmt.classification_row("my card " * 200, "change_pin")
     assert len(row["input_ids"]) <= 80
-    assert tokenizer.decode([t for t in row["labels"] if t != -100]) == " change_pin\n<eos>"
+    answer = [t for t, m in zip(row["input_ids"], row["completion_mask"], strict=True) if m]
+    assert tokenizer.decode(answer) == " change_pin\n<eos>"
 
 
 def test_chat_example_and_prompt_format() -> None:

@@ -13,8 +13,8 @@ import pytest
 from generators.cache import TeacherCache
 from generators.runner import GenerationRun
 from generators.teachers import make_teacher
+from pipelines.config import load_config
 from pipelines.generate import build_generator, load_trusted
-from schemas.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "examples" / "banking77" / "config.yaml"
@@ -76,7 +76,11 @@ def test_transformers_teacher_is_schema_constrained(example_dir: Path, embedded_
     teacher = make_teacher(cfg.teacher)
     assert teacher.constrained  # type: ignore[attr-defined]
     run = GenerationRun(
-        build_generator(cfg, load_trusted(cfg)), teacher, TeacherCache(None), seed=3
+        build_generator(cfg, load_trusted(cfg)),
+        teacher,
+        TeacherCache(None),
+        seed=3,
+        settings=cfg.teacher,
     )
     result = run.run(0, 4)
     assert result.stats.requested == len(result.records) + len(result.rejections) == 4

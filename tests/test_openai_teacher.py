@@ -20,8 +20,9 @@ from generators.embedded_model import embedded_model_dir
 from generators.runner import GenerationRun
 from generators.teachers.base import TeacherRequest
 from generators.teachers.openai_http import OpenAITeacher
+from pipelines.config import TeacherConfig, load_config
 from pipelines.generate import build_generator, load_trusted
-from schemas.config import TeacherConfig, load_config
+from schemas.errors import TeacherError
 
 
 class _Flaky(BaseHTTPRequestHandler):
@@ -71,13 +72,15 @@ def test_retries_on_429_and_5xx_with_key_from_env(monkeypatch: pytest.MonkeyPatc
     assert sent["seed"] == 5 and sent["prompt"] == "p"
 
 
-def test_unreachable_server_becomes_teacher_error_response() -> None:
-    cfg = TeacherConfig(
-        kind="openai", base_url=f"http://127.0.0.1:{free_port()}/v1", http_retries=1
+def test_unreachable_server_raises_teacher_error() -> None:
+    # Issue #13: a server that cannot be reached is a TeacherError naming the URL, not a response.
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    teacher = OpenAITeacher(
+        "m", "served:m", TeacherConfig(kind="openai", base_url=url, http_retries=1)
     )
-    teacher = OpenAITeacher("m", "served:m", cfg)
-    (resp,) = teacher.generate([TeacherRequest("p", [], {}, 1, 8, 1.0, 1.0)])
-    assert resp.finish_reason == "error" and "Connect" in resp.error
+    with pytest.raises(TeacherError) as err:
+        teacher.generate([TeacherRequest("p", [], {}, 1, 8, 1.0, 1.0)])
+    assert "Connect" in str(err.value) and url in str(err.value)
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +151,11 @@ def test_openai_teacher_against_real_vllm_serve(vllm_server: str, example_dir: P
 
     teacher = make_teacher(cfg.teacher, served_model="embedded")
     result = GenerationRun(
-        build_generator(cfg, load_trusted(cfg)), teacher, TeacherCache(None), seed=11
+        build_generator(cfg, load_trusted(cfg)),
+        teacher,
+        TeacherCache(None),
+        seed=11,
+        settings=cfg.teacher,
     ).run(0, 8)
     assert len(result.records) + len(result.rejections) == 8
     assert len(result.records) >= 6

@@ -19,7 +19,7 @@ import pytest
 
 from schemas.errors import ConfigError
 from validators.pii import FieldPolicy, PIIConfig, PIIScrubber
-from validators.pii_recognizers import load_recognizer_file
+from validators.pii.recognizers import load_recognizer_file
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = str(ROOT / ".venv" / "bin" / "python")

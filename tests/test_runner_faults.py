@@ -11,8 +11,8 @@ from helpers import ScriptedTeacher
 from generators.cache import TeacherCache
 from generators.runner import GenerationRun
 from generators.teachers.base import TeacherRequest, TeacherResponse
+from pipelines.config import load_config
 from pipelines.generate import build_generator, load_trusted
-from schemas.config import load_config
 from schemas.errors import TeacherError
 from schemas.rejection import RejectReason
 
@@ -33,7 +33,7 @@ def _run(
     gen = build_generator(cfg, load_trusted(cfg))
     cache = TeacherCache(cache_path)
     try:
-        return GenerationRun(gen, teacher, cache, seed=cfg.seed).run(0, n)
+        return GenerationRun(gen, teacher, cache, seed=cfg.seed, settings=cfg.teacher).run(0, n)
     finally:
         cache.close()
 

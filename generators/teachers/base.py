@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from schemas.errors import TeacherError
 from schemas.record import stable_hash
 
 
@@ -61,6 +62,25 @@ class TeacherResponse:
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> TeacherResponse:
         return cls(**obj)
+
+
+class TeacherUnavailable(TeacherError):
+    """The teacher cannot be asked at all (unreachable, or every request of a first batch failed).
+
+    `received` holds the answers that did come back in the failed call, by position in its
+    request list, so the runner can cache them: a re-run then resumes instead of asking again.
+    """
+
+    def __init__(self, message: str, *, received: dict[int, TeacherResponse] | None = None) -> None:
+        super().__init__(message)
+        self.received = dict(received or {})
+
+
+class TeacherBudgetReached(TeacherError):
+    """The run's teacher budget (`teacher.max_requests`, `teacher.max_tokens_total`) is spent.
+
+    Everything received is in the teacher cache; the same command resumes from there.
+    """
 
 
 class Teacher(Protocol):

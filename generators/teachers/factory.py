@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from generators.config import TeacherConfig
 from generators.embedded_model import EMBEDDED, EMBEDDED_MODEL_ID, resolve_model
 from generators.teachers.base import Teacher
 from generators.weights import weights_hash
-from schemas.config import TeacherConfig
 from schemas.errors import ConfigError, MissingDependencyError
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from generators.config import TeacherConfig
 from generators.teachers.base import TeacherRequest, TeacherResponse
-from schemas.config import TeacherConfig
 from schemas.record import stable_hash
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from generators.config import TeacherConfig
 from generators.teachers.base import TeacherRequest, TeacherResponse
-from schemas.config import TeacherConfig
 from schemas.errors import MissingDependencyError
 
 # One engine per (model, settings) per process: an engine start costs a torch compile (~80 s on CPU).

@@ -1,0 +1,90 @@
+"""The generator side of the run config: the teacher, what varies between records, the data.
+
+Plain pydantic on `schemas.base`; `pipelines.config` composes these into the `RunConfig`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from schemas.base import StrictModel
+
+TeacherKind = Literal["vllm", "openai", "transformers"]
+TEACHER_KINDS: tuple[str, ...] = ("vllm", "openai", "transformers")
+
+
+class TeacherConfig(StrictModel):
+    """Which model writes the records, and how it is sampled."""
+
+    kind: TeacherKind = "vllm"
+    model: str = Field("embedded", description="'embedded', a local HF folder or a hub id")
+    api: Literal["completions", "chat"] = Field(
+        "completions", description="plain completion prompt (base models) or chat messages"
+    )
+    max_tokens: int = Field(96, gt=0)
+    temperature: float = Field(1.0, ge=0)
+    top_p: float = Field(0.95, gt=0, le=1)
+    batch_size: int = Field(64, gt=0, description="prompts sent to the teacher in one call")
+    max_retries: int = Field(3, ge=0, description="fresh-seed retries before a rejection")
+    # budget of one run (of one lane, where lanes split a run); cached answers are free
+    max_requests: int | None = Field(
+        None,
+        gt=0,
+        description="most fresh (uncached) teacher requests per run; when reached the run stops, "
+        "and the same command resumes from the teacher cache",
+    )
+    max_tokens_total: int | None = Field(
+        None,
+        gt=0,
+        description="most prompt + completion tokens of fresh answers per run, checked after "
+        "each batch; when reached the run stops, resumable from the teacher cache",
+    )
+    # openai-compatible servers
+    base_url: str = "http://127.0.0.1:8000/v1"
+    endpoints: list[str] = Field(
+        default_factory=list,
+        description="several servers of the same model: a run's requests are split across them",
+    )
+    api_key_env: str = Field("OPENAI_API_KEY", description="name of the env var holding the key")
+    concurrency: int = Field(8, gt=0, description="HTTP requests in flight at once")
+    timeout_s: float = Field(60.0, gt=0, description="per HTTP request")
+    http_retries: int = Field(
+        4, ge=0, description="retries of one HTTP request (backoff, Retry-After honoured)"
+    )
+    # engine
+    max_model_len: int = Field(1024, gt=0)
+    dtype: str = "bfloat16"
+    enforce_eager: bool = Field(
+        True, description="skip torch.compile: engine starts ~100 s sooner on CPU"
+    )
+    kv_cache_gib: float = Field(2.0, gt=0, description="KV cache size for the vLLM engine")
+    trust_remote_code: bool = False
+
+
+class SamplingConfig(StrictModel):
+    """What varies between records: all driven by the run seed."""
+
+    few_shot: int = Field(4, ge=0)
+    label_weights: dict[str, float] = Field(default_factory=dict)
+    topics: list[str] = Field(default_factory=list)
+    personas: list[str] = Field(default_factory=list)
+    pin_label: bool = Field(True, description="constrain each record to its sampled label")
+    min_chars: int = Field(12, gt=0)
+    max_chars: int = Field(200, gt=0)
+
+
+class DataConfig(StrictModel):
+    """The trusted real sample and the held-out split, with the column names."""
+
+    trusted: Path
+    held_out: Path | None = None
+    text_field: str = "text"
+    label_field: str = "label"
+    labels: list[str] = Field(default_factory=list, description="closed label set; default: data")
+    instruction_field: str = "instruction"
+    response_field: str = "response"
+    attribution: str = ""
+    license: str = "unknown"

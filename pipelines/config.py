@@ -1,0 +1,158 @@
+"""The run config: one typed tree loaded from YAML; unknown keys are an error naming key and file.
+
+Each stage's config lives beside its stage (`generators.config`, `validators.*.config`,
+`pipelines.execution_config`, `pipelines.finetune_config`); this module composes them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from generators.base import GeneratorContext
+from generators.config import TEACHER_KINDS, DataConfig, SamplingConfig, TeacherConfig
+from pipelines.execution_config import ExecutionConfig
+from pipelines.finetune_config import FinetuneConfig
+from schemas.base import StrictModel
+from schemas.errors import ConfigError, describe_validation_error
+from schemas.record import stable_hash
+from validators.dedup.config import DedupConfig
+from validators.drift.config import DriftConfig
+from validators.pii.config import PIIConfig
+
+__all__ = [
+    "BuildConfig",
+    "DataConfig",
+    "RunConfig",
+    "SamplingConfig",
+    "TeacherConfig",
+    "load_config",
+]
+
+
+class BuildConfig(StrictModel):
+    """Which stages a build runs, and how generation is chunked (the unit of resume)."""
+
+    chunk_size: int = Field(64, gt=0, description="records per generation task")
+    pii: bool = True
+    dedup: bool = True
+    drift: bool = True
+    finetune: bool = False
+
+
+# Where and how far a run goes, not what it makes: left out of the config hash.
+_NOT_HASHED: dict[str, Any] = {
+    "source": True,
+    "execution": True,
+    "teacher": {"endpoints", "max_requests", "max_tokens_total"},
+}
+
+
+class RunConfig(StrictModel):
+    """Everything one build needs. Paths are relative to the config file."""
+
+    name: str
+    generator: str = "labeled_text"
+    domain: str = Field("", description="a short description used in the teacher prompt")
+    task: str = ""
+    seed: int = 0
+    n: int = Field(100, gt=0)
+    data: DataConfig
+    teacher: TeacherConfig = Field(default_factory=TeacherConfig)
+    sampling: SamplingConfig = Field(default_factory=SamplingConfig)
+    build: BuildConfig = Field(default_factory=BuildConfig)
+    pii: PIIConfig = Field(default_factory=PIIConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    drift: DriftConfig = Field(default_factory=DriftConfig)
+    finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
+    source: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _labels_unique(self) -> RunConfig:
+        if len(set(self.data.labels)) != len(self.data.labels):
+            raise ValueError("data.labels has a repeated label")
+        if self.teacher.endpoints and self.teacher.kind != "openai":
+            raise ValueError("teacher.endpoints needs teacher.kind: openai")
+        if self.execution.engines > 1 and self.teacher.kind == "openai":
+            raise ValueError(
+                "execution.engines is for local engines; list the servers in teacher.endpoints"
+            )
+        if self.execution.engines > 1 and self.execution.target == "local":
+            raise ValueError(
+                "execution.engines > 1 needs execution.target: ray (one engine per worker); "
+                "on one machine, list servers in teacher.endpoints instead"
+            )
+        return self
+
+    def generator_context(self) -> GeneratorContext:
+        """What the generator gets of this config."""
+        return GeneratorContext(
+            data=self.data, sampling=self.sampling, domain=self.domain, run_name=self.name
+        )
+
+    def config_hash(self) -> str:
+        """A hash of what the run does (not where the config lies, nor where it runs)."""
+        return stable_hash(self.model_dump(mode="json", exclude=_NOT_HASHED))
+
+
+def _describe(err: dict[str, Any]) -> str:
+    if err["type"] == "literal_error" and err["loc"][-1] == "kind":
+        loc = ".".join(str(p) for p in err["loc"])
+        return f"unknown teacher '{err['input']}' at '{loc}' (choose one of {', '.join(TEACHER_KINDS)})"
+    return describe_validation_error(err)
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> RunConfig:
+    """Load and validate a run config; relative data paths resolve against the config's folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found; pass the path to a YAML run config")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None)
+        if mark is not None:  # 0-based in PyYAML; editors count from 1
+            detail = problem or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            raise ConfigError(
+                f"{path}: not valid YAML at line {mark.line + 1}, column {mark.column + 1} "
+                f"({detail})"
+            ) from None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{path}: not valid YAML ({first})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    for dotted, value in (overrides or {}).items():
+        node = raw
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    try:
+        cfg = RunConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc.errors()[0])}") from None
+    base = path.resolve().parent
+    data = cfg.data
+    updates: dict[str, Any] = {"trusted": (base / data.trusted).resolve()}
+    if data.held_out is not None:
+        updates["held_out"] = (base / data.held_out).resolve()
+    extra: dict[str, Any] = {"data": data.model_copy(update=updates), "source": path.resolve()}
+    if cfg.pii.recognizers_file is not None:
+        extra["pii"] = cfg.pii.model_copy(
+            update={"recognizers_file": (base / cfg.pii.recognizers_file).resolve()}
+        )
+    cfg = cfg.model_copy(update=extra)
+    if not cfg.data.trusted.is_file():
+        raise ConfigError(
+            f"{path}: trusted sample '{cfg.data.trusted}' not found; fix data.trusted in the config"
+        )
+    if cfg.data.held_out is not None and not cfg.data.held_out.is_file():
+        raise ConfigError(
+            f"{path}: held-out file '{cfg.data.held_out}' not found; fix data.held_out in the config"
+        )
+    return cfg

@@ -1,0 +1,417 @@
+"""The command line as a new user meets it: Ctrl-C, usage mistakes, outputs, bad values, defaults.
+
+Every failure is one line on stderr (never a traceback) with exit 2 (130 for Ctrl-C), and no
+input file is ever changed. The CLI runs in subprocesses, as users run it; the teacher for
+Ctrl-C is a small local OpenAI-compatible server that answers slowly and deterministically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+import yaml
+from helpers import reply_completion
+from typer.testing import CliRunner
+
+from pipelines.cli import app, usage_error
+from schemas.tables import staged, write_json, write_jsonl
+from validators.dedup.config import DedupConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = [
+    {"id": "a", "text": "where is the card I ordered last week", "label": "card"},
+    {"id": "b", "text": "where is the card I ordered last week", "label": "card"},
+    {"id": "c", "text": "how do I change the pin of my card", "label": "pin"},
+    {"id": "d", "text": "what fee did you charge for my transfer", "label": "fee"},
+    {"id": "e", "text": "I want to close my account today", "label": "close"},
+]
+
+
+def cli(*args: object, timeout: float = 120, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pipelines.cli", *map(str, args)]
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, **kwargs
+    )
+
+
+def one_line(stderr: str) -> str:
+    """The single line a failure prints; fails on a traceback or on more than one line."""
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> Path:
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    return path
+
+
+# --- usage mistakes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("dedup", "{in}", "--out", "{tmp}/o.jsonl", "--bogus"), "No such option: --bogus"),
+        (("generate", "{cfg}", "--out", "{tmp}/run", "--colour"), "No such option: --colour"),
+        (("generate", "{cfg}", "--out", "{tmp}/run", "--n", "0"), "'--n'"),
+        (("generate", "{cfg}", "--out", "{tmp}/run", "--n", "-5"), "'--n'"),
+        (("dedup", "{in}", "--out", "{tmp}/o.jsonl", "--threshold", "high"), "'--threshold'"),
+        (("dedup", "--out", "{tmp}/o.jsonl"), "Missing argument 'IN'"),
+    ],
+    ids=["unknown-flag", "unknown-flag-generate", "n-zero", "n-negative", "not-a-number", "no-in"],
+)
+def test_usage_error_is_one_line_exit_2(
+    records: Path, example_dir: Path, tmp_path: Path, args: tuple[str, ...], expected: str
+) -> None:
+    before = records.read_bytes()
+    values = {"in": records, "cfg": example_dir / "config.yaml", "tmp": tmp_path}
+    done = cli(*(a.format(**values) for a in args))
+    assert done.returncode == 2, done.stderr
+    line = one_line(done.stderr)
+    assert line.startswith("error: ") and expected in line and "--help" in line
+    assert records.read_bytes() == before
+    assert not (tmp_path / "o.jsonl").exists() and not (tmp_path / "run").exists()
+
+
+def test_usage_errors_known_by_class_and_by_name() -> None:
+    """typer's private copy of click is found; should it move, the class name still works."""
+    code, line = usage_error(typer.BadParameter("too small")) or (0, "")
+    assert code == 2 and line.startswith("error: Invalid value: too small")
+
+    class ClickException(Exception):  # what a relocated copy would look like
+        exit_code = 2
+
+        def format_message(self) -> str:
+            return "No such option: --x\nmore"
+
+    assert usage_error(ClickException()) == (
+        2,
+        "error: No such option: --x more (see 'synthmill --help')",
+    )
+    assert usage_error(ValueError("not a usage error")) is None
+
+
+# --- outputs ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("dedup", "{in}", "--out", "{in}"),
+        ("dedup", "{in}", "--out", "{tmp}/o.jsonl", "--rejects", "{tmp}/./in.jsonl"),
+        ("dedup", "{in}", "--out", "{tmp}/o.jsonl", "--report", "{in}"),
+        ("scrub", "{in}", "--out", "{in}"),
+        ("scrub", "{in}", "--out", "{tmp}/o.jsonl", "--report", "{in}"),
+        ("drift", "--reference", "{ref}", "--candidate", "{in}", "--report", "{in}"),
+    ],
+    ids=["dedup-out", "dedup-rejects", "dedup-report", "scrub-out", "scrub-report", "drift"],
+)
+def test_output_that_is_the_input_is_refused(
+    records: Path, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    reference = tmp_path / "ref.jsonl"
+    reference.write_bytes(records.read_bytes())
+    before = records.read_bytes()
+    done = cli(*(a.format(**{"in": records, "ref": reference, "tmp": tmp_path}) for a in args))
+    assert done.returncode == 2, done.stderr
+    assert "is the input file" in one_line(done.stderr)
+    assert records.read_bytes() == before
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("dedup", "{in}", "--out", "/proc/x/out.jsonl"), "--out"),
+        (("dedup", "{in}", "--out", "{tmp}/o.jsonl", "--report", "/proc/x/r.json"), "--report"),
+        (("dedup", "{in}", "--out", "{tmp}/o.jsonl", "--rejects", "/proc/x/r.jsonl"), "--rejects"),
+        (("scrub", "{in}", "--out", "{tmp}/o.jsonl", "--report", "/proc/x/r.json"), "--report"),
+        (("generate", "{cfg}", "--out", "/proc/x/run"), "--out"),
+    ],
+    ids=["dedup-out", "dedup-report", "dedup-rejects", "scrub-report", "generate-out"],
+)
+def test_unwritable_output_fails_before_any_work(
+    records: Path, example_dir: Path, tmp_path: Path, args: tuple[str, ...], option: str
+) -> None:
+    before = records.read_bytes()
+    values = {"in": records, "cfg": example_dir / "config.yaml", "tmp": tmp_path}
+    t0 = time.monotonic()
+    done = cli(*(a.format(**values) for a in args))
+    assert done.returncode == 2, done.stderr
+    line = one_line(done.stderr)
+    assert line.startswith(f"error: {option} /proc/x/") and "cannot write" in line
+    assert not (tmp_path / "o.jsonl").exists()  # nothing half written
+    assert records.read_bytes() == before
+    assert time.monotonic() - t0 < 30  # scrub never loaded presidio, generate never scrubbed
+
+
+def test_outputs_follow_the_umask(records: Path, tmp_path: Path) -> None:
+    outputs = [tmp_path / "kept.jsonl", tmp_path / "rejects.parquet", tmp_path / "report.json"]
+    done = cli(
+        "dedup",
+        records,
+        "--out",
+        outputs[0],
+        "--rejects",
+        outputs[1],
+        "--report",
+        outputs[2],
+        "--no-publish",
+        preexec_fn=lambda: os.umask(0o027),
+    )
+    assert done.returncode == 0, done.stderr
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in outputs}
+    assert modes == dict.fromkeys(modes, 0o640)  # 0666 less the umask, not mkstemp's 0600
+
+
+def test_staged_writes_land_together_or_not_at_all(tmp_path: Path) -> None:
+    old = tmp_path / "report.json"
+    write_json(old, {"old": True})
+    with pytest.raises(RuntimeError), staged():
+        write_jsonl(tmp_path / "kept.jsonl", [{"a": 1}])
+        write_json(old, {"old": False})
+        raise RuntimeError("the second output failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temp files left
+    assert json.loads(old.read_text()) == {"old": True}
+    with staged():
+        write_jsonl(tmp_path / "kept.jsonl", [{"a": 1}])
+        write_json(old, {"old": False})
+    assert json.loads(old.read_text()) == {"old": False}
+    assert (tmp_path / "kept.jsonl").read_text() == '{"a": 1}\n'
+
+
+# --- bad values ------------------------------------------------------------------------------
+
+BAD_VALUES = {
+    "list-in-text": ('{"text": "a b c d"}\n{"text": ["a", "b"]}\n', "bad.jsonl:2: field 'text'"),
+    "number-in-text": ('{"text": "a b c d"}\n\n{"text": 5}\n', "bad.jsonl:3: field 'text'"),
+    "list-among-text": (
+        '{"text": "a b c d", "tags": "x"}\n{"text": "e f g h", "tags": ["y"]}\n',
+        "bad.jsonl:2: field 'tags' is a list here but text on line 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", ["scrub", "dedup", "drift"])
+@pytest.mark.parametrize("case", sorted(BAD_VALUES))
+def test_bad_value_names_file_line_and_field(tmp_path: Path, command: str, case: str) -> None:
+    content, expected = BAD_VALUES[case]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(content, encoding="utf-8")
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"text": "a b c d", "tags": "x"}\n{"text": "e f g h", "tags": "y"}\n')
+    if command == "drift":
+        args: tuple[object, ...] = (
+            "--reference",
+            good,
+            "--candidate",
+            bad,
+            "--text-fields",
+            "text",
+        )
+    else:
+        args = (bad, "--out", tmp_path / "out.jsonl", "--fields", "text")
+    done = cli(command, *args)
+    assert done.returncode == 2, done.stderr
+    assert expected in one_line(done.stderr)
+    assert bad.read_text(encoding="utf-8") == content
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_folder_as_input_says_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "data.jsonl"
+    folder.mkdir()
+    done = cli("dedup", folder, "--out", tmp_path / "out.jsonl")
+    assert done.returncode == 2
+    assert one_line(done.stderr) == f"error: {folder}: is a folder, not a data file"
+
+
+# --- config ----------------------------------------------------------------------------------
+
+
+def test_yaml_syntax_error_names_line_and_column(example_dir: Path) -> None:
+    config = example_dir / "config.yaml"
+    lines = config.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("seed:"))
+    lines[at] = "seed: [1234"
+    config.write_text("\n".join(lines) + "\n")
+    done = cli("generate", config, "--out", example_dir / "run")
+    assert done.returncode == 2
+    line = one_line(done.stderr)
+    assert "not valid YAML at line" in line and "column" in line, line
+    found = int(re.search(r"at line (\d+)", line).group(1))  # type: ignore[union-attr]
+    assert found > at  # PyYAML notices the open bracket on a later line
+    assert not (example_dir / "run").exists()
+
+
+def test_generate_checks_data_before_making_the_out_folder(example_dir: Path) -> None:
+    config = example_dir / "config.yaml"
+    raw = yaml.safe_load(config.read_text())
+    raw["data"]["label_field"] = "intent"  # trusted.csv has no such column
+    raw["build"]["pii"] = False
+    config.write_text(yaml.safe_dump(raw))
+    done = cli("generate", config, "--out", example_dir / "run", "--teacher", "openai")
+    assert done.returncode == 2, done.stderr
+    assert "intent" in one_line(done.stderr)
+    assert not (example_dir / "run").exists()
+
+
+# --- defaults come from the config models ----------------------------------------------------
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_dedup_passes_only_the_options_given(
+    records: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def build(**values: Any) -> DedupConfig:
+        seen.append(values)
+        raise _Stop
+
+    monkeypatch.setattr(DedupConfig, "build", staticmethod(build))
+    args = ["dedup", str(records), "--out", str(tmp_path / "o.jsonl"), "--threshold", "0.9"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, _Stop), result.output
+    assert seen == [{"threshold": 0.9, "index": {}}]
+
+
+def test_help_shows_the_model_defaults() -> None:
+    runner = CliRunner()
+    dedup = runner.invoke(app, ["dedup", "--help"], env={"COLUMNS": "200"}, terminal_width=200)
+    for option, field in (("--num-perm", "num_perm"), ("--threshold", "threshold")):
+        line = next(line for line in dedup.output.splitlines() if option in line)
+        assert f"[default: {getattr(DedupConfig(), field)}]" in line, line
+    scrub = runner.invoke(app, ["scrub", "--help"], env={"COLUMNS": "200"}, terminal_width=200)
+    assert "[default: 0.4]" in scrub.output and "[default: all string fields]" in scrub.output
+
+
+def test_dedup_without_options_uses_the_model_defaults(records: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    done = cli("dedup", records, "--out", tmp_path / "o.jsonl", "--report", report)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(report.read_text())["config"] == DedupConfig().model_dump(mode="json")
+
+
+# --- Ctrl-C ----------------------------------------------------------------------------------
+
+
+class _SlowTeacher(BaseHTTPRequestHandler):
+    """An OpenAI-compatible completions server: a valid record per request, after a pause.
+
+    The text carries the request's seed, so an answer found in the cache names its request.
+    """
+
+    delay_s = 0.25
+    seeds: list[int] = []
+    lock = threading.Lock()
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with self.lock:
+            self.seeds.append(int(body["seed"]))
+        time.sleep(self.delay_s)
+        label = body["response_format"]["json_schema"]["schema"]["properties"]["label"]["enum"][0]
+        text = f"hello, a question about request number {body['seed']} please"
+        try:
+            reply_completion(self, json.dumps({"label": label, "text": text}))
+        except OSError:  # the client went away (Ctrl-C)
+            pass
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def slow_server() -> Iterator[str]:
+    _SlowTeacher.seeds = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowTeacher)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def _cached_seeds(run: Path) -> set[int]:
+    with sqlite3.connect(run / "teacher_cache.sqlite") as db:
+        texts = [json.loads(r[0])["text"] for r in db.execute("SELECT response FROM calls")]
+    return {int(re.search(r"number (\d+)", json.loads(t)["text"]).group(1)) for t in texts}  # type: ignore[union-attr]
+
+
+def test_ctrl_c_keeps_what_finished_and_a_rerun_resumes(
+    example_dir: Path, slow_server: str
+) -> None:
+    config = example_dir / "config.yaml"
+    raw = yaml.safe_load(config.read_text())
+    raw["n"] = 40
+    raw["build"]["pii"] = False  # no presidio start: the test is about Ctrl-C
+    raw["teacher"].update(
+        kind="openai", model="test-model", base_url=slow_server, batch_size=4, http_retries=0
+    )
+    config.write_text(yaml.safe_dump(raw))
+    run = example_dir / "run"
+    command = [sys.executable, "-m", "pipelines.cli", "generate", str(config), "--out", str(run)]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while len(_SlowTeacher.seeds) < 9:  # the 3rd batch asked: 2 batches are committed
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    stderr = err.decode()
+    assert proc.returncode == 130, stderr
+    line = one_line(stderr)
+    assert line.startswith("interrupted: ") and "run the same command again" in line, line
+    manifest = json.loads((run / "manifest.json").read_text())
+    counts = manifest["counts"]
+    assert manifest["partial"] is True and counts["accepted"] >= 8, manifest
+    assert counts["accepted"] + counts["rejected"] + counts["pending"] == 40
+    assert counts["pending"] > 0 and f"{counts['accepted']} accepted" in line
+    kept = [json.loads(x) for x in (run / "generated.jsonl").read_text().splitlines()]
+    assert len(kept) == counts["accepted"]
+    assert (run / "rejected.jsonl").is_file()
+
+    cached = _cached_seeds(run)
+    first_run = len(_SlowTeacher.seeds)
+    again = cli("generate", config, "--out", run)
+    assert again.returncode == 0, again.stderr
+    asked_again = set(_SlowTeacher.seeds[first_run:])
+    assert asked_again and not asked_again & cached  # cached answers are not asked for again
+    final = json.loads((run / "manifest.json").read_text())
+    assert "partial" not in final and final["teacher"]["cache_hits"] == len(cached)
+    assert final["counts"]["accepted"] + final["counts"]["rejected"] == 40
+    lines = (run / "generated.jsonl").read_text().splitlines()
+    resumed = {r["id"]: r for r in map(json.loads, lines)}
+    assert all(resumed[r["id"]] == r for r in kept)  # what was kept is what a full run writes

@@ -1,0 +1,286 @@
+"""Exact and near dedup of a frame, a leak check against trusted data, and an earlier-runs check.
+
+Order of the checks, for every distinct normalised text (first occurrence in row order):
+1. leak_of_trusted: a near copy (estimated Jaccard >= threshold, or for short texts at most
+   `edit_limit()` shingles apart; see `validators.dedup.config`) of a reference record;
+2. published_before: a near copy of a record an earlier run published (`PublishedIndex`);
+3. near_duplicate: a near copy of an earlier record of this run that was kept.
+A later row with the same normalised text as an earlier one is an exact_duplicate of it (by
+hash), or shares its first occurrence's leak/published verdict. The first occurrence is kept;
+every rejected row records `duplicate_of`. Texts that normalise to nothing only take part in
+the exact check. Nothing is published here: after the output is written, call
+`index.add(result.kept_keys, result.kept_signatures)`.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from schemas.errors import ConfigError
+from schemas.rejection import Rejection, RejectReason, Stage
+from validators.dedup.config import DedupConfig
+from validators.dedup.index import PublishedIndex
+from validators.dedup.lsh_bands import (
+    band_keys,
+    best_match,
+    edit_keys,
+    first_kept,
+    near,
+    pairs_across,
+    pairs_within,
+    similarity,
+)
+from validators.dedup.minhash import Signer
+from validators.dedup.sketch import Sketches, sketch
+
+_KEEP, _EXACT, _NEAR, _PUBLISHED, _LEAK = range(5)
+_DUPLICATES = ("exact_duplicate", "near_duplicate", "published_before")
+_REJECT_SCHEMA = {
+    "id": pl.String,
+    "row": pl.Int64,
+    "reason": pl.String,
+    "duplicate_of": pl.String,
+    "similarity": pl.Float64,
+}
+_REASONS = {
+    _EXACT: (RejectReason.EXACT_DUPLICATE, "exact_hash"),
+    _NEAR: (RejectReason.NEAR_DUPLICATE, "minhash_lsh"),
+    _PUBLISHED: (RejectReason.PUBLISHED_BEFORE, "published_index"),
+    _LEAK: (RejectReason.LEAK_OF_TRUSTED, "reference"),
+}
+
+
+@dataclass(frozen=True)
+class DedupResult:
+    """Kept rows (input order, all fields), one rejection per dropped row, and the report.
+
+    `kept_keys` / `kept_signatures` are what to `PublishedIndex.add` once the output is out.
+    """
+
+    kept: pl.DataFrame
+    rejections: list[Rejection]
+    rejects: pl.DataFrame
+    report: dict[str, Any]
+    kept_keys: list[str] = field(default_factory=list)
+    kept_signatures: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
+    kept_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+def dedup_frame(
+    frame: pl.DataFrame,
+    config: DedupConfig,
+    reference: pl.DataFrame | None = None,
+    index: PublishedIndex | None = None,
+    sketches: Sketches | None = None,
+) -> DedupResult:
+    """Drop exact and near duplicates, leaks of `reference` and records `index` already holds.
+
+    `sketches` of the frame's text, made beforehand (e.g. batch by batch on a cluster, see
+    `dedup_sketch`), skip sketching here; the result is the same.
+    """
+    started = time.perf_counter()
+    ids = record_ids(frame, config, "input")
+    with _gc_paused():
+        signer = Signer(config)
+        texts = text_column(frame, config, "input")
+        sk = sketches if sketches is not None else sketch(texts, signer, config.workers)
+        bands, rows = config.lsh_params()
+        keys = band_keys(sk.signatures, bands, rows)
+        verdict = _Verdicts(sk.rows.size)
+        stats: dict[str, Any] = {"bands": bands, "rows": rows}
+        if config.edit_pool():
+            stats["edit_rule"] = {
+                "shingles": config.edit_limit(),
+                "min_jaccard": config.edit_min_jaccard,
+                "bands_rows": list(config.edit_lsh_params()),
+            }
+        sizes = sk.sizes
+        if reference is not None:
+            ref_ids = record_ids(reference, config, "reference")
+            ref = sketch(text_column(reference, config, "reference"), signer, config.workers)
+            ref_ok = np.flatnonzero(ref.has_shingles)
+            ref_sig, ref_sizes = ref.signatures[ref_ok], ref.sizes[ref_ok]
+            ref_small, ref_edit = edit_keys(ref_sig, ref_sizes, config)
+            pool = np.flatnonzero(sk.has_shingles)
+            q, b = pairs_across(
+                sk.signatures[pool],
+                sizes[pool],
+                keys[pool],
+                band_keys(ref_sig, bands, rows),
+                ref_small,
+                ref_edit,
+                config,
+            )
+            sim = similarity(sk.signatures[pool], q, ref_sig, b)
+            ok = near(sim, sizes[pool[q]] + ref_sizes[b], config)
+            q, b, sim = best_match(q, b, sim, ok)
+            others = [ref_ids[r] for r in ref.rows[ref_ok[b]].tolist()]
+            verdict.mark(pool[q], _LEAK, others, sim)
+            stats["reference_records"] = reference.height
+        if index is not None:
+            pool = np.flatnonzero(sk.has_shingles & (verdict.code == _KEEP))
+            q, found, sim = index.match(sk.signatures[pool], sizes[pool])
+            verdict.mark(pool[q], _PUBLISHED, found, sim)
+            stats["index_records"] = len(index)
+        pool = np.flatnonzero(sk.has_shingles & (verdict.code == _KEEP))
+        i, j = pairs_within(sk.signatures[pool], sizes[pool], keys[pool], config)
+        sim = similarity(sk.signatures[pool], i, sk.signatures[pool], j)
+        ok = near(sim, sizes[pool[i]] + sizes[pool[j]], config)
+        dup_of, dup_sim = first_kept(pool.size, i, j, sim, ok)
+        hit = np.flatnonzero(dup_of >= 0)
+        others = [ids[r] for r in sk.rows[pool[dup_of[hit]]].tolist()]
+        verdict.mark(pool[hit], _NEAR, others, dup_sim[hit])
+        stats["candidate_pairs"] = int(i.size)
+        stats["confirmed_pairs"] = int(np.count_nonzero(ok))
+        result = _assemble(frame, config, ids, sk, verdict, texts)
+    stats["seconds"] = round(time.perf_counter() - started, 3)
+    result.report["lsh"] = stats
+    return result
+
+
+class _Verdicts:
+    """Per distinct text: check code, the record it copies, and the estimated Jaccard."""
+
+    def __init__(self, n: int) -> None:
+        self.code = np.full(n, _KEEP, dtype=np.int8)
+        self.other: list[str | None] = [None] * n
+        self.sim = np.zeros(n, dtype=np.float64)
+
+    def mark(self, where: np.ndarray, code: int, others: list[str], sim: np.ndarray) -> None:
+        self.code[where] = code
+        self.sim[where] = sim
+        for k, other in zip(where.tolist(), others, strict=True):
+            self.other[k] = other
+
+
+def _assemble(
+    frame: pl.DataFrame,
+    config: DedupConfig,
+    ids: list[str],
+    sk: Sketches,
+    verdict: _Verdicts,
+    texts: pl.Series,
+) -> DedupResult:
+    """Spread the verdicts of first occurrences to every row and build the outputs."""
+    n = frame.height
+    position = np.full(n, -1, dtype=np.int64)
+    position[sk.rows] = np.arange(sk.rows.size)
+    at = position[sk.first]
+    code = verdict.code[at]
+    copy = (np.arange(n) != sk.first) & ((code == _KEEP) | (code == _NEAR))
+    code[copy] = _EXACT
+    keep = code == _KEEP
+    rejected = np.flatnonzero(~keep).tolist()
+    columns: dict[str, list[Any]] = {k: [] for k in _REJECT_SCHEMA}
+    rejections: list[Rejection] = []
+    for row in rejected:
+        c = int(code[row])
+        if c == _EXACT:
+            other, value = ids[sk.first[row]], 1.0
+            detail = f"same normalised text as {other}"
+        else:
+            other, value = verdict.other[at[row]], float(verdict.sim[at[row]])
+            detail = f"estimated Jaccard {value:.3f} with {other}"
+        reason, check = _REASONS[c]
+        rejections.append(
+            Rejection(
+                record_id=ids[row],
+                stage=Stage.DEDUP,
+                check=check,
+                reason=reason,
+                detail=detail,
+                duplicate_of=other,
+            )
+        )
+        for key, value_ in zip(
+            _REJECT_SCHEMA, (ids[row], row + 1, reason.value, other, round(value, 4)), strict=True
+        ):
+            columns[key].append(value_)
+    counts = {reason.value: 0 for reason, _ in _REASONS.values()}
+    for c, count in zip(*np.unique(code[~keep], return_counts=True), strict=True):
+        counts[_REASONS[int(c)][0].value] = int(count)
+    kept_rows = np.flatnonzero(keep)
+    publishable = kept_rows[sk.has_shingles[position[kept_rows]]]
+    if config.id_field in frame.columns:
+        kept_keys = [ids[r] for r in publishable.tolist()]
+    else:  # no ids: name a published record by its text
+        chosen = texts.gather(publishable).to_list()
+        kept_keys = [
+            "text:" + hashlib.blake2b(t.encode(), digest_size=16).hexdigest() for t in chosen
+        ]
+    report = {
+        "input": n,
+        "kept": int(kept_rows.size),
+        "rejected": len(rejections),
+        "by_reason": counts,
+        "duplicates": {k: counts[k] for k in _DUPLICATES},
+        "leak_of_trusted": counts["leak_of_trusted"],
+        "config": config.model_dump(mode="json"),
+    }
+    return DedupResult(
+        kept=frame.filter(pl.Series(keep)),
+        rejections=rejections,
+        rejects=pl.DataFrame(columns, schema=_REJECT_SCHEMA),
+        report=report,
+        kept_keys=kept_keys,
+        kept_signatures=sk.signatures[position[publishable]],
+        kept_sizes=sk.sizes[position[publishable]],
+    )
+
+
+def check_fields(frame: pl.DataFrame, config: DedupConfig, what: str) -> None:
+    """Each configured field must be a text column without nulls."""
+    for name in config.fields:
+        if name not in frame.columns:
+            raise ConfigError(f"{what} has no field '{name}' (columns: {', '.join(frame.columns)})")
+        if frame.schema[name] != pl.String:
+            raise ConfigError(f"{what} field '{name}' is {frame.schema[name]}, not text")
+        nulls = frame[name].is_null()
+        if nulls.any():
+            raise ConfigError(
+                f"{what} field '{name}' is null in row {int(nulls.arg_max() or 0) + 1}"
+            )
+
+
+def text_column(frame: pl.DataFrame, config: DedupConfig, what: str) -> pl.Series:
+    """The text to compare: the configured fields joined by a space."""
+    check_fields(frame, config, what)
+    if len(config.fields) == 1:
+        return frame[config.fields[0]]
+    return frame.select(
+        pl.concat_str([pl.col(f) for f in config.fields], separator=" ")
+    ).to_series()
+
+
+def record_ids(frame: pl.DataFrame, config: DedupConfig, what: str) -> list[str]:
+    """Ids from `config.id_field` as text, or row numbers counted from 1."""
+    if config.id_field not in frame.columns:
+        return [str(i) for i in range(1, frame.height + 1)]
+    column = frame[config.id_field].cast(pl.String)
+    nulls = column.is_null()
+    if nulls.any():
+        raise ConfigError(
+            f"{what} field '{config.id_field}' is null in row {int(nulls.arg_max() or 0) + 1}"
+        )
+    return column.to_list()
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The build makes many small objects and no cycles: collecting meanwhile only costs time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
