@@ -492,18 +492,6 @@ class NameListRecognizer(LocalRecognizer):
             if word[0].isupper() and (info.best >= 1 or (info.rare and not word.isupper())):
                 return start, end  # a name is written with a capital ('max' in 'the max')
         return None
-        if doc is not None:
-            inside = [t for t in doc if t.idx >= start and t.idx + len(t) <= end and t.is_alpha]
-            if inside and all(t.ent_type_ in _NOT_NAME_LABELS for t in inside):
-                return None
-        lower_text = not any(ch.isupper() for ch in text)
-        for word in words:
-            info = self.word(word)
-            if lower_text and info.best >= 2:
-                return start, end
-            if word[0].isupper() and (info.best >= 1 or (info.rare and not word.isupper())):
-                return start, end  # a name is written with a capital ('max' in 'the max')
-        return None
 
 
 class CheckedNerRecognizer(LocalRecognizer):
