@@ -67,6 +67,7 @@ class BuildState:
     accepted: pl.DataFrame | None = None
     rejections: list[Rejection] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+    _reference: pl.DataFrame | None = field(default=None, repr=False)
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -84,8 +85,11 @@ class BuildState:
         """The trusted sample under the payload's field names, ids `trusted-<row>`.
 
         Only payload fields the generator maps to a trusted column (`Roles.trusted_columns`).
+        Made once: the trusted sample and the roles do not change after `prepare`.
         """
-        mapping = self.roles.reference_columns(self.payload_fields)
-        frame = self.trusted.select([pl.col(src).alias(dst) for src, dst in mapping.items()])
-        ids = [f"trusted-{i + 1:06d}" for i in range(frame.height)]
-        return frame.with_columns(pl.Series("id", ids))
+        if self._reference is None:
+            mapping = self.roles.reference_columns(self.payload_fields)
+            frame = self.trusted.select([pl.col(src).alias(dst) for src, dst in mapping.items()])
+            ids = [f"trusted-{i + 1:06d}" for i in range(frame.height)]
+            self._reference = frame.with_columns(pl.Series("id", ids))
+        return self._reference
