@@ -6,8 +6,9 @@ Part 1, quality. One block per source, one line per method, all on the same rows
   outside-long     bench/data/outside/near_dups_long.jsonl (documents of 80-200 words)
   templates-short  our own regression set: screened banking77 queries, our own edits (built here)
 Methods:
-  synthmill        `DedupConfig()`: the defaults (character 4-grams, estimated Jaccard >= 0.8 or,
-                   for short texts, at most 12 shingles apart; shingle budget 128)
+  synthmill        `DedupConfig()`: the defaults (character 4-grams; texts of up to 64 words
+                   confirmed by the word check, longer ones by estimated Jaccard >= 0.8;
+                   shingle budget 128)
   synthmill-prev   the previous defaults: word 5-grams at 0.8, every shingle
   ds-same          a plain datasketch loop with synthmill's default shingling: exact dict on
                    `normalise_text`, every character 4-gram, `MinHash` (sha1), `MinHashLSH` with
@@ -82,7 +83,12 @@ def previous_config(**changes: Any) -> Any:
     from validators.dedup.config import DedupConfig
 
     return DedupConfig(
-        shingle="word", shingle_size=5, threshold=0.8, shingle_budget=None, **changes
+        shingle="word",
+        shingle_size=5,
+        threshold=0.8,
+        shingle_budget=None,
+        short_words=0,
+        **changes,
     )
 
 

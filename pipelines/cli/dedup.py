@@ -53,6 +53,26 @@ def dedup(
             help=shown_default("comma-separated text fields compared", DedupConfig, "fields")
         ),
     ] = None,
+    short_words: Annotated[
+        int | None,
+        typer.Option(
+            help=shown_default(
+                "texts of at most this many words are compared word by word (0: Jaccard only)",
+                DedupConfig,
+                "short_words",
+            )
+        ),
+    ] = None,
+    added_words: Annotated[
+        int | None,
+        typer.Option(
+            help=shown_default(
+                "words a short near copy may add or drop besides small talk",
+                DedupConfig,
+                "added_words",
+            )
+        ),
+    ] = None,
     rejects: Annotated[Path | None, typer.Option(help="write the rejected rows here")] = None,
     report: Annotated[Path | None, typer.Option(help="write the JSON report here")] = None,
     id_field: Annotated[
@@ -124,6 +144,8 @@ def dedup(
             fields=split_list(fields),
             id_field=id_field,
             threshold=threshold,
+            short_words=short_words,
+            added_words=added_words,
             num_perm=num_perm,
             seed=seed,
             shingle=shingle,

@@ -7,23 +7,24 @@ index refuses signatures made with different settings instead of silently never 
 The defaults suit short and long texts alike. Shingles are character 4-grams of the normalised
 text: word 5-grams (the usual choice for long documents) lose every shingle that touches a changed
 word, so a one-word edit in a ten-word message leaves almost nothing in common, while character
-4-grams lose only the few that overlap the edit. Two records are near copies when
+4-grams lose only the few that overlap the edit.
 
-- their estimated Jaccard is at least `threshold` (0.8), or
-- they differ by at most `edit_shingles` shingles (12: one typo, or one word of up to five letters
-  added or dropped; replacing a word of four or more letters by another changes 14 or more),
-  with an estimated Jaccard of at least `edit_min_jaccard` (0.6).
-
-The second rule is for short texts: a Jaccard ratio forgives more change in a long message than
-in a short one (one typo in a 25-character message is a Jaccard of 0.69, a word replaced by
-another in a 100-character one 0.83), an absolute number of changed shingles does not. It only
-ever applies to records whose shingles add up to fewer than
-`edit_shingles * (1 + threshold) / (1 - threshold)` (108 by default: two messages of ~55
-characters); longer records are compared by Jaccard alone. Both rules use MinHash estimates
-(128 permutations: about +-0.04 in Jaccard, +-2 shingles at the edit limit), so decisions near
-either line go both ways. No lexical rule tells a synonym ("money" -> "funds", a near copy) from
-a changed request ("charged" -> "refunded"): both replace one word, and both are kept in a
-short message and dropped in a long one.
+Which pairs are near copies depends on length, because a Jaccard ratio means different things:
+- Long texts (both over `short_words` words): estimated Jaccard at least `threshold` (0.8).
+- Short texts (either has at most `short_words`, 64, words): LSH finds candidates down to an
+  estimated Jaccard of `short_min_jaccard` (0.4), and each candidate is read word by word
+  (`validators.dedup.words`): a near copy differs only by typos, spelling, small talk ("hi",
+  "thanks in advance") and at most `added_words` other words. One content word swapped
+  ("lost" -> "found", "charged" -> "refunded") or a negation added or dropped makes a different
+  message, however high its Jaccard; so does a synonym swap ("money" -> "funds"), which a word
+  list cannot tell from a changed request.
+- The published index keeps signatures, not texts, so against it short texts are judged by the
+  shingle rule instead: at most `edit_shingles` shingles apart (12: one typo, or one short word
+  added or dropped) with an estimated Jaccard of at least `edit_min_jaccard` (0.6). It applies to
+  records whose shingles add up to fewer than `edit_shingles * (1 + threshold) / (1 - threshold)`
+  (108 by default: two messages of ~55 characters).
+MinHash estimates carry noise (128 permutations: about +-0.04 in Jaccard), so decisions near
+either line go both ways.
 
 A long text has far more character 4-grams than word 5-grams, so past `shingle_budget` shingles a
 record signs a hash-chosen sample of about that many (see `validators.dedup.minhash`): long
@@ -88,18 +89,33 @@ class DedupConfig(FrozenModel):
     """Settings for `validators.dedup.dedup_frame`; permutations follow datasketch (128, seed 1).
 
     The word 5-gram settings of earlier versions are `shingle="word", shingle_size=5,
-    shingle_budget=None` (same signatures, same index fingerprint, same decisions).
+    shingle_budget=None, short_words=0` (same signatures, same index fingerprint, same decisions).
     """
 
     fields: tuple[str, ...] = Field(("text",), description="text fields, concatenated in order")
     id_field: str = Field("id", description="record id column; row numbers (from 1) if absent")
     threshold: float = Field(0.8, gt=0.0, le=1.0, description="estimated Jaccard to reject")
+    short_words: int = Field(
+        64,
+        ge=0,
+        description="pairs where either text has at most this many words are confirmed by the "
+        "word check (typos, spelling and small talk only); 0: Jaccard and the shingle rule for all",
+    )
+    short_min_jaccard: float = Field(
+        0.4,
+        gt=0.0,
+        le=1.0,
+        description="short texts' LSH candidates are found down to this estimated Jaccard",
+    )
+    added_words: int = Field(
+        1, ge=0, le=8, description="words a short near copy may add or drop besides small talk"
+    )
     edit_shingles: int | None = Field(
         None,
         ge=0,
-        description="also reject a record that differs by at most this many shingles (short "
-        "texts); null: 2 * shingle_size + 4 for character shingles (one typo or one short word), "
-        "0 (off) for word shingles",
+        description="against the published index (signatures only), also reject a short record "
+        "that differs by at most this many shingles; null: 2 * shingle_size + 4 for character "
+        "shingles (one typo or one short word), 0 (off) for word shingles",
     )
     edit_min_jaccard: float = Field(
         0.6, gt=0.0, le=1.0, description="the least estimated Jaccard for the edit_shingles rule"
@@ -156,6 +172,8 @@ class DedupConfig(FrozenModel):
         checks = [("threshold", self.threshold)]
         if self.edit_limit():
             checks.append(("edit_min_jaccard", self.edit_min_jaccard))
+        if self.short_words:
+            checks.append(("short_min_jaccard", self.short_min_jaccard))
         for name, value in checks:
             if optimal_bands(value, self.num_perm, self.lsh_weights)[0] < 2:
                 raise ValueError(
@@ -187,6 +205,10 @@ class DedupConfig(FrozenModel):
     def edit_lsh_params(self) -> tuple[int, int]:
         """(bands, rows) that find candidates down to `edit_min_jaccard`, for the edit rule."""
         return optimal_bands(self.edit_min_jaccard, self.num_perm, self.lsh_weights)
+
+    def short_lsh_params(self) -> tuple[int, int]:
+        """(bands, rows) that find short texts' candidates down to `short_min_jaccard`."""
+        return optimal_bands(self.short_min_jaccard, self.num_perm, self.lsh_weights)
 
     def fingerprint(self) -> dict[str, Any]:
         """What decides a signature's values; two configs with equal fingerprints agree."""

@@ -28,15 +28,17 @@ import polars as pl
 from schemas.errors import ConfigError
 from schemas.rejection import Rejection, RejectReason, Stage
 from validators.dedup.config import DedupConfig
+from validators.dedup.confirm import TextWords, confirm, word_counts
 from validators.dedup.index import PublishedIndex
 from validators.dedup.lsh_bands import (
+    LowBand,
     band_keys,
     best_match,
-    edit_keys,
+    edit_band,
     first_kept,
-    near,
     pairs_across,
     pairs_within,
+    short_band,
     similarity,
 )
 from validators.dedup.minhash import Signer
@@ -97,33 +99,54 @@ def dedup_frame(
         keys = band_keys(sk.signatures, bands, rows)
         verdict = _Verdicts(sk.rows.size)
         stats: dict[str, Any] = {"bands": bands, "rows": rows}
-        if config.edit_pool():
-            stats["edit_rule"] = {
-                "shingles": config.edit_limit(),
-                "min_jaccard": config.edit_min_jaccard,
-                "bands_rows": list(config.edit_lsh_params()),
-            }
         sizes = sk.sizes
+        counts = word_counts(texts, sk.rows)
+        text_words = TextWords(texts, sk.rows) if config.short_words else None
+        if config.short_words:
+            stats["word_check"] = {
+                "short_words": config.short_words,
+                "added_words": config.added_words,
+                "bands_rows": list(config.short_lsh_params()),
+            }
+
+        def low_band(sig_sizes: np.ndarray, sig_counts: np.ndarray) -> LowBand:
+            if config.short_words:
+                return short_band(sig_counts, config)
+            return edit_band(sig_sizes, config)
+
         if reference is not None:
             ref_ids = record_ids(reference, config, "reference")
-            ref = sketch(text_column(reference, config, "reference"), signer, config.workers)
+            ref_texts = text_column(reference, config, "reference")
+            ref = sketch(ref_texts, signer, config.workers)
             ref_ok = np.flatnonzero(ref.has_shingles)
             ref_sig, ref_sizes = ref.signatures[ref_ok], ref.sizes[ref_ok]
-            ref_small, ref_edit = edit_keys(ref_sig, ref_sizes, config)
+            ref_rows = ref.rows[ref_ok]
+            ref_counts = word_counts(ref_texts, ref_rows)
+            ref_low = low_band(ref_sizes, ref_counts)
             pool = np.flatnonzero(sk.has_shingles)
             q, b = pairs_across(
                 sk.signatures[pool],
-                sizes[pool],
                 keys[pool],
+                low_band(sizes[pool], counts[pool]),
                 band_keys(ref_sig, bands, rows),
-                ref_small,
-                ref_edit,
+                ref_low,
+                ref_low.keys(ref_sig),
                 config,
             )
             sim = similarity(sk.signatures[pool], q, ref_sig, b)
-            ok = near(sim, sizes[pool[q]] + ref_sizes[b], config)
+            ok = confirm(
+                sim,
+                sizes[pool[q]] + ref_sizes[b],
+                text_words,
+                counts,
+                pool[q],
+                TextWords(ref_texts, ref_rows) if config.short_words else None,
+                ref_counts,
+                b,
+                config,
+            )
             q, b, sim = best_match(q, b, sim, ok)
-            others = [ref_ids[r] for r in ref.rows[ref_ok[b]].tolist()]
+            others = [ref_ids[r] for r in ref_rows[b].tolist()]
             verdict.mark(pool[q], _LEAK, others, sim)
             stats["reference_records"] = reference.height
         if index is not None:
@@ -132,9 +155,21 @@ def dedup_frame(
             verdict.mark(pool[q], _PUBLISHED, found, sim)
             stats["index_records"] = len(index)
         pool = np.flatnonzero(sk.has_shingles & (verdict.code == _KEEP))
-        i, j = pairs_within(sk.signatures[pool], sizes[pool], keys[pool], config)
+        i, j = pairs_within(
+            sk.signatures[pool], keys[pool], low_band(sizes[pool], counts[pool]), config
+        )
         sim = similarity(sk.signatures[pool], i, sk.signatures[pool], j)
-        ok = near(sim, sizes[pool[i]] + sizes[pool[j]], config)
+        ok = confirm(
+            sim,
+            sizes[pool[i]] + sizes[pool[j]],
+            text_words,
+            counts,
+            pool[i],
+            text_words,
+            counts,
+            pool[j],
+            config,
+        )
         dup_of, dup_sim = first_kept(pool.size, i, j, sim, ok)
         hit = np.flatnonzero(dup_of >= 0)
         others = [ids[r] for r in sk.rows[pool[dup_of[hit]]].tolist()]

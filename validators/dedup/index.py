@@ -32,9 +32,10 @@ from schemas.tables import atomic_open, write_json
 from validators.dedup.config import DedupConfig
 from validators.dedup.datasketch_compat import band_ranges, band_tables
 from validators.dedup.lsh_bands import (
+    LowBand,
     band_keys,
     best_match,
-    edit_keys,
+    edit_band,
     estimate_sizes,
     near,
     pairs_across,
@@ -111,7 +112,7 @@ class FileIndex(PublishedIndex):
                 write_json(meta, self._meta())
             self.keys, self.signatures = self._load()
         self._band_keys: np.ndarray | None = None
-        self._edit_keys: tuple[np.ndarray, np.ndarray] | None = None
+        self._edit: tuple[LowBand, np.ndarray] | None = None
         self._sizes = np.zeros(0, dtype=np.float64)  # estimated, for the edit rule
 
     @contextmanager
@@ -143,16 +144,17 @@ class FileIndex(PublishedIndex):
     def match(self, signatures: np.ndarray, sizes: np.ndarray) -> Matches:
         config = self.config
         bands, rows = config.lsh_params()
-        if self._band_keys is None or self._edit_keys is None:
+        if self._band_keys is None or self._edit is None:
             self._band_keys = band_keys(self.signatures, bands, rows)
             self._sizes = estimate_sizes(self.signatures)
-            self._edit_keys = edit_keys(self.signatures, self._sizes, config)
+            low = edit_band(self._sizes, config)
+            self._edit = (low, low.keys(self.signatures))
         q, b = pairs_across(
             signatures,
-            sizes,
             band_keys(signatures, bands, rows),
+            edit_band(sizes, config),
             self._band_keys,
-            *self._edit_keys,
+            *self._edit,
             config,
         )
         s = similarity(signatures, q, self.signatures, b)
@@ -182,7 +184,7 @@ class FileIndex(PublishedIndex):
             )
             with atomic_open(self.path / "published.parquet", "wb") as fh:
                 frame.write_parquet(fh)
-            self._band_keys = self._edit_keys = None
+            self._band_keys = self._edit = None
             return len(fresh)
 
 

@@ -176,48 +176,61 @@ def union(first: Pairs, second: Pairs, width: int) -> Pairs:
     return _split_codes([codes], width)
 
 
-def pairs_within(
-    sig: np.ndarray, sizes: np.ndarray, keys: np.ndarray, config: DedupConfig
-) -> Pairs:
-    """Candidate pairs (i, j), i < j, among records: sharing a band of `keys` (banded for
-    `threshold`), or both small enough for the edit rule and sharing a band at its Jaccard."""
-    i, j = self_pairs(keys, config.max_bucket_pairs)
+class LowBand:
+    """A second, lower banding for some records: `rows` (indices into the signatures) are also
+    candidates of each other down to a lower Jaccard, banded as `params` (bands, rows)."""
+
+    def __init__(self, rows: np.ndarray, params: tuple[int, int]) -> None:
+        self.rows = rows
+        self.params = params
+
+    @classmethod
+    def none(cls) -> LowBand:
+        return cls(np.zeros(0, dtype=np.int64), (1, 1))
+
+    def keys(self, sig: np.ndarray) -> np.ndarray:
+        return band_keys(sig[self.rows], *self.params)
+
+
+def edit_band(sizes: np.ndarray, config: DedupConfig) -> LowBand:
+    """The records small enough for the shingle (edit) rule, banded at `edit_min_jaccard`."""
     pool = config.edit_pool()
-    if pool:
-        small = np.flatnonzero(sizes < pool)
-        bands, rows = config.edit_lsh_params()
-        a, b = self_pairs(band_keys(sig[small], bands, rows), config.max_bucket_pairs)
-        i, j = union((i, j), (small[a], small[b]), sig.shape[0])
+    if not pool:
+        return LowBand.none()
+    return LowBand(np.flatnonzero(sizes < pool), config.edit_lsh_params())
+
+
+def short_band(word_counts: np.ndarray, config: DedupConfig) -> LowBand:
+    """The records short enough for the word check, banded at `short_min_jaccard`."""
+    if not config.short_words:
+        return LowBand.none()
+    return LowBand(np.flatnonzero(word_counts <= config.short_words), config.short_lsh_params())
+
+
+def pairs_within(sig: np.ndarray, keys: np.ndarray, low: LowBand, config: DedupConfig) -> Pairs:
+    """Candidate pairs (i, j), i < j, among records: sharing a band of `keys` (banded for
+    `threshold`), or both in `low` and sharing one of its lower bands."""
+    i, j = self_pairs(keys, config.max_bucket_pairs)
+    if low.rows.size > 1:
+        a, b = self_pairs(low.keys(sig), config.max_bucket_pairs)
+        i, j = union((i, j), (low.rows[a], low.rows[b]), sig.shape[0])
     return i, j
 
 
 def pairs_across(
     query_sig: np.ndarray,
-    query_sizes: np.ndarray,
     query_keys: np.ndarray,
+    query_low: LowBand,
     base_keys: np.ndarray,
-    base_small: np.ndarray,
-    base_edit_keys: np.ndarray,
+    base_low: LowBand,
+    base_low_keys: np.ndarray,
     config: DedupConfig,
 ) -> Pairs:
-    """Candidate pairs (query, base): sharing a band (keys banded for `threshold`), or, for the
-    edit rule, a small query and a small base (`base_small`, whose keys at `edit_min_jaccard`
-    are `base_edit_keys`) sharing one of those bands."""
+    """Candidate pairs (query, base): sharing a band (keys banded for `threshold`), or a query
+    in `query_low` and a base in `base_low` (whose lower band keys are `base_low_keys`) sharing
+    one of the lower bands."""
     q, b = cross_pairs(query_keys, base_keys, config.max_bucket_pairs)
-    pool = config.edit_pool()
-    if pool and base_small.size:
-        small = np.flatnonzero(query_sizes < pool)
-        bands, rows = config.edit_lsh_params()
-        keys = band_keys(query_sig[small], bands, rows)
-        a, c = cross_pairs(keys, base_edit_keys, config.max_bucket_pairs)
-        q, b = union((q, b), (small[a], base_small[c]), base_keys.shape[0])
+    if query_low.rows.size and base_low.rows.size:
+        a, c = cross_pairs(query_low.keys(query_sig), base_low_keys, config.max_bucket_pairs)
+        q, b = union((q, b), (query_low.rows[a], base_low.rows[c]), base_keys.shape[0])
     return q, b
-
-
-def edit_keys(sig: np.ndarray, sizes: np.ndarray, config: DedupConfig) -> Pairs:
-    """(rows small enough for the edit rule, their band keys at `edit_min_jaccard`)."""
-    pool = config.edit_pool()
-    if not pool:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, 1), dtype=_U64)
-    small = np.flatnonzero(sizes < pool)
-    return small, band_keys(sig[small], *config.edit_lsh_params())

@@ -1,0 +1,77 @@
+"""Confirm LSH candidate pairs: by estimated Jaccard for long texts, by their words for short ones.
+
+See `validators.dedup.config` for the rules and `validators.dedup.words` for the word check.
+Texts are split into words only for the short candidate pairs, so long-document runs never pay
+for it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from validators.dedup.config import DedupConfig
+from validators.dedup.lsh_bands import near
+from validators.dedup.words import same_words, words
+
+_WORD_RUN = r"\w+"
+
+
+def word_counts(texts: pl.Series, rows: np.ndarray) -> np.ndarray:
+    """Words in each of `texts[rows]` (runs of word characters; counted in polars)."""
+    counted = texts.gather(rows).str.count_matches(_WORD_RUN).fill_null(0)
+    return counted.to_numpy().astype(np.int64)
+
+
+class TextWords:
+    """Words of the texts at `rows` of a column, split on first use."""
+
+    def __init__(self, texts: pl.Series, rows: np.ndarray) -> None:
+        self._texts = texts
+        self._rows = rows
+        self._split: dict[int, tuple[str, ...]] = {}
+
+    def load(self, ks: np.ndarray) -> None:
+        """Split the texts of positions `ks` (one gather for all of them)."""
+        wanted = [k for k in np.unique(ks).tolist() if k not in self._split]
+        if wanted:
+            chosen = self._texts.gather(self._rows[wanted]).fill_null("").to_list()
+            self._split.update(zip(wanted, map(words, chosen), strict=True))
+
+    def __getitem__(self, k: int) -> tuple[str, ...]:
+        return self._split[k]
+
+
+def confirm(
+    sim: np.ndarray,
+    pair_sizes: np.ndarray,
+    words_a: TextWords | None,
+    counts_a: np.ndarray,
+    ia: np.ndarray,
+    words_b: TextWords | None,
+    counts_b: np.ndarray,
+    ib: np.ndarray,
+    config: DedupConfig,
+) -> np.ndarray:
+    """Which candidate pairs (ia[k], ib[k]) are near copies.
+
+    Without the word check (`short_words` 0, or no texts) this is `lsh_bands.near`. With it, a
+    pair where either text has at most `short_words` words is a near copy when its words say so
+    (`words.same_words`), whatever its Jaccard; any other pair when its Jaccard is at least
+    `threshold`.
+    """
+    if not config.short_words or words_a is None or words_b is None:
+        return near(sim, pair_sizes, config)
+    ok = sim >= config.threshold
+    short = np.minimum(counts_a[ia], counts_b[ib]) <= config.short_words
+    ok[short] = False
+    check = np.flatnonzero(short & (sim >= config.short_min_jaccard))
+    if check.size:
+        words_a.load(ia[check])
+        words_b.load(ib[check])
+        added = config.added_words
+        ok[check] = [
+            same_words(words_a[a], words_b[b], added)
+            for a, b in zip(ia[check].tolist(), ib[check].tolist(), strict=True)
+        ]
+    return ok
