@@ -44,6 +44,11 @@ REGRESSION = [
     ("Mvh\nLars", ["Lars"]),
     ("I can't use my card for anything - Kai", ["Kai"]),
     ("Dear Mr Nowak, your card is ready.", ["Nowak"]),
+    # every mention of a name once one mention is found; names NER calls places
+    ("Transfer from Farida Okonkwo. Farida says Okonkwo's bank refused it.", ["Farida", "Okonkwo"]),
+    ("Dear Mrs Lindqvist, ... Lindqvist was charged twice.", ["Lindqvist"]),
+    ("Tori Henderson moved last month.", ["Tori", "Henderson"]),
+    ("have you heard from Leia Norberg yet?", ["Leia Norberg"]),
     # street lines as written outside the US, units, addresses over several lines
     ("My new address is Puruntie 82, 00100 Helsinki.", ["Puruntie 82", "00100 Helsinki"]),
     ("Send it to Debreceni út 144., 4032 Debrecen please", ["Debreceni út 144."]),
@@ -91,6 +96,8 @@ UNTOUCHED = [
     "i asked for 100 only got 80",
     "During 2020 I paid 3 times.",
     "My license is expired, can I still open an account?",
+    "I sent money from Henderson to Paris, and the Paris branch lost it.",
+    "Thanks, Visa and Mastercard both failed; Visa said the Mastercard was fine.",
 ]
 
 

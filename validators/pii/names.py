@@ -323,6 +323,20 @@ class NameListRecognizer(LocalRecognizer):
             return middle_ok and head.first >= 2 and tail.last >= 1
         return middle_ok and head_ok and tail_ok
 
+    def _strong_full_name(self, words: list[Any]) -> bool:
+        """Two or three words, a well-known first name then a well-known surname (net of their
+        use as English words), none very common in English: a name even where NER says place."""
+        if not 2 <= len(words) <= 3:
+            return False
+        info = [self.word(t.text) for t in words]
+        head, tail = info[0], info[-1]
+        return (
+            head.first >= 2
+            and tail.last >= 2
+            and all(w.common < 2 for w in info)
+            and all(w.known for w in info)
+        )
+
     def _full_name_within(self, words: list[Any], shape: str) -> list[Any] | None:
         """The longest stretch of `words` that is a full name ('CAN SARA DAHL USE' -> two)."""
         if len(words) < 2:
@@ -385,6 +399,10 @@ class NameListRecognizer(LocalRecognizer):
         # after a cue, NER's labels count for nothing: it calls many foreign names places
         for start, end, shape in self._runs(doc, loose):
             words = self._name_words(doc, start, end)
+            if shape == "cap" and self._strong_full_name(words):
+                # 'Tori Henderson', 'Leia Norberg': NER calls them places, the list knows better
+                results.append(self._result(self._span(words), self.score, "strong full name"))
+                continue
             cue = self._cued(doc, start, end) if words and len(words) <= 3 else 0
             if not cue:
                 continue

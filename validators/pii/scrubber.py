@@ -36,6 +36,7 @@ from validators.pii.recognizers import (
     build_registry,
     load_recognizer_file,
 )
+from validators.pii.same_name import spread_names
 
 __all__ = [
     "DEFAULT_ENTITIES",
@@ -269,7 +270,8 @@ def _make_analyzer(**kwargs: Any) -> Any:
                 kept.append(res)
             found = kept
             _promote_address_parts(found, text, threshold)
-            return [r for r in found if r.score >= threshold]
+            found = [r for r in found if r.score >= threshold]
+            return found + spread_names(found, text)
 
     return ScrubAnalyzer(**kwargs)
 
