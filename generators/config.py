@@ -73,7 +73,14 @@ class SamplingConfig(StrictModel):
     personas: list[str] = Field(default_factory=list)
     pin_label: bool = Field(True, description="constrain each record to its sampled label")
     min_chars: int = Field(12, gt=0)
-    max_chars: int = Field(200, gt=0)
+    max_chars: int = Field(
+        200, gt=0, description="longer texts are rejected as too_long (never cut)"
+    )
+    match_length: bool = Field(
+        True,
+        description="draw each request's length from the trusted rows (per label) and show "
+        "examples near it",
+    )
 
 
 class DataConfig(StrictModel):

@@ -36,7 +36,7 @@ from generators.teachers.base import (
 from schemas.errors import TeacherError
 from schemas.record import Provenance, Record, record_id, stable_hash
 from schemas.rejection import Rejection, RejectReason, Stage
-from schemas.text import normalise_text
+from schemas.text import ends_mid_sentence, normalise_text
 
 _REFUSAL = re.compile(r"^\s*(i'?m sorry|i am sorry|i can(no|')t|as an ai)", re.IGNORECASE)
 ECHO_MIN_CHARS = 15
@@ -176,6 +176,8 @@ class GenerationRun:
         except ValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
+            if first["type"] == "string_too_long":  # a length limit rejects, it never cuts
+                return None, RejectReason.TOO_LONG, f"{loc}: {first['msg']}"
             return None, RejectReason.SCHEMA_MISMATCH, f"{loc}: {first['msg']}"
         prompt_norm = normalise_text(
             req.prompt if not self.teacher.chat else json.dumps(req.messages)
@@ -185,6 +187,8 @@ class GenerationRun:
         }
         for key, value in payload.model_dump(mode="json").items():
             if isinstance(value, str) and key not in closed:
+                if ends_mid_sentence(value):  # the teacher closed the string mid-sentence
+                    return None, RejectReason.TRUNCATED, f"{key}: ends mid-sentence"
                 norm = normalise_text(value)
                 if len(norm) >= ECHO_MIN_CHARS and norm in prompt_norm:
                     return None, RejectReason.ECHO_OF_PROMPT, "copies a text shown in the prompt"

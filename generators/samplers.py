@@ -64,5 +64,24 @@ class FewShotSampler:
             pool = list(range(len(self.rows)))
         return rng.sample(pool, min(k, len(pool)))
 
+    def near(
+        self,
+        k: int,
+        rng: random.Random,
+        sizes: Sequence[int],
+        target: int,
+        group: str | None = None,
+    ) -> list[int]:
+        """k rows drawn without replacement, a row's chance falling with the distance of its
+        `sizes` entry from `target` (weight 1 / (1 + |size - target|)^2, Efraimidis-Spirakis
+        keys); the rows nearest the target come last, next to what the teacher writes."""
+        pool = self.by_group.get(group, []) if group is not None else list(range(len(self.rows)))
+        if not pool:
+            pool = list(range(len(self.rows)))
+        keyed = sorted(
+            pool, key=lambda i: -(rng.random() ** ((1.0 + abs(sizes[i] - target)) ** 2))
+        )[: min(k, len(pool))]
+        return sorted(keyed, key=lambda i: -abs(sizes[i] - target))
+
     def row(self, index: int) -> dict[str, Any]:
         return self.rows[index]

@@ -40,6 +40,9 @@ def prepare(config: RunConfig, run_dir: Path) -> tuple[BuildState, Generator]:
     trusted, trusted_pii = scrub_trusted(config, raw)
     generator = build_generator(config, trusted)
     roles = generator.roles()
+    fit_rows, gate_rows = _split(config, trusted, roles.label_field, generator)
+    if fit_rows is not None:  # prompts see the fit rows only; the gate grades on the others
+        generator = build_generator(config, trusted[fit_rows])
     payload_fields = list(generator.output_model().model_fields)
     report = BuildReport(
         name=config.name,
@@ -51,7 +54,34 @@ def prepare(config: RunConfig, run_dir: Path) -> tuple[BuildState, Generator]:
         trusted_pii_skipped=None if trusted_pii else "build.pii is false",
     )
     run_dir.mkdir(parents=True, exist_ok=True)
-    return BuildState(config, run_dir, trusted, roles, payload_fields, report), generator
+    state = BuildState(config, run_dir, trusted, roles, payload_fields, report)
+    state.fit_rows, state.gate_rows = fit_rows, gate_rows
+    return state, generator
+
+
+def _split(
+    config: RunConfig, trusted: Any, label_field: str | None, generator: Generator
+) -> tuple[list[int] | None, list[int] | None]:
+    """Fit and gate rows of the trusted sample, when a label check or a selection is fitted.
+
+    Checked before anything is made: the gate still needs `drift.min_reference_rows` rows."""
+    from validators.fidelity.split import split_rows
+
+    labelled = label_field is not None and config.fidelity.label_check.enabled
+    if not (labelled or config.fidelity.selection.oversample > 1.0):
+        return None, None
+    column = generator.roles().trusted_columns.get(label_field or "", None)
+    labels = trusted[column].to_list() if column and column in trusted.columns else None
+    fit, gate = split_rows(labels, trusted.height, config.fidelity.fit_share, config.seed)
+    least = config.drift.min_reference_rows
+    if config.build.drift and len(gate) < least:
+        raise ConfigError(
+            f"{config.data.trusted}: {trusted.height} trusted rows leave {len(gate)} for the "
+            f"drift gate after {len(fit)} fit the label check and selection; the gate needs "
+            f"{least} (add rows, lower fidelity.fit_share, or turn off "
+            "fidelity.label_check.enabled and fidelity.selection)"
+        )
+    return fit, gate
 
 
 def generate_chunk(

@@ -6,6 +6,7 @@ Each stage's config lives beside its stage (`generators.config`, `validators.*.c
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +16,20 @@ from pydantic import Field, ValidationError, model_validator
 from generators.base import GeneratorContext
 from generators.config import TEACHER_KINDS, DataConfig, SamplingConfig, TeacherConfig
 from pipelines.execution_config import ExecutionConfig
+from pipelines.export_config import ExportConfig
 from pipelines.finetune_config import FinetuneConfig
 from schemas.base import StrictModel
 from schemas.errors import ConfigError, describe_validation_error
 from schemas.record import stable_hash
 from validators.dedup.config import DedupConfig
 from validators.drift.config import DriftConfig
+from validators.fidelity.config import FidelityConfig
 from validators.pii.config import PIIConfig
 
 __all__ = [
     "BuildConfig",
     "DataConfig",
+    "ExportConfig",
     "RunConfig",
     "SamplingConfig",
     "TeacherConfig",
@@ -47,6 +51,7 @@ class BuildConfig(StrictModel):
 _NOT_HASHED: dict[str, Any] = {
     "source": True,
     "execution": True,
+    "export": True,  # how the student is packaged, not what is generated or trained
     "teacher": {"endpoints", "max_requests", "max_tokens_total"},
 }
 
@@ -67,8 +72,10 @@ class RunConfig(StrictModel):
     pii: PIIConfig = Field(default_factory=PIIConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     drift: DriftConfig = Field(default_factory=DriftConfig)
+    fidelity: FidelityConfig = Field(default_factory=FidelityConfig)
     finetune: FinetuneConfig = Field(default_factory=FinetuneConfig)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
+    export: ExportConfig | None = Field(None, description="write the student as one file; off")
     source: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
@@ -86,7 +93,24 @@ class RunConfig(StrictModel):
                 "execution.engines > 1 needs execution.target: ray (one engine per worker); "
                 "on one machine, list servers in teacher.endpoints instead"
             )
+        if self.export is not None and not self.build.finetune:
+            raise ValueError("export needs build.finetune: true (it exports the trained student)")
+        if self.export is not None and self.export.base_gguf is None:
+            if self.finetune.model != "embedded":
+                raise ValueError(
+                    "export.base_gguf: needed when finetune.model is not 'embedded' "
+                    "(a GGUF of that base)"
+                )
         return self
+
+    def requests(self) -> int:
+        """Records asked of the teacher: `n`, times `fidelity.selection.oversample`."""
+        return math.ceil(self.n * self.fidelity.selection.oversample - 1e-9)
+
+    def splits_trusted(self) -> bool:
+        """Whether the trusted rows are split into fit and gate rows (see `FidelityConfig`)."""
+        f = self.fidelity
+        return f.label_check.enabled or f.selection.oversample > 1.0
 
     def generator_context(self) -> GeneratorContext:
         """What the generator gets of this config."""
@@ -106,13 +130,29 @@ def _describe(err: dict[str, Any]) -> str:
     return describe_validation_error(err)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice in one mapping is an error (PyYAML
+    keeps the last one silently, so half of a config could be ignored)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> RunConfig:
     """Load and validate a run config; relative data paths resolve against the config's folder."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found; pass the path to a YAML run config")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None)
@@ -145,6 +185,10 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ru
     if cfg.pii.recognizers_file is not None:
         extra["pii"] = cfg.pii.model_copy(
             update={"recognizers_file": (base / cfg.pii.recognizers_file).resolve()}
+        )
+    if cfg.export is not None and cfg.export.base_gguf is not None:
+        extra["export"] = cfg.export.model_copy(
+            update={"base_gguf": (base / cfg.export.base_gguf).resolve()}
         )
     cfg = cfg.model_copy(update=extra)
     if not cfg.data.trusted.is_file():

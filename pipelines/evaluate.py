@@ -6,8 +6,9 @@ prediction is always in the closed label set. The score is the mean log-prob per
 the short ones. The answer includes the newline that ends a label, so a label that is a prefix of
 another is compared fairly. Instruction pairs: loss and perplexity of the real responses.
 
-Scoring is batched and caches the shared prompt head (header + few-shot examples) once, then the
-query, then every label from the query's cache: the few-shot base costs little more than zero-shot.
+Scoring (`pipelines.scoring`) caches the shared prompt head (header + few-shot examples) once,
+then runs each batch of queries with all their labels in one forward pass: the few-shot base
+costs little more than zero-shot.
 """
 
 from __future__ import annotations
@@ -135,7 +136,8 @@ def evaluate_labels(
     """Accuracy and macro-F1 of the base (few-shot) and, with `adapter`, the student (zero-shot).
 
     `trained` is the (PEFT model, tokenizer) the fine-tune just trained and saved to `adapter`:
-    scored in memory instead of loading the base and the adapter again.
+    scored in memory instead of loading the base and the adapter again. Without `adapter`, any
+    loaded (model, tokenizer) given as `trained` is scored as the base (e.g. an exported model).
 
     The label set is `labels`, else the labels in `rows`. The base sees `eval.few_shot` examples
     from `few_shot_rows` (zero-shot without them); both use the student's prompt template.
@@ -376,6 +378,12 @@ def evaluate_build(state: Any) -> dict[str, Any]:
             input_field=in_field,
             label_field=out_field,
             trained=trained,
+        )
+    if labelled and cfg.include_trusted:
+        from pipelines.students import compare_students
+
+        report["students"] = compare_students(
+            state, held, report, in_field, out_field, score=evaluate_labels
         )
     summary["evaluation"] = write_report(report, state.run_dir / "evaluation.json", cfg.eval)
     return summary

@@ -18,6 +18,7 @@ import polars as pl
 from pydantic import Field
 
 from pipelines.finetune_config import EvalConfig, FinetuneConfig
+from pipelines.train_plan import TrainPlan, plan_training
 from schemas.base import FrozenModel
 from schemas.errors import ConfigError, InputError
 from schemas.tables import read_table, write_json, write_jsonl
@@ -43,6 +44,9 @@ class FinetuneResult(FrozenModel):
     device: str
     compute_dtype: str
     labels: list[str] = Field(default_factory=list)
+    plan: dict[str, Any] = Field(
+        default_factory=dict, description="settings chosen for the device, with the reasons"
+    )
 
 
 # -- devices and factories --------------------------------------------------------------------
@@ -224,8 +228,11 @@ def readable(fmt: Any, row: dict[str, Any]) -> dict[str, str]:
 
 
 # -- training ---------------------------------------------------------------------------------
-def sft_config(cfg: FinetuneConfig, out_dir: Path, device: str, dtype: Any) -> Any:
-    """TRL's SFTConfig from ours; `trainer_args` override, unknown keys are a ConfigError."""
+def sft_config(
+    cfg: FinetuneConfig, out_dir: Path, device: str, dtype: Any, plan: TrainPlan | None = None
+) -> Any:
+    """TRL's SFTConfig from ours and the device `plan` (None: checkpointing as configured,
+    'auto' meaning on; padded batches); `trainer_args` override, unknown keys are a ConfigError."""
     import dataclasses
 
     import torch
@@ -235,17 +242,23 @@ def sft_config(cfg: FinetuneConfig, out_dir: Path, device: str, dtype: Any) -> A
     unknown = sorted(set(cfg.trainer_args) - known)
     if unknown:
         raise ConfigError(f"finetune.trainer_args: unknown SFTConfig option '{unknown[0]}'")
+    ckpt = plan.gradient_checkpointing if plan else cfg.gradient_checkpointing is not False
+    padding_free = plan is not None and plan.padding_free
     args: dict[str, Any] = {
         "output_dir": str(out_dir / "checkpoints"),
-        "per_device_train_batch_size": cfg.batch_size,
-        "gradient_accumulation_steps": cfg.gradient_accumulation_steps,
+        "per_device_train_batch_size": plan.per_device_batch if plan else cfg.batch_size,
+        "gradient_accumulation_steps": (
+            plan.gradient_accumulation_steps if plan else cfg.gradient_accumulation_steps
+        ),
         "learning_rate": cfg.learning_rate,
         "num_train_epochs": cfg.num_train_epochs,
         "max_steps": cfg.max_steps,
         "warmup_steps": cfg.warmup_steps,
-        "max_length": cfg.max_seq_len,
+        # Padding-free rows are cut to max_seq_len by `train_student` (TRL asks for None here).
+        "max_length": None if padding_free else cfg.max_seq_len,
+        "padding_free": padding_free,
         "completion_only_loss": True,
-        "gradient_checkpointing": cfg.gradient_checkpointing,
+        "gradient_checkpointing": ckpt,
         "gradient_checkpointing_kwargs": {"use_reentrant": False},
         "logging_steps": 1,
         "save_strategy": "no",
@@ -261,21 +274,22 @@ def sft_config(cfg: FinetuneConfig, out_dir: Path, device: str, dtype: Any) -> A
     return SFTConfig(**args)
 
 
-def prepare_base(base: Any, cfg: FinetuneConfig) -> Any:
+def prepare_base(base: Any, cfg: FinetuneConfig, checkpointing: bool | None = None) -> Any:
     """Freeze the (4-bit) base for LoRA training with peft's own preparation; gradient
-    checkpointing when configured. The adapters themselves come from `lora_config` through
-    TRL's `SFTTrainer(peft_config=...)`."""
+    checkpointing when `checkpointing` (default: as configured, 'auto' meaning on). The adapters
+    themselves come from `lora_config` through TRL's `SFTTrainer(peft_config=...)`."""
     from peft import prepare_model_for_kbit_training
 
+    ckpt = cfg.gradient_checkpointing is not False if checkpointing is None else checkpointing
     if cfg.load_in_4bit:
         return prepare_model_for_kbit_training(
             base,
-            use_gradient_checkpointing=cfg.gradient_checkpointing,
+            use_gradient_checkpointing=ckpt,
             gradient_checkpointing_kwargs={"use_reentrant": False},
         )
     for param in base.parameters():
         param.requires_grad_(False)
-    if cfg.gradient_checkpointing:
+    if ckpt:
         base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         base.enable_input_require_grads()
     return base
@@ -329,7 +343,9 @@ def train_student(
 ) -> tuple[FinetuneResult, tuple[Any, Any]]:
     """`finetune`, also returning the trained (PEFT model, tokenizer) for scoring in memory."""
     from datasets import Dataset
-    from trl import SFTTrainer
+
+    from pipelines.answer_loss import AnswerLossTrainer
+    from pipelines.console import trainer_callbacks
 
     out = Path(out_dir)
     frame = load_records(records, input_field, label_field, task)
@@ -351,15 +367,24 @@ def train_student(
         rows = training_rows(frame, fmt, task, input_field, label_field)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    rows = [{k: v[: config.max_seq_len] for k, v in r.items()} for r in rows]
+    plan = plan_training(
+        config,
+        device,
+        base.config,
+        max(len(r["input_ids"]) for r in rows),
+        dtype.itemsize,
+        getattr(base.config, "_attn_implementation", None),
+    )
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl(out / "sft_dataset.jsonl", (readable(fmt, r) for r in rows))
-    trainer = SFTTrainer(
-        model=prepare_base(base, config),
-        args=sft_config(config, out, device, dtype),
+    trainer = AnswerLossTrainer(
+        model=prepare_base(base, config, plan.gradient_checkpointing),
+        args=sft_config(config, out, device, dtype, plan),
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
         peft_config=lora_config(config),
-        callbacks=callbacks,
+        callbacks=[*(callbacks or []), *trainer_callbacks()],  # steps on the build's display
     )
     peft_model = trainer.model
     start = time.perf_counter()
@@ -391,6 +416,7 @@ def train_student(
         device=device,
         compute_dtype=str(dtype).removeprefix("torch."),
         labels=label_set,
+        plan=plan.model_dump(mode="json"),
     )
     write_json(
         out / META_FILE,

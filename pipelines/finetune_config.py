@@ -59,8 +59,22 @@ class FinetuneConfig(FrozenModel):
     num_train_epochs: float = Field(1.0, gt=0)
     max_steps: int = Field(-1, description="stop after N optimizer steps; -1: use the epochs")
     warmup_steps: int = Field(0, ge=0)
-    gradient_checkpointing: bool = True
+    gradient_checkpointing: bool | Literal["auto"] = Field(
+        "auto",
+        description="auto: off when the activations fit in free device memory (it recomputes the "
+        "forward pass), else on",
+    )
+    padding_free: bool | Literal["auto"] = Field(
+        "auto",
+        description="pack each batch into one row without padding; auto: on CPU, on CUDA only "
+        "with a flash-attention kernel",
+    )
     seed: int = 0
+    include_trusted: bool = Field(
+        False,
+        description="also train on the trusted rows alone and on trusted + synthetic, and "
+        "compare the three students on the held-out rows (labelled builds)",
+    )
     trainer_args: dict[str, Any] = Field(
         default_factory=dict, description="extra TRL SFTConfig options, passed through"
     )

@@ -1,9 +1,11 @@
 """The Prefect `build_dataset` flow: thin tasks around `pipelines.build` and `pipelines.stages`.
 
-One build: prepare → generate → scrub → dedup → drift gate → write (unpublished) → fine-tune and
-evaluate → publish. Each validation stage runs through `executor.run_stage`, the same on the
-`local` and `ray` targets. The dataset is on disk before the fine-tune starts, so a fine-tune that
-fails leaves a complete, unpublished dataset and a report that says why.
+One build: prepare → generate (n x oversample) → scrub → dedup → label check → selection (keep
+n) → drift gate (on the gate rows) → write (unpublished) → fine-tune and
+evaluate → export (when configured) → publish. Each validation stage runs through
+`executor.run_stage`, the same on the `local` and `ray` targets. The dataset is on disk before
+the fine-tune starts, so a fine-tune that fails leaves a complete, unpublished dataset and a
+report that says why.
 
 Retries only around teacher I/O (the generation chunks). Re-running pays no teacher call twice:
 answers live in the run folder's content-addressed teacher cache.
@@ -23,13 +25,15 @@ from prefect.states import Failed, State
 from generators.base import Generator
 from generators.runner import GenerationResult
 from generators.teachers import Teacher, make_teacher
-from pipelines import stages
+from pipelines import fidelity, stages
 from pipelines.build import base_manifest, close_counts, collect_generation, generate_chunk, prepare
 from pipelines.config import RunConfig, load_config
+from pipelines.console import stage
 from pipelines.executor import Executor, open_executor, run_stage
 from pipelines.lanes import generate_in_lanes
 from pipelines.outputs import write_outputs, write_reports
 from pipelines.report import report_markdown, stage_rows
+from pipelines.report_sections import evaluation_rows
 from pipelines.state import BuildState
 from schemas.errors import GateFailed, SynthmillError, TeacherError
 from schemas.stage import spans
@@ -63,7 +67,9 @@ def write_task(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path]:
 _FINETUNE_ERRORS = (SynthmillError, RuntimeError, MemoryError, OSError, ValueError)
 
 
-@task(name="finetune-evaluate", cache_policy=NO_CACHE)
+# log_prints off: datasets fingerprints functions with dill, which reads `dis.dis` output from a
+# redirected stdout; Prefect's print capture would log that disassembly instead (as INFO lines).
+@task(name="finetune-evaluate", cache_policy=NO_CACHE, log_prints=False)
 def finetune_task(state: BuildState) -> SynthmillError | None:
     """Train and evaluate; a failure is recorded in the report and returned, not raised, so the
     build can still say what it wrote (and Prefect logs no traceback for a known failure)."""
@@ -87,6 +93,14 @@ def finetune_task(state: BuildState) -> SynthmillError | None:
     return None
 
 
+@task(name="export-student", cache_policy=NO_CACHE)
+def export_task(state: BuildState) -> SynthmillError | None:
+    """Write `student.gguf` and score it (`pipelines.export.step`); a failure is returned."""
+    from pipelines.export.step import run_export
+
+    return run_export(state)
+
+
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_task(state: BuildState, dedup: DedupStage | None, manifest: dict[str, Any]) -> int:
     """Flip the published flag in every output, then add the kept records to the index."""
@@ -105,6 +119,11 @@ def _publish_artifacts(report: dict[str, Any]) -> None:
     create_table_artifact(
         stage_rows(report), key="stage-counts", description="records in, out and rejected per stage"
     )
+    evaluation = evaluation_rows(report)
+    if evaluation:
+        create_table_artifact(
+            evaluation, key="evaluation", description="models scored on held-out real data"
+        )
 
 
 def _partial_report(
@@ -117,7 +136,7 @@ def _partial_report(
             "name": state.config.name,
             "status": "failed",
             "error": error,
-            "requested": state.config.n,
+            "requested": state.config.requests(),
             "finished": sum(r.stats.requested for r in results),
             "accepted_so_far": sum(r.stats.accepted for r in results),
             "teacher": {"kind": teacher.kind, "model": teacher.model_id},
@@ -138,7 +157,7 @@ def _generate(
     try:  # (engines > 1 is only valid on ray: the config refuses it on local)
         if executor.target == "ray" or len(config.teacher.endpoints) > 1:
             return generate_in_lanes(config, state.trusted, state.run_dir, executor)
-        for start, count in spans(config.n, config.build.chunk_size):
+        for start, count in spans(config.requests(), config.build.chunk_size):
             results.append(
                 generate_chunk_task(
                     generator, teacher, config, state.run_dir, start, count, progress
@@ -153,26 +172,41 @@ def _generate(
 def _validate(
     state: BuildState, executor: Executor, index_dir: Path | None
 ) -> tuple[bool, DedupStage | None]:
-    """Scrub, dedup and the drift gate; (may publish, the dedup stage holding the publication)."""
+    """Scrub, dedup, label check, selection and the drift gate; (may publish, the dedup stage
+    holding the publication)."""
     build, rows = state.config.build, state.config.execution.batch_rows
     n = state.frame.height
     if build.pii:
-        stages.apply_scrub(state, run_stage(executor, stages.scrub_stage(state), state.frame, rows))
+        with stage("scrub", state):
+            scrub = run_stage(executor, stages.scrub_stage(state), state.frame, rows)
+            stages.apply_scrub(state, scrub)
     else:
         state.report.pii = ScrubReport()
         state.record_stage("pii", n, n)
     dedup: DedupStage | None = None
     if build.dedup:
-        dedup = stages.dedup_stage(state, index_dir)
-        stages.apply_dedup(state, dedup, run_stage(executor, dedup, state.frame, rows))
+        with stage("dedup", state):
+            dedup = stages.dedup_stage(state, index_dir)
+            stages.apply_dedup(state, dedup, run_stage(executor, dedup, state.frame, rows))
     else:
         state.record_stage("dedup", n, n)
+    check = fidelity.label_check_stage(state) if state.frame.height else None
+    if check is not None:
+        with stage("label check", state):
+            fidelity.apply_label_check(state, run_stage(executor, check, state.frame, rows))
+    select = fidelity.select_stage(state)
+    if select is not None:
+        with stage("select", state):
+            fidelity.apply_select(state, run_stage(executor, select, state.frame, rows))
+    state.report.fidelity = fidelity.fidelity_summary(state)
     drift = stages.drift_stage(state) if build.drift and state.frame.height else None
     if drift is None:
         note = "no records left" if build.drift and not state.frame.height else ""
         return stages.apply_drift(state, None, note), dedup
-    result = run_stage(executor, drift, state.frame, rows)
-    return stages.apply_drift(state, result.report), dedup
+    with stage("drift", state):
+        result = run_stage(executor, drift, state.frame, rows)
+        verdict = stages.apply_drift(state, result.report)
+    return verdict, dedup
 
 
 def run_build(
@@ -189,21 +223,29 @@ def run_build(
     with open_executor(config.execution) as executor:
         state.report.execution = executor.describe()
         log.info("execution: %s", state.report.execution)
-        collect_generation(state, _generate(state, generator, teacher, executor, progress), teacher)
-        log.info("generated %d of %d", state.frame.height, config.n)
+        with stage("generate", state, total=config.requests()) as advance:
+            results = _generate(state, generator, teacher, executor, progress or advance)
+            collect_generation(state, results, teacher)
+        log.info("generated %d of %d", state.frame.height, config.requests())
         passed, dedup = _validate(state, executor, index_dir)
     close_counts(state)
     report = state.report
     if not passed:
         report.not_published_because = f"drift gate verdict '{(report.drift or {}).get('verdict')}'"
     manifest = base_manifest(state, generator)
-    write_task(state, manifest)  # the whole dataset, published: false
+    with stage("write", state):
+        write_task(state, manifest)  # the whole dataset, published: false
     failure: SynthmillError | None = None
     if passed and config.build.finetune:
-        failure = finetune_task(state)
+        with stage("evaluate", state):  # the fine-tune shows itself (console.trainer_callbacks)
+            failure = finetune_task(state)
+        if failure is None and config.export is not None:
+            with stage("export", state):
+                failure = export_task(state)
         write_reports(state, manifest)
     if passed and failure is None:
-        publish_task(state, dedup, manifest)
+        with stage("publish", state):
+            publish_task(state, dedup, manifest)
     _publish_artifacts(report.to_json())
     log.info(
         "build %s: %d accepted, published=%s",

@@ -38,7 +38,7 @@ class Lane:
 
 def plan_lanes(config: RunConfig, engines: int) -> list[Lane]:
     """Deal the run's chunks into one lane per endpoint, or into `engines` lanes."""
-    work = spans(config.n, config.build.chunk_size)
+    work = spans(config.requests(), config.build.chunk_size)
     endpoints: list[str | None] = list(config.teacher.endpoints) or [None] * engines
     k = max(1, min(len(endpoints), len(work)))
     return [Lane(i, endpoints[i], tuple(work[i::k])) for i in range(k)]

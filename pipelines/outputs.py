@@ -10,8 +10,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from pipelines.records_frame import record_line, rejections_frame
 from pipelines.report import dataset_card, report_markdown
+from pipelines.report_extras import finish_evaluation, sample_records
 from pipelines.state import BuildState
 from schemas.tables import atomic_open, write_json, write_jsonl
 
@@ -52,6 +55,7 @@ def chat_example(row: dict[str, Any], state: BuildState) -> dict[str, Any]:
 def write_reports(state: BuildState, manifest: dict[str, Any]) -> None:
     """report.json, report.md, the dataset card and the manifest, from the current report."""
     d = state.run_dir
+    finish_evaluation(state)  # plots into the report, the adapter's model card
     report = state.report.to_json()
     write_json(d / "report.json", report)
     with atomic_open(d / "report.md") as fh:
@@ -59,6 +63,18 @@ def write_reports(state: BuildState, manifest: dict[str, Any]) -> None:
     with atomic_open(d / "README.md") as fh:
         fh.write(dataset_card(state.config, report, manifest))
     write_json(d / "manifest.json", manifest)
+
+
+def _scrubbed_raw(state: BuildState, frame: pl.DataFrame) -> pl.DataFrame:
+    """Rejected teacher answers scrubbed like accepted records: a teacher can write PII-like
+    values into an answer that never became a record."""
+    if not state.config.build.pii or frame.height == 0 or "raw_output" not in frame.columns:
+        return frame
+    from validators.pii.scrubber import cached_scrubber
+
+    raw = frame["raw_output"].to_list()
+    clean = cached_scrubber(state.config.pii).scrub_texts(raw)
+    return frame.with_columns(pl.Series("raw_output", clean, dtype=pl.String))
 
 
 def write_outputs(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path]:
@@ -82,6 +98,7 @@ def write_outputs(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path
     write_jsonl(paths["accepted_jsonl"], (record_line(r, state.payload_fields) for r in rows))
     write_jsonl(paths["train_jsonl"], (chat_example(r, state) for r in rows))
     with atomic_open(paths["rejected_parquet"], "wb") as fh:
-        rejections_frame(state.rejections).write_parquet(fh)
+        _scrubbed_raw(state, rejections_frame(state.rejections)).write_parquet(fh)
+    state.report.samples = sample_records(state)
     write_reports(state, manifest)
     return paths

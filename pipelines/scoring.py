@@ -1,43 +1,159 @@
-"""Batched log-likelihood of candidate answers after a prompt, with the prompt's KV cache reused.
+"""Log-likelihood of candidate answers after a prompt: one forward pass per batch of prompts.
 
-The shared prompt head (header + few-shot examples) runs once; each batch of queries runs once
-from a copy of its cache; every (query, answer) pair then runs only its answer tokens from the
-query's cache. Only the states that predict answer tokens go through the (large) vocabulary
-projection. The result equals a full forward pass of prefix + query + answer (tested to 1e-4).
+The shared prompt head (header + few-shot examples) runs once and its KV cache is reused. Each
+row of a batch is then one prompt followed by all of its candidate answers laid out as a token
+tree (`AnswerTree`: answers that start alike share their common tokens), with an attention mask
+that lets every answer token see the prompt and its own earlier tokens only, and position ids
+that restart each answer right after the prompt. So the prompt and the answers of a row cost one
+pass, with no cache copied per candidate and no padding per candidate; only the states that
+predict answer tokens go through the (large) vocabulary projection. The tree of a label set is
+built once. The result equals a full forward pass of prefix + query + answer for every answer
+(`tests/test_scoring_equivalence.py`).
+
+4-bit (bitsandbytes) layers are scored on their dequantised weights (`dense_weights`): the same
+values the matmul of training uses, without dequantising them on every call, and without
+bitsandbytes' CPU inference kernel, which rounds the activations and the block scales to bf16.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from pipelines.train_plan import free_bytes
+
 Scores = list[list[tuple[float, int]]]  # per query, per answer: (sum of log-probs, tokens)
-PAIR_BATCH = 64  # (query, answer) rows per answer pass; up to this many, the cache is not copied
+HEAD_ROWS = 64  # hidden states per vocabulary projection (bounds the logits' memory)
+DENSE_SHARE = 0.5  # dequantise only when the dense weights take at most this share of free memory
 
 
-# -- scoring ----------------------------------------------------------------------------------
-def _parts(model: Any) -> tuple[Any, Any, float | None]:
-    """(decoder, lm head, final logit softcap) of a causal LM, PEFT-wrapped or not."""
+# -- the answers as a token tree ----------------------------------------------------------------
+@dataclass(frozen=True)
+class AnswerTree:
+    """Candidate answers merged on their common prefixes.
+
+    A node is an answer token whose state predicts a next token (an answer's last token is
+    never a node). `steps[a]` lists, for each token of answer `a`, the node whose state predicts
+    it (-1: the prompt's last token) and the token.
+    """
+
+    tokens: tuple[int, ...]
+    parents: tuple[int, ...]
+    depths: tuple[int, ...]
+    steps: tuple[tuple[tuple[int, int], ...], ...]
+
+    @classmethod
+    def build(cls, answers: Sequence[Sequence[int]]) -> AnswerTree:
+        index: dict[tuple[int, ...], int] = {}
+        tokens: list[int] = []
+        parents: list[int] = []
+        depths: list[int] = []
+        steps = []
+        for answer in answers:
+            if not answer:
+                raise ValueError("every answer needs at least one token")
+            source, path = -1, []
+            for k, token in enumerate(answer):
+                path.append((source, int(token)))
+                if k == len(answer) - 1:
+                    break
+                key = tuple(answer[: k + 1])
+                if key not in index:
+                    index[key] = len(tokens)
+                    tokens.append(int(token))
+                    parents.append(source)
+                    depths.append(k)
+                source = index[key]
+            steps.append(tuple(path))
+        return cls(tuple(tokens), tuple(parents), tuple(depths), tuple(steps))
+
+    def ancestry(self) -> Any:
+        """[n, n] bool: node i sees node j (j is i or one of its ancestors)."""
+        import torch
+
+        n = len(self.tokens)
+        sees = torch.eye(n, dtype=torch.bool)
+        for i, parent in enumerate(self.parents):  # parents come before their children
+            if parent >= 0:
+                sees[i] |= sees[parent]
+        return sees
+
+
+# -- model parts ----------------------------------------------------------------------------------
+def causal_parts(model: Any) -> tuple[Any, Any, Any, float | None]:
+    """(causal LM, decoder stack, LM head, final logit softcap) under any PEFT wrapper."""
     causal = model.get_base_model() if hasattr(model, "get_base_model") else model
     softcap = getattr(causal.config.get_text_config(), "final_logit_softcapping", None)
-    return causal.get_decoder(), causal.get_output_embeddings(), softcap
+    return causal, causal.get_decoder(), causal.get_output_embeddings(), softcap
 
 
-def _log_probs(head: Any, softcap: float | None, hidden: Any, targets: Any, chunk: int = 64) -> Any:
-    """log p(targets[i, :]) under each hidden state row i; the vocab projection in chunks."""
+def _lm_logits(head: Any, softcap: float | None, hidden: Any) -> Any:
     import torch
 
-    out = []
-    for i in range(0, hidden.shape[0], chunk):
-        logits = head(hidden[i : i + chunk]).float()
-        if softcap:
-            logits = torch.tanh(logits / softcap) * softcap
-        lp = torch.log_softmax(logits, dim=-1)
-        out.append(lp.gather(1, targets[i : i + chunk]))
-    return torch.cat(out) if out else hidden.new_zeros((0, targets.shape[1]))
+    logits = head(hidden).float()
+    if softcap:
+        logits = torch.tanh(logits / softcap) * softcap
+    return logits
 
 
+# -- dense weights for scoring --------------------------------------------------------------------
+@contextlib.contextmanager
+def dense_weights(model: Any) -> Iterator[int]:
+    """Within the block, every bitsandbytes 4-bit linear layer of `model` is a plain linear layer
+    holding its dequantised weight (in the layer's compute dtype); LoRA adapters around it are
+    kept as they are. Yields how many layers were swapped: none when the dense weights would
+    take more than `DENSE_SHARE` of the free memory, or without bitsandbytes."""
+    try:
+        import bitsandbytes as bnb
+        import torch
+    except ImportError:
+        yield 0
+        return
+    found = []
+    for name, module in model.named_modules():
+        weight = getattr(module, "weight", None)
+        if isinstance(module, bnb.nn.Linear4bit) and isinstance(weight, bnb.nn.Params4bit):
+            state = weight.quant_state
+            if state is not None and not getattr(state, "packing_format_for_cpu", False):
+                found.append((name, module))
+    if not found:
+        yield 0
+        return
+    device = found[0][1].weight.device
+    size = sum(m.out_features * m.in_features * 4 for _, m in found)
+    if size > DENSE_SHARE * free_bytes(device):
+        yield 0
+        return
+    swapped = []
+    try:
+        for name, module in found:
+            state = module.weight.quant_state
+            dtype = module.compute_dtype or state.dtype
+            dense = torch.nn.utils.skip_init(  # no random init of weights overwritten next
+                torch.nn.Linear,
+                module.in_features,
+                module.out_features,
+                bias=module.bias is not None,
+                device=device,
+                dtype=dtype,
+            ).requires_grad_(False)
+            dense.weight.copy_(bnb.functional.dequantize_4bit(module.weight.data, state).to(dtype))
+            if module.bias is not None:
+                dense.bias.copy_(module.bias.to(dtype))
+            parent_name, _, attr = name.rpartition(".")
+            parent = model.get_submodule(parent_name)
+            setattr(parent, attr, dense)
+            swapped.append((parent, attr, module))
+        yield len(swapped)
+    finally:
+        for parent, attr, module in reversed(swapped):
+            setattr(parent, attr, module)
+
+
+# -- scoring --------------------------------------------------------------------------------------
 def score_choices(
     model: Any,
     prefix: list[int],
@@ -49,109 +165,183 @@ def score_choices(
 ) -> Scores:
     """Sum of log-probs and length of every answer `answers[i][j]` after `prefix + queries[i]`.
 
-    `prefix` (may be empty) is run once and its KV cache copied per batch; each batch of
-    queries is run once and its cache expanded to one row per (query, answer) pair.
+    `prefix` (may be empty) is run once; each batch of `batch_size` queries, with all their
+    answers, is one more forward pass. Queries that share one answer list (the label set) share
+    its tree.
     """
     import torch
 
-    decoder, head, softcap = _parts(model)
-    device = head.weight.device
+    if any(not q for q in queries):
+        raise ValueError("every query needs at least one token")
+    causal, decoder, head, softcap = causal_parts(model)
+    trees: dict[int, AnswerTree] = {}
+    for a in answers:
+        if id(a) not in trees:
+            trees[id(a)] = AnswerTree.build(a)
+    row_trees = [trees[id(a)] for a in answers]
     results: Scores = []
-    with torch.no_grad():
+    with torch.no_grad(), dense_weights(causal):
+        device = head.weight.device
         cache = None
         if prefix:
             cache = decoder(input_ids=torch.tensor([prefix], device=device), use_cache=True)
             cache = cache.past_key_values
         for start in range(0, len(queries), batch_size):
             stop = start + batch_size
-            results.extend(
-                _score_batch(
-                    decoder,
-                    head,
-                    softcap,
-                    cache,
-                    len(prefix),
-                    queries[start:stop],
-                    answers[start:stop],
-                    max(batch_size * 4, PAIR_BATCH),
-                    pad_id,
+            batch = _Batch(len(prefix), queries[start:stop], row_trees[start:stop], pad_id)
+            if not _tree_mask_ok(causal.config, batch.kv_length):
+                results.extend(
+                    _score_full(causal, prefix, queries[start:stop], answers[start:stop])
                 )
-            )
+                continue
+            results.extend(batch.score(decoder, head, softcap, cache, causal.config, device))
     return results
 
 
-def _padded(seqs: Sequence[Sequence[int]], width: int, pad_id: int, device: Any) -> tuple[Any, Any]:
-    import torch
-
-    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, : len(s)] = torch.tensor(list(s), dtype=torch.long)
-        mask[i, : len(s)] = 1
-    return ids.to(device), mask.to(device)
+def _tree_mask_ok(config: Any, length: int) -> bool:
+    """Whether the model takes our own 4D mask (sdpa or eager attention) and its sliding-window
+    layers, if any, see every token of a row (no window cut, no cache crop)."""
+    if getattr(config, "_attn_implementation", "eager") not in ("sdpa", "eager"):
+        return False
+    window = getattr(config.get_text_config(), "sliding_window", None)
+    return window is None or length < window
 
 
-def _score_batch(
-    decoder: Any,
-    head: Any,
-    softcap: float | None,
-    prefix_cache: Any,
-    n_prefix: int,
-    queries: list[list[int]],
-    answers: Sequence[list[list[int]]],
-    pair_batch: int,
-    pad_id: int,
-) -> Scores:
-    import torch
+class _Batch:
+    """One forward pass: each row is a query followed by its answer tree, then padding."""
 
-    device = head.weight.device
-    if any(not q for q in queries):
-        raise ValueError("every query needs at least one token")
-    n_q = len(queries)
-    q_ids, q_mask = _padded(queries, max(map(len, queries)), pad_id, device)
-    q_len = q_mask.sum(1)
-    cache = None
-    if prefix_cache is not None:
-        cache = copy.deepcopy(prefix_cache)
-        cache.batch_repeat_interleave(n_q)
-    attn = torch.cat([torch.ones((n_q, n_prefix), dtype=torch.long, device=device), q_mask], 1)
-    out = decoder(input_ids=q_ids, attention_mask=attn, past_key_values=cache, use_cache=True)
-    last = out.last_hidden_state[torch.arange(n_q, device=device), q_len - 1]
-    q_cache = out.past_key_values
-    pairs = [(i, j) for i in range(n_q) for j in range(len(answers[i]))]
-    # The first answer token is predicted by the query's last state: one projection per query.
-    firsts = sorted({a[0] for i in range(n_q) for a in answers[i]})
-    column = {t: c for c, t in enumerate(firsts)}
-    first = _log_probs(head, softcap, last, torch.tensor([firsts] * n_q, device=device)).tolist()
-    sums = [first[i][column[answers[i][j][0]]] for i, j in pairs]
-    for lo in range(0, len(pairs), pair_batch):
-        chunk = pairs[lo : lo + pair_batch]
-        rests = [answers[i][j][:-1] for i, j in chunk]  # inputs that predict tokens 1..n-1
-        width = max(map(len, rests))
-        if width == 0:
-            continue
-        owners = torch.tensor([i for i, _ in chunk], device=device)
-        cache = copy.deepcopy(q_cache) if len(pairs) > pair_batch else q_cache
-        cache.batch_select_indices(owners)
-        a_ids, a_mask = _padded(rests, width, pad_id, device)
-        targets, _ = _padded([answers[i][j][1:] for i, j in chunk], width, pad_id, device)
-        pos = (n_prefix + q_len[owners])[:, None] + torch.arange(width, device=device)[None, :]
-        h = decoder(
-            input_ids=a_ids,
-            attention_mask=torch.cat([attn[owners], a_mask], 1),
+    def __init__(
+        self, n_prefix: int, queries: list[list[int]], trees: list[AnswerTree], pad_id: int
+    ) -> None:
+        self.n_prefix = n_prefix
+        self.queries = queries
+        self.trees = trees
+        self.pad_id = pad_id
+        self.width = max(len(q) + len(t.tokens) for q, t in zip(queries, trees, strict=True))
+        self.kv_length = n_prefix + self.width
+
+    def inputs(self, device: Any) -> tuple[Any, Any, Any]:
+        """(input ids, position ids, [rows, 1, width, prefix + width] bool attention mask)."""
+        import torch
+
+        rows, p, w = len(self.queries), self.n_prefix, self.width
+        ids = torch.full((rows, w), self.pad_id, dtype=torch.long)
+        pos = torch.full((rows, w), p, dtype=torch.long)
+        sees = torch.zeros((rows, w, p + w), dtype=torch.bool)
+        sees[:, :, :p] = True
+        sees[:, range(w), [p + c for c in range(w)]] = True  # padding sees itself (never NaN)
+        ancestry: dict[int, Any] = {}
+        for r, (query, tree) in enumerate(zip(self.queries, self.trees, strict=True)):
+            q, n = len(query), len(tree.tokens)
+            ids[r, :q] = torch.tensor(query)
+            pos[r, :q] = torch.arange(p, p + q)
+            sees[r, :q, p : p + q] = torch.ones((q, q), dtype=torch.bool).tril()
+            if n:
+                ids[r, q : q + n] = torch.tensor(tree.tokens)
+                pos[r, q : q + n] = p + q + torch.tensor(tree.depths)
+                sees[r, q : q + n, p : p + q] = True
+                if id(tree) not in ancestry:
+                    ancestry[id(tree)] = tree.ancestry()
+                sees[r, q : q + n, p + q : p + q + n] = ancestry[id(tree)]
+        return ids.to(device), pos.to(device), sees[:, None].to(device)
+
+    def score(
+        self, decoder: Any, head: Any, softcap: float | None, cache: Any, config: Any, device: Any
+    ) -> Scores:
+        import torch
+
+        ids, pos, mask = self.inputs(device)
+        if config._attn_implementation == "eager":  # an additive mask
+            dtype = head.weight.dtype
+            mask = torch.zeros(mask.shape, dtype=dtype, device=device).masked_fill(
+                ~mask, torch.finfo(dtype).min
+            )
+        if cache is not None:
+            cache = copy.deepcopy(cache)
+            cache.batch_repeat_interleave(len(self.queries))
+        masks: Any = mask
+        layer_types = getattr(config.get_text_config(), "layer_types", None)
+        if layer_types:  # one mask for every kind of layer (no window cuts: see _tree_mask_ok)
+            masks = dict.fromkeys(set(layer_types), mask)
+        hidden = decoder(
+            input_ids=ids,
+            attention_mask=masks,
             position_ids=pos,
             past_key_values=cache,
-            use_cache=True,
+            use_cache=cache is not None,
         ).last_hidden_state
-        keep = a_mask.bool()
-        lp = _log_probs(head, softcap, h[keep], targets[keep][:, None])[:, 0]
-        rows = keep.nonzero()[:, 0].tolist()
-        for r, value in zip(rows, lp.tolist(), strict=True):
-            sums[lo + r] += value
-    out_scores: Scores = [[] for _ in range(n_q)]
-    for (i, j), total in zip(pairs, sums, strict=True):
-        out_scores[i].append((total, len(answers[i][j])))
-    return out_scores
+        # Each row's states that predict answer tokens: its query's last, then its tree's nodes.
+        rows, cols, first = [], [], []
+        for r, (query, tree) in enumerate(zip(self.queries, self.trees, strict=True)):
+            q = len(query)
+            first.append(len(rows))
+            rows += [r] * (1 + len(tree.tokens))
+            cols += range(q - 1, q + len(tree.tokens))
+        states = hidden[torch.tensor(rows, device=device), torch.tensor(cols, device=device)]
+        pairs: dict[tuple[int, int], int] = {}  # (state, target token) -> slot
+        for r, tree in enumerate(self.trees):
+            for path in tree.steps:
+                for node, token in path:
+                    pairs.setdefault((first[r] + 1 + node, token), len(pairs))
+        values = _pair_log_probs(head, softcap, states, list(pairs))
+        out: Scores = []
+        for r, tree in enumerate(self.trees):
+            out.append(
+                [
+                    (sum(values[pairs[(first[r] + 1 + n, t)]] for n, t in path), len(path))
+                    for path in tree.steps
+                ]
+            )
+        return out
+
+
+def _pair_log_probs(
+    head: Any, softcap: float | None, states: Any, pairs: list[tuple[int, int]]
+) -> list[float]:
+    """log p(token | state) for each (state index, token) pair; the projection in chunks."""
+    import torch
+
+    order = sorted(range(len(pairs)), key=lambda k: pairs[k][0])
+    values = [0.0] * len(pairs)
+    k = 0
+    for lo in range(0, states.shape[0], HEAD_ROWS):
+        hi = min(lo + HEAD_ROWS, states.shape[0])
+        logits = _lm_logits(head, softcap, states[lo:hi])
+        log_z = torch.logsumexp(logits, dim=-1)
+        mine = []
+        while k < len(order) and pairs[order[k]][0] < hi:
+            mine.append(order[k])
+            k += 1
+        if not mine:
+            continue
+        r = torch.tensor([pairs[m][0] - lo for m in mine], device=logits.device)
+        t = torch.tensor([pairs[m][1] for m in mine], device=logits.device)
+        for m, v in zip(mine, (logits[r, t] - log_z[r]).tolist(), strict=True):
+            values[m] = v
+    return values
+
+
+def _score_full(
+    causal: Any, prefix: list[int], queries: list[list[int]], answers: Sequence[list[list[int]]]
+) -> Scores:
+    """Every (query, answer) as its own full sequence, masked by the model itself: for rows
+    longer than a sliding attention window, where one shared mask cannot express the window."""
+    import torch
+
+    _, _, head, softcap = causal_parts(causal)
+    device = head.weight.device
+    out: Scores = []
+    for query, options in zip(queries, answers, strict=True):
+        row = []
+        for answer in options:
+            seq = torch.tensor([prefix + query + answer], device=device)
+            hidden = causal.get_decoder()(input_ids=seq, use_cache=False).last_hidden_state[0]
+            start = len(prefix) + len(query)
+            logits = _lm_logits(head, softcap, hidden[start - 1 : start - 1 + len(answer)])
+            lp = torch.log_softmax(logits, -1).gather(1, torch.tensor([answer], device=device).T)
+            row.append((float(lp.sum()), len(answer)))
+        out.append(row)
+    return out
 
 
 def pick_label(scores: list[tuple[float, int]], labels: Sequence[str], mode: str) -> str:

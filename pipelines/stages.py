@@ -62,8 +62,9 @@ def apply_dedup(state: BuildState, stage: DedupStage, result: StageResult[DedupR
 
 
 def drift_stage(state: BuildState) -> DriftStage | None:
-    """The drift gate over the payload fields the trusted sample maps (None when it maps none)."""
-    reference = state.reference().drop("id")
+    """The drift gate over the payload fields the trusted sample maps (None when it maps none),
+    against the gate rows (all trusted rows when nothing was fitted on them)."""
+    reference = state.reference_part("gate").drop("id")
     if not reference.columns:
         return None
     roles = state.roles

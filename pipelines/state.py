@@ -38,7 +38,10 @@ class BuildReport(StrictModel):
     trusted_pii_skipped: str | None = None
     pii: ScrubReport | None = None
     dedup: dict[str, Any] | None = None
+    label_check: dict[str, Any] | None = None
+    selection: dict[str, Any] | None = None
     drift: dict[str, Any] | None = None
+    fidelity: dict[str, Any] | None = None
     counts: dict[str, int] = Field(default_factory=dict)
     stages: dict[str, StageCounts] = Field(default_factory=dict)
     rejected_by_reason: dict[str, int] = Field(default_factory=dict)
@@ -46,6 +49,8 @@ class BuildReport(StrictModel):
     generation: dict[str, Any] = Field(default_factory=dict)
     evaluation: dict[str, Any] | None = None
     finetune_error: str | None = None
+    stage_seconds: dict[str, float] = Field(default_factory=dict)  # wall time per stage
+    samples: dict[str, Any] | None = None  # scrubbed examples for the report (report_samples)
     published: bool = False
     not_published_because: str = ""
 
@@ -67,6 +72,8 @@ class BuildState:
     accepted: pl.DataFrame | None = None
     rejections: list[Rejection] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+    fit_rows: list[int] | None = None
+    gate_rows: list[int] | None = None
     _reference: pl.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -93,3 +100,10 @@ class BuildState:
             ids = [f"trusted-{i + 1:06d}" for i in range(frame.height)]
             self._reference = frame.with_columns(pl.Series("id", ids))
         return self._reference
+
+    def reference_part(self, part: str) -> pl.DataFrame:
+        """The reference rows that fit ('fit': prompts, label check, selection) or grade the
+        drift gate ('gate'); all rows when the trusted sample is not split."""
+        rows = self.fit_rows if part == "fit" else self.gate_rows
+        reference = self.reference()
+        return reference if rows is None else reference[rows]

@@ -11,6 +11,8 @@ class Stage(str, Enum):
     GENERATE = "generate"
     PII = "pii"
     DEDUP = "dedup"
+    FIDELITY = "fidelity"
+    SELECT = "select"
     DRIFT = "drift"
 
 
@@ -24,6 +26,9 @@ class RejectReason(str, Enum):
     TEACHER_REFUSED = "teacher_refused"
     TEACHER_ERROR = "teacher_error"
     TRUNCATED = "truncated"
+    TOO_LONG = "too_long"
+    LABEL_MISMATCH = "label_mismatch"
+    NOT_SELECTED = "not_selected"
     EXACT_DUPLICATE = "exact_duplicate"
     NEAR_DUPLICATE = "near_duplicate"
     PUBLISHED_BEFORE = "published_before"

@@ -87,14 +87,20 @@ def test_build_outputs_and_kill_resume(example_dir: Path, tmp_path: Path) -> Non
     accepted = pl.read_parquet(full / "accepted.parquet")
     rejected = pl.read_parquet(full / "rejected.parquet")
     # Counts reconcile across stages and files.
-    assert report["counts"]["requested"] == 24
+    # The example oversamples 2x and keeps n: 48 requests, at most 24 records.
+    assert report["counts"]["requested"] == 48
     assert report["counts"]["accepted"] == accepted.height == len(_accepted(full))
     assert report["counts"]["rejected"] == rejected.height
-    assert accepted.height + rejected.height == 24
+    assert accepted.height + rejected.height == 48 and accepted.height <= 24
     stages = report["stages"]
-    assert stages["generate"]["out"] == stages["pii"]["in"]
-    assert stages["pii"]["out"] == stages["dedup"]["in"]
-    assert stages["dedup"]["out"] == stages["drift"]["in"] == accepted.height
+    order = ["generate", "pii", "dedup", "fidelity", "select", "drift", "write"]
+    assert list(stages) == order
+    for before, after in zip(order, order[1:], strict=False):
+        assert stages[before]["out"] == stages[after]["in"], (before, after)
+    assert stages["drift"]["in"] == accepted.height
+    fidelity = report["fidelity"]
+    assert fidelity["trusted_rows"] == {**fidelity["trusted_rows"], "fit": 100, "gate": 100}
+    assert report["drift"]["n_reference"] == 100  # the gate rows, not the fit rows
     by_stage = rejected.group_by("stage").len()
     for row in by_stage.iter_rows(named=True):
         assert stages[row["stage"]]["rejected"] == row["len"]

@@ -73,3 +73,13 @@ def test_cli_unknown_teacher_flag_exits_2(example_dir: Path) -> None:
     )
     assert proc.returncode == 2
     assert "unknown teacher 'nope'" in proc.stderr
+
+
+def test_a_key_given_twice_is_an_error_naming_the_line(tmp_path: Path) -> None:
+    """PyYAML keeps the last of two equal keys; a config with `drift:` twice would lose half."""
+    from pipelines.config import load_config
+
+    path = tmp_path / "config.yaml"
+    path.write_text("name: x\ndata:\n  trusted: t.csv\ndrift:\n  alpha: 0.1\ndrift:\n  seed: 2\n")
+    with pytest.raises(ConfigError, match=r"line 6, column 1 \(key 'drift' is given twice\)"):
+        load_config(path)

@@ -36,6 +36,7 @@ def test_docs_example_builds(example_dir: Path, monkeypatch) -> None:  # type: i
     raw["generator"] = "complaint"
     raw["teacher"].update(kind="transformers", batch_size=4, max_tokens=64, max_retries=1)
     raw["build"] = {"drift": False, "finetune": False}
+    raw["fidelity"] = {"selection": {"oversample": 1.0}}  # n requests, as the doc says
     (example_dir / "examples" / "banking77").mkdir(parents=True)
     (example_dir / "examples" / "banking77" / "config.yaml").write_text(yaml.safe_dump(raw))
     for name in ("trusted.csv", "held_out.csv"):

@@ -183,3 +183,61 @@ def test_cli_finetune_without_records_exits_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "no accepted.jsonl" in lines[0], done.stderr
+
+
+def test_answer_only_loss_equals_the_models_full_loss() -> None:
+    """The loss on answer positions alone (padded and padding-free batches) is the model's own
+    loss over full logits, and so are its gradients."""
+    from peft import get_peft_model
+    from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
+
+    from pipelines.answer_loss import answer_loss
+    from pipelines.finetune import lora_config, prepare_base
+
+    cfg = CFG.model_copy(update={"list_labels": True, "max_seq_len": 128})
+    base, tokenizer, _ = load_base(cfg)
+    model = get_peft_model(prepare_base(base, cfg, False), lora_config(cfg))
+    for name, param in model.named_parameters():
+        if "lora_B" in name:
+            param.data = torch.randn(param.shape, generator=torch.Generator().manual_seed(0)) * 0.02
+    fmt = student_format(tokenizer, cfg, sorted(set(_records()["payload"].struct.field("label"))))
+    frame = _records().select(pl.col("payload").struct.unnest()).head(6)
+    rows = []
+    for r in training_rows(frame, fmt, "labels", "text", "label"):
+        answer = zip(r["input_ids"], r["completion_mask"], strict=True)
+        rows.append({"input_ids": r["input_ids"], "labels": [t if m else -100 for t, m in answer]})
+    assert len({len(r["input_ids"]) for r in rows}) > 1  # the padded batch has padding
+    model.train()
+    lora_a = next(p for n, p in model.named_parameters() if "lora_A" in n)
+
+    def loss_and_grad(compute: Any) -> tuple[float, torch.Tensor]:
+        model.zero_grad()
+        loss = compute()
+        loss.backward()
+        return float(loss.detach()), lora_a.grad.clone()
+
+    padded = DataCollatorForLanguageModeling(pad_token_id=tokenizer.pad_token_id)(rows)
+    packed = DataCollatorForLanguageModeling(tokenizer.pad_token_id, padding_free=True)(rows)
+    full, full_grad = loss_and_grad(lambda: model(**padded).loss)
+    for batch in (padded, packed):
+        sliced, grad = loss_and_grad(lambda b=batch: answer_loss(model, b)[0])
+        assert sliced == pytest.approx(full, rel=1e-4)
+        assert torch.allclose(grad, full_grad, rtol=1e-3, atol=1e-6)
+
+
+def test_plan_turns_checkpointing_off_when_activations_fit() -> None:
+    from transformers import AutoConfig
+
+    from generators.embedded_model import resolve_model
+    from pipelines.train_plan import plan_training
+
+    config = AutoConfig.from_pretrained(str(resolve_model("embedded")))
+    plan = plan_training(FinetuneConfig(), "cpu", config, longest=100, dtype_bytes=4)
+    assert not plan.gradient_checkpointing and plan.padding_free
+    assert plan.per_device_batch == 8 and plan.gradient_accumulation_steps == 1
+    assert any("checkpointing off" in r for r in plan.reasons)
+    forced = plan_training(
+        FinetuneConfig(gradient_checkpointing=True, padding_free=False), "cpu", config, 100, 4
+    )
+    assert forced.gradient_checkpointing and not forced.padding_free
+    assert any("set in the config" in r for r in forced.reasons)

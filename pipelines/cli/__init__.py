@@ -96,11 +96,13 @@ def _register_commands() -> None:
         dedup,
         drift,
         evaluate,
+        export,
         finetune,
+        report,
         scrub,
     )
 
-    for module in (build, scrub, dedup, drift, finetune, evaluate):
+    for module in (build, scrub, dedup, drift, finetune, evaluate, export, report):
         module.register(app)
 
 

@@ -10,7 +10,8 @@ from rich.console import Console
 
 from pipelines.config import load_config
 from pipelines.execution_config import Target
-from schemas.errors import Interrupted
+from pipelines.run_summary import read_report, summary_table
+from schemas.errors import Interrupted, SynthmillError
 from schemas.tables import check_outputs
 
 out = Console()
@@ -28,32 +29,59 @@ def build(
         str | None,
         typer.Option(help="Ray cluster to join with --target ray, e.g. auto or HOST:6379"),
     ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="show library warnings and logs here too (always in run.log)"
+        ),
+    ] = False,
 ) -> None:
     """Build a dataset end to end (generate, scrub, dedup, drift gate, write, fine-tune)."""
     given = {"n": n, "seed": seed, "execution.target": target, "execution.address": ray_address}
     overrides = {k: v for k, v in given.items() if v is not None}
     cfg = load_config(config, overrides)  # config errors exit 2 before Prefect starts
-    from pipelines.flow import build_dataset
-
     run_dir = out_dir or Path("runs") / cfg.name
     check_outputs(
         {"--out": run_dir}, inputs=(config, cfg.data.trusted, cfg.data.held_out), folders={"--out"}
     )
+    from pipelines.console import quiet_run
+
+    existed = run_dir.exists()
     try:
-        summary = build_dataset(
-            str(config), out=str(run_dir), n=n, seed=seed, target=target, address=ray_address
-        )
+        with quiet_run(run_dir, verbose):  # before the libraries load: they read its settings
+            from pipelines.flow import build_dataset
+
+            summary = build_dataset(
+                str(config), out=str(run_dir), n=n, seed=seed, target=target, address=ray_address
+            )
+    except SynthmillError as exc:
+        _after_failure(run_dir, existed, exc)
+        raise
     except KeyboardInterrupt:
         raise Interrupted(
             f"interrupted: the build of {cfg.name} stopped; the teacher's answers so far are kept "
             f"in {run_dir}: run the same command again to resume"
         ) from None
     c = summary["counts"]
+    out.print(summary_table(read_report(run_dir), run_dir))
     out.print(
         f"built {cfg.name}: accepted {c['accepted']} of {c['requested']} requested "
         f"(rejected {c['rejected']}); outputs in {summary['run_dir']}/ "
         "(accepted.parquet, accepted.jsonl, train.jsonl, rejected.parquet, report.md, README.md)"
     )
+
+
+def _after_failure(run_dir: Path, existed: bool, exc: SynthmillError) -> None:
+    """A gate or fine-tune failure wrote a report: show its summary. A failure before anything
+    was written leaves no folder behind that was not there before."""
+    if (
+        type(exc).__name__ in ("GateFailed", "FinetuneFailed")
+        and (run_dir / "report.json").is_file()
+    ):
+        out.print(summary_table(read_report(run_dir), run_dir))
+    elif not existed and run_dir.is_dir() and [p.name for p in run_dir.iterdir()] == ["run.log"]:
+        (run_dir / "run.log").unlink()
+        run_dir.rmdir()
 
 
 def deploy(

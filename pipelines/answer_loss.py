@@ -1,0 +1,90 @@
+"""The training loss on the answer tokens only, with the vocabulary projection on those alone.
+
+The student's loss is on its answer (a label is ~6 tokens after a ~70-token prompt), yet a
+causal LM projects every position onto its vocabulary; for Gemma 3 270M that projection
+(262,144 x 640) is most of the model's work per token. `answer_loss` runs the decoder, keeps
+the states whose next token is a label (labels != -100) and projects only those: the same loss
+as the model's own (`tests/test_finetune.py` checks it on a batch), for a fraction of the work.
+
+`AnswerLossTrainer` is TRL's `SFTTrainer` with that loss. It logs what TRL logs (entropy and
+token accuracy, both over the answer tokens, and the token count) from the sliced logits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trl import SFTTrainer
+
+from pipelines.scoring import causal_parts
+
+
+def answer_logits(model: Any, inputs: dict[str, Any]) -> tuple[Any, Any]:
+    """(logits [n, vocab] in fp32, targets [n]) at the n positions whose next token is a label.
+
+    `inputs` is a collated batch: input_ids, labels (-100 where no loss) and attention_mask, or
+    position_ids (and varlen boundaries) for padding-free rows.
+    """
+    import torch
+
+    _, backbone, head, softcap = causal_parts(model)
+    labels = inputs["labels"]
+    kwargs = {k: v for k, v in inputs.items() if k != "labels"}
+    kwargs["use_cache"] = False
+    hidden = backbone(**kwargs).last_hidden_state[:, :-1]
+    targets = labels[:, 1:]
+    keep = targets != -100
+    logits = head(hidden[keep].to(head.weight.dtype)).float()
+    if softcap:
+        logits = torch.tanh(logits / softcap) * softcap
+    return logits, targets[keep]
+
+
+def answer_loss(
+    model: Any, inputs: dict[str, Any], num_items_in_batch: Any = None
+) -> tuple[Any, Any, Any]:
+    """(mean cross-entropy over the answer tokens, logits, targets). With gradient accumulation,
+    `num_items_in_batch` is the answer-token count of the whole accumulated batch."""
+    import torch.nn.functional as F
+
+    logits, targets = answer_logits(model, inputs)
+    total = F.cross_entropy(logits, targets, reduction="sum")
+    count = num_items_in_batch if num_items_in_batch is not None else targets.numel()
+    return total / max(int(count), 1), logits, targets
+
+
+class AnswerLossTrainer(SFTTrainer):
+    """SFTTrainer whose loss projects the answer positions only (see the module docstring)."""
+
+    def compute_loss(
+        self,
+        model: Any,
+        inputs: dict[str, Any],
+        return_outputs: bool = False,
+        num_items_in_batch: Any = None,
+    ) -> Any:
+        import torch
+
+        if return_outputs:  # the full logits (evaluation with compute_metrics): TRL's path
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        mode = "train" if self.model.training else "eval"
+        loss, logits, targets = answer_loss(model, inputs, num_items_in_batch)
+        if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+            loss = loss * self.accelerator.num_processes
+        with torch.no_grad():
+            logp = torch.log_softmax(logits.detach(), dim=-1)
+            entropy = -(logp.exp() * logp).sum(-1).sum()
+            correct = (logp.argmax(-1) == targets).sum()
+            gather = self.accelerator.gather_for_metrics
+            n = gather(torch.tensor(targets.numel(), device=logits.device)).sum().item()
+            metrics = self._metrics[mode]
+            metrics["entropy"].append(gather(entropy).sum().item() / n if n else 0.0)
+            metrics["mean_token_accuracy"].append(gather(correct).sum().item() / n if n else 0.0)
+            if mode == "train":
+                if "attention_mask" in inputs:
+                    seen = inputs["attention_mask"].sum()
+                else:
+                    seen = torch.tensor(inputs["position_ids"].size(1), device=logits.device)
+                self._total_train_tokens += gather(seen).sum().item()
+            metrics["num_tokens"] = [self._total_train_tokens]
+        return loss

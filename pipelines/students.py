@@ -1,0 +1,81 @@
+"""Does the synthetic data add anything to the real rows I already have? Three students.
+
+With `finetune.include_trusted: true`, a labelled build trains two more students with the same
+settings as the synthetic one: on the scrubbed trusted rows alone, and on the trusted rows plus
+the synthetic records. All three are scored zero-shot on the same held-out rows. The synthetic
+student stays the build's student (`adapter/`); the others go to `students/<name>/`.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from pipelines.state import BuildState
+
+
+def training_sets(state: BuildState, in_field: str, out_field: str) -> dict[str, pl.DataFrame]:
+    """The two extra training sets: trusted rows (scrubbed, under the payload's field names)
+    and trusted + synthetic (accepted records)."""
+    trusted = state.reference().select(in_field, out_field)
+    accepted = state.frame.select(in_field, out_field)
+    both = pl.concat([trusted.cast(accepted.schema), accepted], how="vertical")
+    return {"trusted": trusted, "trusted+synthetic": both}
+
+
+def compare_students(
+    state: BuildState,
+    held: pl.DataFrame,
+    synthetic: dict[str, Any],
+    in_field: str,
+    out_field: str,
+    score: Callable[..., dict[str, Any]],
+) -> dict[str, Any]:
+    """Accuracy and macro-F1 of the trusted-only and trusted+synthetic students on `held` (the
+    synthetic-only one is `synthetic["student"]`), with the ratio and the difference that answer
+    the question. `score` is `pipelines.evaluate.evaluate_labels` (passed in: the evaluation
+    calls this module)."""
+    from pipelines.finetune import train_student
+
+    cfg, labels = state.config.finetune, list(state.config.data.labels) or None
+    out: dict[str, Any] = {}
+    what = {"trusted": "trusted rows (scrubbed)", "trusted+synthetic": "trusted + synthetic"}
+    for name, frame in training_sets(state, in_field, out_field).items():
+        folder = state.run_dir / "students" / name
+        result, trained = train_student(
+            frame,
+            cfg,
+            folder,
+            task="labels",
+            input_field=in_field,
+            label_field=out_field,
+            labels=labels,
+        )
+        scored = score(
+            held,
+            labels,
+            config=cfg,
+            input_field=in_field,
+            label_field=out_field,
+            trained=trained,
+        )["base"]  # without an adapter path the given model is scored as is, zero-shot
+        out[name] = {
+            "n_train_records": frame.height,
+            "training_data": what[name],
+            "accuracy": scored["accuracy"],
+            "macro_f1": scored["macro_f1"],
+            "per_label_f1": scored.get("per_label_f1"),
+            "adapter": str(folder.relative_to(state.run_dir)),
+            "train_loss": [result.first_loss, result.last_loss],
+            "seconds": result.seconds,
+        }
+        del trained
+        gc.collect()
+    trusted, both = out["trusted"], out["trusted+synthetic"]
+    synth = synthetic["student"]["accuracy"]
+    out["synthetic_over_trusted"] = round(synth / trusted["accuracy"], 4)
+    out["trusted+synthetic_minus_trusted"] = round(both["accuracy"] - trusted["accuracy"], 4)
+    return out

@@ -1,0 +1,277 @@
+"""The exported GGUF is the student: a real LoRA adapter on the embedded Gemma 3 270M, merged and
+written as q8_0, read back by an independent reader (transformers' GGUF loader), scores like the
+adapter on held-out rows; the file carries the tokenizer, `<bos>` and the prompt format.
+
+The adapter is made with peft directly (random, non-zero B matrices on q/v/o of every layer), so
+the merge visibly moves the model: the test checks the GGUF is much closer to the adapter than
+the base is. The export runs through the build's own step (`export_build`), which reads the file
+back and scores it on the held-out rows the adapter was scored on. ~2-3 minutes on 2 CPU cores, most of it reading the 262k-token vocabulary.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import polars as pl
+import pytest
+import torch
+import yaml
+
+from generators.base import Roles
+from pipelines.evaluate import accuracy, macro_f1
+from pipelines.export import export_gguf, read_metadata
+from pipelines.export.merge import lora_deltas
+from pipelines.finetune_config import FinetuneConfig
+from pipelines.prompt_format import StudentFormat
+from pipelines.scoring import score_choices
+from schemas.errors import ConfigError
+from schemas.tables import write_json
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "banking77"
+HELD_OUT = EXAMPLE / "held_out.csv"
+N_ROWS = 8
+LORA_B_STD = 0.1
+
+
+def _rows() -> pl.DataFrame:
+    """The N_ROWS held-out rows the evaluation samples with `eval.limit` (seed 0)."""
+    return pl.read_csv(HELD_OUT).sample(n=N_ROWS, seed=0, shuffle=True)
+
+
+def _label_scores(model: Any, tokenizer: Any, labels: list[str]) -> torch.Tensor:
+    """Mean log-prob of every label after each held-out prompt, [rows, labels]."""
+    fmt = StudentFormat(tokenizer, chat=False, labels=labels)
+    prefix, queries, answers = fmt.encode_classification(_rows()["text"].to_list())
+    scores = score_choices(model, prefix, queries, [answers] * len(queries), batch_size=4)
+    return torch.tensor([[s / n for s, n in row] for row in scores])
+
+
+def _state(run_dir: Path, student_eval: dict[str, Any]) -> SimpleNamespace:
+    """What the build's export step reads of a build: config, roles, run folder, evaluation."""
+    from pipelines.config import load_config
+
+    overrides = {"export": {"quant": "q8_0"}, "finetune.eval.limit": N_ROWS}
+    roles = Roles(
+        ("text",), "label", {"text": "text", "label": "category"}, "labels", "text", "label"
+    )
+    return SimpleNamespace(
+        config=load_config(EXAMPLE / "config.yaml", overrides),
+        roles=roles,
+        run_dir=run_dir,
+        report=SimpleNamespace(
+            evaluation={"evaluation": {"task": "labels", "student": student_eval}}
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory: pytest.TempPathFactory, embedded_dir: Path) -> dict[str, Any]:
+    """A LoRA adapter on the (float32) embedded base, saved as a fine-tune saves it into a run
+    folder, then exported and checked by the build's own export step."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from pipelines.export import verify
+    from pipelines.export.step import export_build
+
+    torch.set_num_threads(2)
+    base = AutoModelForCausalLM.from_pretrained(str(embedded_dir), dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(str(embedded_dir))
+    lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "o_proj"])
+    net = get_peft_model(base, lora)
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, param in net.named_parameters():
+            if "lora_B" in name:
+                param.copy_(torch.randn(param.shape, generator=gen) * LORA_B_STD)
+    net.eval()
+    run_dir = tmp_path_factory.mktemp("export")
+    adapter = run_dir / "adapter"
+    net.save_pretrained(str(adapter))
+    labels = sorted(set(pl.read_csv(HELD_OUT)["category"].to_list()))
+    cfg = FinetuneConfig(lora_r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "o_proj"])
+    meta = {"config": cfg.model_dump(mode="json"), "task": "labels", "labels": labels}
+    write_json(adapter / "finetune_config.json", {**meta, "chat": False, "n_records": 0})
+    # The adapter scored as the build scores its student (mean log-prob per label, same rows).
+    adapter_scores = _label_scores(net, tokenizer, labels)
+    truth = _rows()["category"].to_list()
+    picked = [labels[i] for i in adapter_scores.argmax(1).tolist()]
+    student_eval = {
+        "predictions": picked,
+        "accuracy": accuracy(truth, picked),
+        "macro_f1": macro_f1(truth, picked),
+    }
+    state = _state(run_dir, student_eval)
+    loaded: list[tuple[Any, Any]] = []  # the step's own read-back, kept for the tests below
+    real_load = verify.load_gguf
+
+    def load_and_keep(path: Path) -> tuple[Any, Any]:
+        loaded.append(real_load(path))
+        return loaded[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verify, "load_gguf", load_and_keep)
+        summary = export_build(state)
+    return {
+        "net": net,
+        "tokenizer": tokenizer,
+        "adapter_scores": adapter_scores,
+        "adapter": adapter,
+        "summary": summary,
+        "report": state.report,
+        "loaded": loaded[0],
+        "path": run_dir / "student.gguf",
+    }
+
+
+@pytest.fixture(scope="module")
+def read_back(student: dict[str, Any]) -> tuple[Any, Any]:
+    return student["loaded"]
+
+
+def test_merge_math_matches_peft(student: dict[str, Any]) -> None:
+    import gguf
+
+    deltas = lora_deltas(student["adapter"], gguf.get_tensor_name_map(gguf.MODEL_ARCH.GEMMA3, 18))
+    assert len(deltas) == 18 * 3 == student["summary"]["merged_tensors"]
+    layer = student["net"].base_model.model.model.layers[5].self_attn.o_proj
+    expected = layer.get_delta_weight("default").detach().numpy()
+    assert deltas["blk.5.attn_output.weight"].shape == expected.shape == (640, 1024)
+    assert abs(deltas["blk.5.attn_output.weight"] - expected).max() < 1e-6
+
+
+def test_file_has_tokenizer_bos_prompt_and_types(student: dict[str, Any]) -> None:
+    import gguf
+
+    summary, path = student["summary"], student["path"]
+    assert summary["size_bytes"] == path.stat().st_size < 300_000_000
+    assert summary["quant"] == "q8_0" and summary["file"] == "student.gguf"
+    reader = gguf.GGUFReader(path)
+    meta = read_metadata(reader)
+    assert meta["general.architecture"] == "gemma3"
+    assert meta["general.file_type"] == gguf.LlamaFileType.MOSTLY_Q8_0
+    assert meta["tokenizer.ggml.tokens"] == 262144  # the vocabulary, counted
+    assert meta["tokenizer.ggml.add_bos_token"] is True and meta["tokenizer.ggml.bos_token_id"] == 2
+    template = meta["synthmill.prompt.template"]
+    assert template.startswith("Classify each message with one of these labels: age_limit, ")
+    assert template.endswith("\nMessage: {text}\nLabel:")
+    assert meta["synthmill.labels"][0] == "age_limit" and meta["synthmill.prompt.stop"] == "\n"
+    assert meta["synthmill.adapter.sha256"] and meta["synthmill.base.sha256"]
+    types = {t.name: t.tensor_type.name for t in reader.tensors}
+    assert types["blk.0.attn_q.weight"] == types["blk.0.ffn_down.weight"] == "Q8_0"
+    assert types["token_embd.weight"] == "Q8_0" and types["blk.0.attn_norm.weight"] == "F32"
+    modelfile = (path.parent / summary["modelfile"]).read_text()
+    assert modelfile.startswith('FROM ./student.gguf\nTEMPLATE """Classify each message')
+    assert '\nMessage: {{ .Prompt }}\nLabel:"""\n' in modelfile
+
+
+def test_read_back_tokenizer_adds_bos_like_the_student(
+    student: dict[str, Any], read_back: tuple[Any, Any]
+) -> None:
+    _, tokenizer = read_back
+    for text in _rows()["text"].to_list():
+        ids = tokenizer(text)["input_ids"]
+        assert ids[0] == 2 and ids == student["tokenizer"](text)["input_ids"]
+
+
+def test_gguf_scores_like_the_adapter(student: dict[str, Any], read_back: tuple[Any, Any]) -> None:
+    net, labels = student["net"], sorted(set(pl.read_csv(HELD_OUT)["category"].to_list()))
+    gguf_model, gguf_tokenizer = read_back
+    adapter = student["adapter_scores"]
+    with net.disable_adapter():
+        base = _label_scores(net, student["tokenizer"], labels)
+    exported = _label_scores(gguf_model, gguf_tokenizer, labels)
+    moved = (base - adapter).abs().mean().item()
+    off = (exported - adapter).abs().mean().item()
+    assert moved > 0.2, f"the adapter barely changes the model ({moved:.3f})"
+    assert off < 0.1 * moved, f"gguf is {off:.3f} from the adapter, the base {moved:.3f}"
+    agree = (exported.argmax(1) == adapter.argmax(1)).sum().item()
+    assert agree >= N_ROWS - 1, f"same label on {agree} of {N_ROWS} rows"
+
+
+def test_build_step_scores_the_gguf_beside_the_adapter(student: dict[str, Any]) -> None:
+    """The export step's proof: the same evaluation, the same rows, both accuracies reported."""
+    from pipelines.report import _export_lines
+
+    verified = student["summary"]["verified"]
+    assert verified["reader"] == "transformers" and verified["n"] == N_ROWS
+    assert verified["agreement"] >= (N_ROWS - 1) / N_ROWS
+    assert abs(verified["accuracy_difference"]) <= 1 / N_ROWS
+    text = "\n".join(_export_lines({"evaluation": student["report"].evaluation}))
+    assert f"sha256 `{student['summary']['sha256']}`" in text
+    assert f"same {N_ROWS} held-out rows" in text and "| adapter (transformers + peft) |" in text
+
+
+def test_unmergeable_adapter_is_refused(tmp_path: Path) -> None:
+    write_json(tmp_path / "adapter_config.json", {"peft_type": "LORA", "use_dora": True})
+    with pytest.raises(ConfigError, match="DoRA"):
+        export_gguf(tmp_path, tmp_path / "x.gguf")
+    assert not (tmp_path / "x.gguf").exists()
+
+
+def _cli(*args: object) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pipelines.cli", "export", *map(str, args)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("{tmp}/missing",), "run folder not found"),
+        (("{tmp}",), "no adapter/ in this run folder; train one with `synthmill finetune"),
+        (("{tmp}", "--adapter", "{tmp}"), "--adapter"),
+        (("{run}", "--quant", "q5_k"), "unknown --quant 'q5_k' (choose one of q8_0, q4_0, f16)"),
+        (("{run}", "--format", "onnx"), "unknown --format 'onnx'"),
+    ],
+    ids=["no-run-dir", "no-adapter", "bad-adapter", "unknown-quant", "unknown-format"],
+)
+def test_cli_mistakes_are_one_line_exit_2(
+    tmp_path: Path, args: tuple[str, ...], expected: str
+) -> None:
+    run = tmp_path / "run"
+    (run / "adapter").mkdir(parents=True)
+    write_json(run / "adapter" / "adapter_config.json", {"peft_type": "LORA"})
+    done = _cli(*(a.format(tmp=tmp_path, run=run) for a in args))
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in done.stderr and len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ") and expected in lines[0]
+    assert not (run / "student.gguf").exists()
+
+
+def test_config_export_section(example_dir: Path) -> None:
+    from pipelines.config import load_config
+
+    path = example_dir / "config.yaml"
+    raw = yaml.safe_load(path.read_text())
+    assert load_config(path).export is None  # off by default
+    raw["export"] = {"format": "gguf", "quant": "q4_0"}
+    path.write_text(yaml.safe_dump(raw))
+    assert load_config(path).export.quant == "q4_0"  # type: ignore[union-attr]
+    for bad, message in (
+        ({"quant": "q5_k"}, "'export.quant'"),
+        ({"colour": 1}, "unknown key 'export.colour'"),
+    ):
+        path.write_text(yaml.safe_dump({**raw, "export": bad}))
+        with pytest.raises(ConfigError, match=message):
+            load_config(path)
+    path.write_text(yaml.safe_dump({**raw, "build": {**raw["build"], "finetune": False}}))
+    with pytest.raises(ConfigError, match="export needs build.finetune: true"):
+        load_config(path)
+
+
+def test_report_and_card_lines() -> None:
+    from pipelines.report import _export_lines
+
+    verified = {"reader": "transformers", "n": 300, "accuracy": 0.75, "macro_f1": 0.74}
+    verified |= {"adapter_accuracy": 0.7467, "adapter_macro_f1": 0.75, "agreement": 0.97}
+    export = {"file": "student.gguf", "quant": "q8_0", "size_bytes": 291_544_800, "sha256": "ab12"}
+    text = "\n".join(_export_lines({"evaluation": {"export": {**export, "verified": verified}}}))
+    assert "`student.gguf`: q8_0, 291.5 MB, sha256 `ab12`" in text
+    assert "| adapter (transformers + peft) | 0.7467 | 0.75 |" in text
+    assert "| student.gguf (transformers GGUF reader) | 0.75 | 0.74 |" in text

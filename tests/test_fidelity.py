@@ -1,0 +1,168 @@
+"""The fidelity stages on real banking77 rows: the trusted split, the label check, the DSIR
+selection and the classifier two-sample test. No test data here was written by us: texts are
+real customer queries; the faults (swapped labels, doubled texts) are applied to them."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from schemas.rejection import RejectReason
+from schemas.stage import run_stage
+from validators.fidelity.config import LabelCheckConfig, SelectionConfig
+from validators.fidelity.label_check import LabelModel, measure_precision
+from validators.fidelity.select import log_importance, quotas, select
+from validators.fidelity.split import split_rows
+from validators.fidelity.stage import LabelCheckStage, SelectStage
+from validators.fidelity.two_sample import two_sample_auc
+
+ROOT = Path(__file__).resolve().parents[1]
+POOL = ROOT / "examples" / "banking77" / "banking77_train_full.csv"
+TEN = [
+    "card_arrival",
+    "lost_or_stolen_card",
+    "exchange_rate",
+    "transfer_fee_charged",
+    "pending_top_up",
+    "cash_withdrawal_charge",
+    "change_pin",
+    "age_limit",
+    "terminate_account",
+    "apple_pay_or_google_pay",
+]
+
+
+@pytest.fixture(scope="module")
+def rows() -> pl.DataFrame:
+    """Real queries of ten intents, shuffled once."""
+    frame = pl.read_csv(POOL).filter(pl.col("category").is_in(TEN))
+    return frame.sample(fraction=1.0, shuffle=True, seed=5)
+
+
+def _per_label(frame: pl.DataFrame, k: int, skip: int = 0) -> pl.DataFrame:
+    return pl.concat(
+        [frame.filter(pl.col("category") == c).slice(skip, k) for c in TEN], how="vertical"
+    )
+
+
+def test_split_is_per_label_disjoint_and_seeded() -> None:
+    labels = ["a"] * 20 + ["b"] * 7 + ["c"] * 1
+    fit, gate = split_rows(labels, len(labels), 0.5, seed=3)
+    assert sorted(fit + gate) == list(range(len(labels))) and not set(fit) & set(gate)
+    assert sum(labels[i] == "a" for i in fit) == 10 and sum(labels[i] == "b" for i in fit) in (3, 4)
+    assert [labels[i] for i in fit].count("c") == 1  # a lone row fits; the gate has none
+    assert (fit, gate) == split_rows(labels, len(labels), 0.5, seed=3)
+    assert (fit, gate) != split_rows(labels, len(labels), 0.5, seed=4)
+
+
+def test_label_check_finds_swapped_labels_in_rows_it_never_saw(rows: pl.DataFrame) -> None:
+    fit = _per_label(rows, 10)
+    model = LabelModel(fit["text"].to_list(), fit["category"].to_list())
+    unseen = _per_label(rows, 30, skip=10)
+    got = measure_precision(
+        model, unseen["text"].to_list(), unseen["category"].to_list(), LabelCheckConfig(), seed=1
+    )
+    assert got["relabelled"] == 60
+    assert got["precision"] >= 0.8, got
+    assert got["recall"] >= 0.5, got
+    assert got["false_alarm_rate"] <= 0.05, got
+
+
+def test_label_check_stage_rejects_or_relabels(rows: pl.DataFrame) -> None:
+    fit = _per_label(rows, 10)
+    model = LabelModel(fit["text"].to_list(), fit["category"].to_list())
+    unseen = _per_label(rows, 5, skip=40)
+    rng = random.Random(0)
+    swapped = set(rng.sample(range(unseen.height), 10))
+    labels = unseen["category"].to_list()
+    shown = [
+        TEN[(TEN.index(lab) + 3) % 10] if i in swapped else lab for i, lab in enumerate(labels)
+    ]
+    frame = pl.DataFrame(
+        {"id": [f"r{i}" for i in range(unseen.height)], "text": unseen["text"], "label": shown}
+    )
+    stage = LabelCheckStage(LabelCheckConfig(), model, "text", "label")
+    result = run_stage(stage, frame, 7)
+    rejected = {int(r.record_id[1:]) for r in result.rejections}
+    assert all(r.reason is RejectReason.LABEL_MISMATCH for r in result.rejections)
+    assert len(rejected & swapped) >= 6 and len(rejected - swapped) <= 2
+    assert result.kept.height + len(result.rejections) == frame.height
+    relabel = LabelCheckStage(LabelCheckConfig(action="relabel"), model, "text", "label")
+    fixed = run_stage(relabel, frame, 50)
+    assert not fixed.rejections and fixed.kept.height == frame.height
+    restored = sum(fixed.kept["label"][i] == labels[i] for i in swapped)
+    assert restored >= 6
+
+
+def test_selection_moves_length_toward_the_target_and_keeps_the_label_mix(
+    rows: pl.DataFrame,
+) -> None:
+    target = _per_label(rows, 10)["text"].to_list()
+    normal = _per_label(rows, 20, skip=10)
+    # the teacher's fault: half the candidates run long (two real queries joined)
+    texts = normal["text"].to_list()
+    long = [texts[i] + " " + texts[(i + 7) % len(texts)] for i in range(len(texts))]
+    frame = pl.DataFrame(
+        {
+            "id": [f"c{i}" for i in range(2 * len(texts))],
+            "text": texts + long,
+            "label": normal["category"].to_list() * 2,
+        }
+    )
+    stage = SelectStage(SelectionConfig(oversample=2.0), target, 200, "text", "label", seed=1)
+    result = run_stage(stage, frame, 64)
+    assert result.kept.height == 200 and len(result.rejections) == 200
+    assert {r.reason for r in result.rejections} == {RejectReason.NOT_SELECTED}
+    kept_long = sum(int(i[1:]) >= len(texts) for i in result.kept["id"].to_list())
+    assert kept_long <= 0.36 * 200, kept_long  # a random half keeps 100
+    counts = result.kept["label"].value_counts()
+    assert dict(zip(counts["label"], counts["count"], strict=True)) == dict.fromkeys(TEN, 20)
+    weights = log_importance(target, frame["text"].to_list(), SelectionConfig())
+    assert np.mean(weights[: len(texts)]) > np.mean(weights[len(texts) :])
+
+
+def test_quotas_and_select_are_exact() -> None:
+    # shares 2.5 / 1.5 / 1.0: the first of the equal remainders gets the extra one
+    assert quotas(["a"] * 5 + ["b"] * 3 + ["c"] * 2, 5) == {"a": 3, "b": 1, "c": 1}
+    assert sum(quotas(["x"] * 3 + ["y"] * 9, 100).values()) == 12
+    mask = select(np.zeros(10), ["a"] * 4 + ["b"] * 6, 5, seed=0)
+    assert mask.sum() == 5 and mask[:4].sum() == 2
+
+
+def test_two_sample_auc_tells_real_from_altered_but_not_real_from_real(
+    rows: pl.DataFrame,
+) -> None:
+    a = _per_label(rows, 20)["text"].to_list()
+    b = _per_label(rows, 20, skip=20)["text"].to_list()
+    same = two_sample_auc(a, b, seed=0)
+    assert same["auc"] < 0.62 and same["ci95"][0] < 0.5 + 0.05, same
+    shouting = [t.upper() + " PLEASE HELP ME NOW" for t in b]
+    different = two_sample_auc(a, shouting, seed=0)
+    assert different["auc"] > 0.9, different
+
+
+def test_too_few_trusted_rows_for_fit_and_gate_is_one_error_line(example_dir: Path) -> None:
+    from pipelines.build import prepare
+    from pipelines.config import load_config
+    from schemas.errors import ConfigError
+
+    trusted = pl.read_csv(example_dir / "trusted.csv")
+    trusted.head(150).write_csv(example_dir / "trusted.csv")
+    cfg = load_config(example_dir / "config.yaml")
+    with pytest.raises(ConfigError) as err:
+        prepare(cfg, example_dir / "run")
+    message = str(err.value)
+    assert "150 trusted rows leave" in message and "needs 100" in message
+    assert "fidelity.fit_share" in message and "\n" not in message
+    assert not (example_dir / "run").exists()
+    # without a fitted check or selection, the gate keeps all 150 rows and the build may go on
+    off = load_config(
+        example_dir / "config.yaml",
+        {"fidelity.label_check.enabled": False, "fidelity.selection.oversample": 1.0},
+    )
+    state, _ = prepare(off, example_dir / "run")
+    assert state.fit_rows is None and state.reference_part("gate").height == 150
