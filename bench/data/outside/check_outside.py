@@ -1,8 +1,7 @@
 """Sanity checks for the files in bench/data/outside (offsets, counts, invariants).
 
-/work/main/.venv/bin/python bench/data/outside/check_outside.py
+    /work/main/.venv/bin/python bench/data/outside/check_outside.py
 """
-
 import collections
 import json
 import re
@@ -12,17 +11,8 @@ from pathlib import Path
 import polars as pl
 
 D = Path(__file__).resolve().parent
-TYPES = {
-    "PERSON",
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "IP_ADDRESS",
-    "STREET_ADDRESS",
-    "POSTCODE_CITY",
-    "US_DRIVER_LICENSE",
-}
+TYPES = {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS",
+         "STREET_ADDRESS", "POSTCODE_CITY", "US_DRIVER_LICENSE"}
 errors = []
 
 
@@ -68,7 +58,7 @@ for k, r in enumerate(pos):
             err(f"pii line {k}: missing {f}")
     for s in r["spans"]:
         nspans[s["type"]] += 1
-        if t[s["start"] : s["end"]] != s["value"]:
+        if t[s["start"]:s["end"]] != s["value"]:
             err(f"pii line {k}: offset mismatch {s}")
         if s["start"] < last:
             err(f"pii line {k}: overlapping/unsorted spans")
@@ -79,20 +69,15 @@ for k, r in enumerate(pos):
             err(f"pii line {k}: card fails Luhn {s['value']}")
         if s["type"] == "IBAN_CODE" and not iban_ok(s["value"].upper()):
             err(f"pii line {k}: IBAN checksum {s['value']}")
-        if s["type"] == "EMAIL_ADDRESS" and not re.fullmatch(
-            r"[^@\s]+@[^@\s]+\.[a-zA-Z]+", s["value"]
-        ):
+        if s["type"] == "EMAIL_ADDRESS" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-zA-Z]+", s["value"]):
             err(f"pii line {k}: odd email {s['value']}")
     # unmarked look-alikes of strongly formatted values
     masked = list(t)
     for s in r["spans"]:
-        masked[s["start"] : s["end"]] = [" "] * (s["end"] - s["start"])
+        masked[s["start"]:s["end"]] = [" "] * (s["end"] - s["start"])
     m = "".join(masked)
-    if (
-        re.search(r"\S+@\S+\.\w+", m)
-        or re.search(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,}", m)
-        or re.search(r"\d{9,}", m)
-    ):
+    if re.search(r"\S+@\S+\.\w+", m) or re.search(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,}", m) \
+            or re.search(r"\d{9,}", m):
         err(f"pii line {k}: unmarked email/IBAN/long number in {t!r}")
 if len({r["text"] for r in pos}) != len(pos):
     err("pii: duplicate texts")
@@ -101,11 +86,7 @@ for k, r in enumerate(neg):
     t = r["text"]
     if set(r) != {"text"}:
         err(f"neg line {k}: extra fields")
-    if (
-        re.search(r"\S+@\S+\.\w+", t)
-        or re.search(r"\d{9,}", t)
-        or re.search(r"\b[A-Z]{2}\d{2}[A-Z0-9]{10,}", t)
-    ):
+    if re.search(r"\S+@\S+\.\w+", t) or re.search(r"\d{9,}", t) or re.search(r"\b[A-Z]{2}\d{2}[A-Z0-9]{10,}", t):
         err(f"neg line {k}: looks like PII {t!r}")
 print(f"pii_multilocale: {len(pos)} texts, {sum(nspans.values())} spans {dict(nspans)}")
 print(f"  locales {dict(collections.Counter(r['locale'] for r in pos))}")
@@ -151,14 +132,10 @@ def check_dups(name, long=False):
     orig_norms = collections.Counter(norm(r["text"]) for r in rows if r["kind"] == "original")
     if not long and max(orig_norms.values()) > 1:
         err(f"{name}: originals not distinct after normalisation")
-    if long and len({r["text"] for r in rows if r["kind"] == "original"}) != sum(
-        1 for r in rows if r["kind"] == "original"
-    ):
+    if long and len({r['text'] for r in rows if r['kind'] == 'original'}) != sum(1 for r in rows if r['kind'] == 'original'):
         err(f"{name}: duplicate originals")
-    print(
-        f"{name}: {len(rows)} rows {dict(collections.Counter(r['kind'] for r in rows))}, "
-        f"max copies per source {max(seen_src.values())}"
-    )
+    print(f"{name}: {len(rows)} rows {dict(collections.Counter(r['kind'] for r in rows))}, "
+          f"max copies per source {max(seen_src.values())}")
 
 
 check_dups("near_dups_short.jsonl")
@@ -184,13 +161,8 @@ for c in dc["cases"]:
     if "candidate_labels" in c:
         if sorted(c["candidate_labels"]) != sorted(labels[i] for i in cand):
             err(f"drift {c['name']}: label marginals changed")
-print(
-    f"drift_cases: {len(dc['cases'])} cases, sizes "
-    + ", ".join(
-        f"{c['name']}={len(c['reference_rows'])}/{len(c['candidate_rows'])}"
-        for c in dc["cases"][-4:]
-    )
-)
+print(f"drift_cases: {len(dc['cases'])} cases, sizes " +
+      ", ".join(f"{c['name']}={len(c['reference_rows'])}/{len(c['candidate_rows'])}" for c in dc["cases"][-4:]))
 
 for p in D.iterdir():
     if p.stat().st_size > 5 * 1024 * 1024:

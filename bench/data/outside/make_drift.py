@@ -6,7 +6,6 @@ excluded; a few texts contain line breaks, so these are NOT file line numbers).
 
     /work/main/.venv/bin/python bench/data/outside/make_drift.py
 """
-
 import json
 import random
 from pathlib import Path
@@ -32,63 +31,27 @@ def main():
     cases = []
     for k in range(N_PAIRS):
         ref, cand = sample(5000 + k, 6000 + k, n, N_REF, N_CAND)
-        cases.append(
-            {
-                "name": f"same_distribution_{k:02d}",
-                "seed_reference": 5000 + k,
-                "seed_candidate": 6000 + k,
-                "expect_drift": False,
-                "reference_rows": ref,
-                "candidate_rows": cand,
-            }
-        )
+        cases.append({"name": f"same_distribution_{k:02d}", "seed_reference": 5000 + k,
+                      "seed_candidate": 6000 + k, "expect_drift": False,
+                      "reference_rows": ref, "candidate_rows": cand})
     ref, cand = sample(7100, 7200, n, N_REF, N_CAND)
     perm = [labels[i] for i in cand]
     random.Random(7300).shuffle(perm)
-    cases.append(
-        {
-            "name": "label_shuffle",
-            "seed_reference": 7100,
-            "seed_candidate": 7200,
-            "seed_permutation": 7300,
-            "expect_drift": True,
-            "note": "candidate texts keep their rows but labels are permuted across the candidate "
-            "rows: label and text marginals unchanged, text-label relation destroyed",
-            "reference_rows": ref,
-            "candidate_rows": cand,
-            "candidate_labels": perm,
-        }
-    )
+    cases.append({"name": "label_shuffle", "seed_reference": 7100, "seed_candidate": 7200,
+                  "seed_permutation": 7300, "expect_drift": True,
+                  "note": "candidate texts keep their rows but labels are permuted across the candidate "
+                          "rows: label and text marginals unchanged, text-label relation destroyed",
+                  "reference_rows": ref, "candidate_rows": cand, "candidate_labels": perm})
     ref, cand = sample(7400, 7500, n, 1, N_CAND)
-    cases.append(
-        {
-            "name": "one_row_reference",
-            "seed_reference": 7400,
-            "seed_candidate": 7500,
-            "expect_drift": None,
-            "note": "degenerate: reference has 1 row",
-            "reference_rows": ref,
-            "candidate_rows": cand,
-        }
-    )
+    cases.append({"name": "one_row_reference", "seed_reference": 7400, "seed_candidate": 7500,
+                  "expect_drift": None, "note": "degenerate: reference has 1 row",
+                  "reference_rows": ref, "candidate_rows": cand})
     ref, cand = sample(7600, 7700, n, 10, N_CAND)
-    cases.append(
-        {
-            "name": "tiny_reference",
-            "seed_reference": 7600,
-            "seed_candidate": 7700,
-            "expect_drift": None,
-            "note": "degenerate: reference has 10 rows",
-            "reference_rows": ref,
-            "candidate_rows": cand,
-        }
-    )
-    doc = {
-        "source": SRC,
-        "row_index": "0-based data-row position as parsed by a CSV reader, header excluded",
-        "n_source_rows": n,
-        "cases": cases,
-    }
+    cases.append({"name": "tiny_reference", "seed_reference": 7600, "seed_candidate": 7700,
+                  "expect_drift": None, "note": "degenerate: reference has 10 rows",
+                  "reference_rows": ref, "candidate_rows": cand})
+    doc = {"source": SRC, "row_index": "0-based data-row position as parsed by a CSV reader, header excluded",
+           "n_source_rows": n, "cases": cases}
     with open(OUT / "drift_cases.json", "w") as fh:
         json.dump(doc, fh, separators=(",", ":"))
     changed = sum(a != labels[i] for a, i in zip(perm, cases[20]["candidate_rows"]))

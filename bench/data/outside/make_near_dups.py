@@ -5,7 +5,6 @@ Deterministic (fixed seeds below).
 
     /work/main/.venv/bin/python bench/data/outside/make_near_dups.py
 """
-
 from __future__ import annotations
 
 import collections
@@ -90,79 +89,27 @@ def cap_like(src: str, repl: str) -> str:
 
 # ------------------------------------------------------------------ edits for near copies
 SYN = [
-    (r"\bmoney\b", "funds"),
-    (r"\bfunds\b", "money"),
-    (r"\bpurchase\b", "buy"),
-    (r"\bbuy\b", "purchase"),
-    (r"\bwant to\b", "would like to"),
-    (r"\bwould like to\b", "want to"),
-    (r"\bneed to\b", "have to"),
-    (r"\bwrong\b", "incorrect"),
-    (r"\bincorrect\b", "wrong"),
-    (r"\bquickly\b", "fast"),
-    (r"\bapp\b", "application"),
-    (r"\bATM\b", "cash machine"),
-    (r"\bcharged\b", "billed"),
-    (r"\bfees\b", "charges"),
-    (r"\bdeclined\b", "rejected"),
-    (r"\brejected\b", "declined"),
-    (r"^How do I\b", "How can I"),
-    (r"^How can I\b", "How do I"),
-    (r"^What is\b", "What's"),
-    (r"^Is it possible to\b", "Can I"),
-    (r"^Can I\b", "Am I able to"),
-    (r"\btell me\b", "let me know"),
-    (r"\bhelp me\b", "assist me"),
-    (r"\bget (a|an|my|the)\b", r"receive \1"),
-    (r"\bcellphone\b", "mobile phone"),
-    (r"\bphone\b", "mobile"),
-    (r"\btransaction\b", "payment"),
-    (r"\bpayment\b", "transaction"),
-    (r"\bshowing\b", "displaying"),
-    (r"\bseveral\b", "a few"),
-    (r"\ba few\b", "several"),
-    (r"\btop up\b", "top-up"),
-    (r"\btopped up\b", "topped-up"),
-    (r"\bcompletely\b", "totally"),
-    (r"\bok\b", "okay"),
-    (r"\bokay\b", "ok"),
-    (r"\bhours\b", "hrs"),
-    (r"\bplease\b", "pls"),
+    (r"\bmoney\b", "funds"), (r"\bfunds\b", "money"), (r"\bpurchase\b", "buy"), (r"\bbuy\b", "purchase"),
+    (r"\bwant to\b", "would like to"), (r"\bwould like to\b", "want to"), (r"\bneed to\b", "have to"),
+    (r"\bwrong\b", "incorrect"), (r"\bincorrect\b", "wrong"), (r"\bquickly\b", "fast"),
+    (r"\bapp\b", "application"), (r"\bATM\b", "cash machine"), (r"\bcharged\b", "billed"),
+    (r"\bfees\b", "charges"), (r"\bdeclined\b", "rejected"), (r"\brejected\b", "declined"),
+    (r"^How do I\b", "How can I"), (r"^How can I\b", "How do I"), (r"^What is\b", "What's"),
+    (r"^Is it possible to\b", "Can I"), (r"^Can I\b", "Am I able to"), (r"\btell me\b", "let me know"),
+    (r"\bhelp me\b", "assist me"), (r"\bget (a|an|my|the)\b", r"receive \1"),
+    (r"\bcellphone\b", "mobile phone"), (r"\bphone\b", "mobile"), (r"\btransaction\b", "payment"),
+    (r"\bpayment\b", "transaction"), (r"\bshowing\b", "displaying"), (r"\bseveral\b", "a few"), (r"\ba few\b", "several"),
+    (r"\btop up\b", "top-up"), (r"\btopped up\b", "topped-up"), (r"\bcompletely\b", "totally"),
+    (r"\bok\b", "okay"), (r"\bokay\b", "ok"), (r"\bhours\b", "hrs"), (r"\bplease\b", "pls"),
 ]
 CONTR = [
-    ("can't", "cannot"),
-    ("don't", "do not"),
-    ("didn't", "did not"),
-    ("isn't", "is not"),
-    ("hasn't", "has not"),
-    ("haven't", "have not"),
-    ("won't", "will not"),
-    ("I'm", "I am"),
-    ("it's", "it is"),
-    ("what's", "what is"),
-    ("I've", "I have"),
-    ("doesn't", "does not"),
-    ("wasn't", "was not"),
-    ("aren't", "are not"),
-    ("I'd", "I would"),
-    ("there's", "there is"),
-    ("couldn't", "could not"),
-    ("shouldn't", "should not"),
-    ("wouldn't", "would not"),
+    ("can't", "cannot"), ("don't", "do not"), ("didn't", "did not"), ("isn't", "is not"),
+    ("hasn't", "has not"), ("haven't", "have not"), ("won't", "will not"), ("I'm", "I am"),
+    ("it's", "it is"), ("what's", "what is"), ("I've", "I have"), ("doesn't", "does not"),
+    ("wasn't", "was not"), ("aren't", "are not"), ("I'd", "I would"), ("there's", "there is"),
+    ("couldn't", "could not"), ("shouldn't", "should not"), ("wouldn't", "would not"),
 ]
-DROPPABLE = [
-    "just",
-    "really",
-    "still",
-    "please",
-    "actually",
-    "currently",
-    "also",
-    "now",
-    "very",
-    "so",
-    "the",
-]
+DROPPABLE = ["just", "really", "still", "please", "actually", "currently", "also", "now", "very", "so", "the"]
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z']*")
 
 
@@ -177,12 +124,12 @@ def e_typo(t, rng):
     if op == "swap":
         if w[i] == w[i + 1]:
             return None
-        nw = w[:i] + w[i + 1] + w[i] + w[i + 2 :]
+        nw = w[:i] + w[i + 1] + w[i] + w[i + 2:]
     elif op == "drop":
-        nw = w[:i] + w[i + 1 :]
+        nw = w[:i] + w[i + 1:]
     else:
         nw = w[:i] + w[i] + w[i:]
-    return t[: m.start()] + nw + t[m.end() :]
+    return t[:m.start()] + nw + t[m.end():]
 
 
 def e_synonym(t, rng):
@@ -200,14 +147,12 @@ def e_filler(t, rng):
         return rng.choice(["Hi, ", "Hello, ", "Hey, ", "hi "]) + first + t[1:]
     if kind == "thanks":
         sep = " " if re.search(r"[.?!]$", t) else ". "
-        return (
-            t.rstrip() + sep + rng.choice(["Thanks", "Thank you.", "thanks!", "Thanks in advance."])
-        )
+        return t.rstrip() + sep + rng.choice(["Thanks", "Thank you.", "thanks!", "Thanks in advance."])
     m = re.search(r"\b(Can|Could|can|could) you\b", t)
     if m:
-        return t[: m.end()] + " please" + t[m.end() :]
+        return t[:m.end()] + " please" + t[m.end():]
     m = re.search(r"[?.!]*$", t.rstrip())
-    return t.rstrip()[: m.start()] + ", please" + t.rstrip()[m.start() :]
+    return t.rstrip()[:m.start()] + ", please" + t.rstrip()[m.start():]
 
 
 def e_drop(t, rng):
@@ -215,7 +160,7 @@ def e_drop(t, rng):
     if not opts:
         return None
     m = rng.choice(opts)
-    out = t[: m.start()] + t[m.end() :]
+    out = t[:m.start()] + t[m.end():]
     if m.start() == 0:
         out = out[:1].upper() + out[1:]
     return out
@@ -224,10 +169,10 @@ def e_drop(t, rng):
 def e_add(t, rng):
     m = re.search(r"\bI (?!am\b|'m\b)", t)
     if m:
-        return t[: m.end()] + rng.choice(["just ", "really ", "actually "]) + t[m.end() :]
+        return t[:m.end()] + rng.choice(["just ", "really ", "actually "]) + t[m.end():]
     m = re.search(r"\b(hasn't|has not|haven't|have not)\b", t)
     if m:
-        return t[: m.start()] + "still " + t[m.start() :]
+        return t[:m.start()] + "still " + t[m.start():]
     return None
 
 
@@ -248,15 +193,8 @@ def e_contraction(t, rng):
     return re.sub(rf"\b{re.escape(x)}\b", lambda m: cap_like(m.group(), y), t, count=1, flags=re.I)
 
 
-NEAR_EDITS = {
-    "typo": e_typo,
-    "synonym": e_synonym,
-    "filler": e_filler,
-    "drop_word": e_drop,
-    "add_word": e_add,
-    "no_punct": e_punct,
-    "contraction": e_contraction,
-}
+NEAR_EDITS = {"typo": e_typo, "synonym": e_synonym, "filler": e_filler, "drop_word": e_drop,
+              "add_word": e_add, "no_punct": e_punct, "contraction": e_contraction}
 
 
 def make_near(t, rng, n_edits):
@@ -291,7 +229,7 @@ def make_exact_norm(t, rng):
                 sp = [m.start() for m in re.finditer(" ", out)]
                 if sp:
                     i = rng.choice(sp)
-                    out = out[:i] + rng.choice(["  ", "   "]) + out[i + 1 :]
+                    out = out[:i] + rng.choice(["  ", "   "]) + out[i + 1:]
                 if rng.random() < 0.4:
                     out = rng.choice([" ", "  "]) + out + rng.choice(["", " "])
             else:
@@ -304,50 +242,32 @@ def make_exact_norm(t, rng):
 
 # ------------------------------------------------------------------ hard negatives
 NEG_RULES = [  # (name, pattern, replacement)  - each changes what is being asked for
-    ("activate->cancel", r"\bactivate\b", "cancel"),
-    ("cancel->activate", r"\bcancel\b", "activate"),
-    ("freeze<->unfreeze", r"\bfreeze\b", "unfreeze"),
-    ("unfreeze->freeze", r"\bunfreeze\b", "freeze"),
-    ("block->unblock", r"\bblock\b", "unblock"),
-    ("blocked->unblocked", r"\bblocked\b", "unblocked"),
-    ("physical->virtual", r"\bphysical\b", "virtual"),
-    ("virtual->physical", r"\bvirtual\b", "physical"),
-    ("receive->send", r"\breceive\b", "send"),
-    ("send->receive", r"\bsend\b", "receive"),
-    ("received->sent", r"\breceived\b", "sent"),
-    ("sent->received", r"\bsent\b", "received"),
-    ("withdraw->deposit", r"\bwithdraw\b", "deposit"),
-    ("withdrawal->deposit", r"\bwithdrawal\b", "deposit"),
+    ("activate->cancel", r"\bactivate\b", "cancel"), ("cancel->activate", r"\bcancel\b", "activate"),
+    ("freeze<->unfreeze", r"\bfreeze\b", "unfreeze"), ("unfreeze->freeze", r"\bunfreeze\b", "freeze"),
+    ("block->unblock", r"\bblock\b", "unblock"), ("blocked->unblocked", r"\bblocked\b", "unblocked"),
+    ("physical->virtual", r"\bphysical\b", "virtual"), ("virtual->physical", r"\bvirtual\b", "physical"),
+    ("receive->send", r"\breceive\b", "send"), ("send->receive", r"\bsend\b", "receive"),
+    ("received->sent", r"\breceived\b", "sent"), ("sent->received", r"\bsent\b", "received"),
+    ("withdraw->deposit", r"\bwithdraw\b", "deposit"), ("withdrawal->deposit", r"\bwithdrawal\b", "deposit"),
     ("deposit->withdrawal", r"\bdeposit\b", "withdrawal"),
     ("debit card->credit card", r"(?<!credit or )(?<!credit and )\bdebit card\b", "credit card"),
     ("credit card->debit card", r"(?<!debit or )(?<!debit and )\bcredit card\b", "debit card"),
-    ("increase->decrease", r"\bincrease\b", "decrease"),
-    ("add->remove", r"\badd\b", "remove"),
-    ("remove->add", r"\bremove\b", "add"),
-    ("open->close", r"\bopen\b", "close"),
-    ("close->open", r"\bclose\b", "open"),
-    ("declined->approved", r"\bdeclined\b", "approved"),
-    ("lost->found", r"\blost\b", "found"),
-    ("stolen->returned", r"\bstolen\b", "returned"),
-    ("PIN->password", r"\bPIN\b", "password"),
-    ("exchange rate->interest rate", r"\bexchange rate\b", "interest rate"),
-    ("charged->refunded", r"\bcharged\b", "refunded"),
-    ("refunded->charged", r"\brefunded\b", "charged"),
+    ("increase->decrease", r"\bincrease\b", "decrease"), ("add->remove", r"\badd\b", "remove"),
+    ("remove->add", r"\bremove\b", "add"), ("open->close", r"\bopen\b", "close"),
+    ("close->open", r"\bclose\b", "open"), ("declined->approved", r"\bdeclined\b", "approved"),
+    ("lost->found", r"\blost\b", "found"), ("stolen->returned", r"\bstolen\b", "returned"),
+    ("PIN->password", r"\bPIN\b", "password"), ("exchange rate->interest rate", r"\bexchange rate\b", "interest rate"),
+    ("charged->refunded", r"\bcharged\b", "refunded"), ("refunded->charged", r"\brefunded\b", "charged"),
     ("top-up->transfer", r"\b(my|the|a) top[- ]?up\b", r"\1 transfer"),
     ("transfer->top-up", r"\b(my|the|a) transfer\b", r"\1 top-up"),
     ("twice->once", r"\btwice\b", "once"),
     ("failed->succeeded", r"\bfailed\b", "succeeded"),
-    ("pending->cancelled", r"\bpending\b", "cancelled"),
-    ("child->partner", r"\bchild\b", "partner"),
+    ("pending->cancelled", r"\bpending\b", "cancelled"), ("child->partner", r"\bchild\b", "partner"),
     ("Apple Pay->bank transfer", r"\bApple Pay\b", "a bank transfer"),
-    ("not: didn't->did", r"\b(didn't|did not)\b", "did"),
-    ("not: hasn't->has", r"\b(hasn't|has not)\b( arrived)?( yet)?", r"has\2"),
-    ("not: isn't->is", r"\b(isn't|is not)\b", "is"),
-    ("not: doesn't->does", r"\b(doesn't|does not)\b", "does"),
-    ("not: can't->can", r"\b(can't|cannot|can not)\b", "can"),
-    ("not: won't->will", r"\b(won't|will not)\b", "will"),
-    ("not: wasn't->was", r"\b(wasn't|was not)\b", "was"),
-    ("not: don't->do", r"\b(don't|do not)\b", "do"),
+    ("not: didn't->did", r"\b(didn't|did not)\b", "did"), ("not: hasn't->has", r"\b(hasn't|has not)\b( arrived)?( yet)?", r"has\2"),
+    ("not: isn't->is", r"\b(isn't|is not)\b", "is"), ("not: doesn't->does", r"\b(doesn't|does not)\b", "does"),
+    ("not: can't->can", r"\b(can't|cannot|can not)\b", "can"), ("not: won't->will", r"\b(won't|will not)\b", "will"),
+    ("not: wasn't->was", r"\b(wasn't|was not)\b", "was"), ("not: don't->do", r"\b(don't|do not)\b", "do"),
     ("abroad->at home", r"\babroad\b", "at home"),
     ("card arrive->card expire", r"\bcard (to )?arrive\b", r"card \1expire"),
 ]
@@ -364,7 +284,6 @@ def make_negative(t, rng, used):
     def sub(m):
         r = m.expand(rep)
         return cap_like(m.group(), r) if m.start() == 0 else r
-
     out = re.sub(pat, sub, t, flags=flags)
     if name.startswith("not:"):  # "hasn't arrived yet" -> "has arrived", not "has arrived yet"
         out = re.sub(r",? yet\b", "", out)
@@ -396,10 +315,7 @@ def build_short(texts, df_counts):
         originals.append(i)
         if len(originals) == N_ORIG:
             break
-    items = [
-        {"text": texts[i], "kind": "original", "src": None, "row": i, "edit": None}
-        for i in originals
-    ]
+    items = [{"text": texts[i], "kind": "original", "src": None, "row": i, "edit": None} for i in originals]
 
     # each planted item uses a distinct source
     src_pool = list(range(N_ORIG))
@@ -467,14 +383,10 @@ def build_short(texts, df_counts):
     for _, _, it in keyed:
         src_id = None if it["src"] is None else items[it["src"]]["id"]
         rows.append({"id": it["id"], "text": it["text"], "kind": it["kind"], "source_id": src_id})
-    stats = {
-        "originals_skipped_as_too_similar": skipped,
-        "neg_rules": dict(used_rules),
-        "near_edits": dict(
-            collections.Counter(e for p in planted if p["kind"] == "near" for e in p["edit"])
-        ),
-        "near_two_edits": sum(1 for p in planted if p["kind"] == "near" and len(p["edit"]) == 2),
-    }
+    stats = {"originals_skipped_as_too_similar": skipped,
+             "neg_rules": dict(used_rules),
+             "near_edits": dict(collections.Counter(e for p in planted if p["kind"] == "near" for e in p["edit"])),
+             "near_two_edits": sum(1 for p in planted if p["kind"] == "near" and len(p["edit"]) == 2)}
     return rows, stats
 
 
@@ -552,10 +464,7 @@ def build_long(texts, df_counts):
             docs.append(cur)
         if ptr >= len(stream):
             raise RuntimeError("ran out of queries")
-    items = [
-        {"text": " ".join(texts[q] for q in d), "kind": "original", "src": None, "rows": d}
-        for d in docs
-    ]
+    items = [{"text": " ".join(texts[q] for q in d), "kind": "original", "src": None, "rows": d} for d in docs]
     src_pool = list(range(N_LONG_ORIG))
     rng.shuffle(src_pool)
     it_src = iter(src_pool)
@@ -599,15 +508,8 @@ def build_long(texts, df_counts):
     keyed.sort(key=lambda x: (x[0], x[1]))
     for j, (_, _, it) in enumerate(keyed):
         it["id"] = f"d{j:05d}"
-    rows = [
-        {
-            "id": it["id"],
-            "text": it["text"],
-            "kind": it["kind"],
-            "source_id": None if it["src"] is None else items[it["src"]]["id"],
-        }
-        for _, _, it in keyed
-    ]
+    rows = [{"id": it["id"], "text": it["text"], "kind": it["kind"],
+             "source_id": None if it["src"] is None else items[it["src"]]["id"]} for _, _, it in keyed]
     return rows, {"max_query_reuse": max(use.values())}
 
 

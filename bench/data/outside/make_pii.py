@@ -5,7 +5,6 @@ Deterministic: fixed seeds below, Faker instances seeded per locale.
 
     /work/main/.venv/bin/python bench/data/outside/make_pii.py
 """
-
 from __future__ import annotations
 
 import os
@@ -30,23 +29,8 @@ N_POSITIVE = 1500
 N_NEGATIVE = 300
 
 LOCALES = [
-    "en_US",
-    "en_GB",
-    "en_IN",
-    "de_DE",
-    "fr_FR",
-    "es_ES",
-    "it_IT",
-    "nl_NL",
-    "pl_PL",
-    "fi_FI",
-    "hu_HU",
-    "pt_BR",
-    "sv_SE",
-    "cs_CZ",
-    "tr_TR",
-    "ro_RO",
-    "da_DK",
+    "en_US", "en_GB", "en_IN", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL",
+    "fi_FI", "hu_HU", "pt_BR", "sv_SE", "cs_CZ", "tr_TR", "ro_RO", "da_DK",
 ]
 # English-speaking locales get a bit more weight: the brief says most messages are English.
 LOCALE_WEIGHTS = {"en_US": 2.0, "en_GB": 2.0, "en_IN": 1.5}
@@ -65,41 +49,17 @@ FAKE_EN.seed_instance(SEED + 999)
 # --------------------------------------------------------------------------------------
 
 IBAN_SPEC = {  # country: BBAN pattern (n digit, a letter, c alnum), from the IBAN registry
-    "GB": "aaaa" + "n" * 14,
-    "DE": "n" * 18,
-    "FR": "n" * 10 + "c" * 11 + "nn",
-    "ES": "n" * 20,
-    "IT": "a" + "n" * 10 + "c" * 12,
-    "NL": "aaaa" + "n" * 10,
-    "PL": "n" * 24,
-    "FI": "n" * 14,
-    "HU": "n" * 24,
-    "BR": "n" * 23 + "ac",
-    "SE": "n" * 20,
-    "CZ": "n" * 20,
-    "TR": "n" * 6 + "c" * 16,
-    "RO": "aaaa" + "c" * 16,
-    "DK": "n" * 14,
-    "IE": "aaaa" + "n" * 14,
+    "GB": "aaaa" + "n" * 14, "DE": "n" * 18, "FR": "n" * 10 + "c" * 11 + "nn",
+    "ES": "n" * 20, "IT": "a" + "n" * 10 + "c" * 12, "NL": "aaaa" + "n" * 10,
+    "PL": "n" * 24, "FI": "n" * 14, "HU": "n" * 24, "BR": "n" * 23 + "ac",
+    "SE": "n" * 20, "CZ": "n" * 20, "TR": "n" * 6 + "c" * 16, "RO": "aaaa" + "c" * 16,
+    "DK": "n" * 14, "IE": "aaaa" + "n" * 14,
 }
 LOCALE_IBAN = {
-    "en_US": ["DE", "GB", "FR", "IE"],
-    "en_GB": ["GB"],
-    "en_IN": ["GB", "DE"],
-    "de_DE": ["DE"],
-    "fr_FR": ["FR"],
-    "es_ES": ["ES"],
-    "it_IT": ["IT"],
-    "nl_NL": ["NL"],
-    "pl_PL": ["PL"],
-    "fi_FI": ["FI"],
-    "hu_HU": ["HU"],
-    "pt_BR": ["BR"],
-    "sv_SE": ["SE"],
-    "cs_CZ": ["CZ"],
-    "tr_TR": ["TR"],
-    "ro_RO": ["RO"],
-    "da_DK": ["DK"],
+    "en_US": ["DE", "GB", "FR", "IE"], "en_GB": ["GB"], "en_IN": ["GB", "DE"],
+    "de_DE": ["DE"], "fr_FR": ["FR"], "es_ES": ["ES"], "it_IT": ["IT"], "nl_NL": ["NL"],
+    "pl_PL": ["PL"], "fi_FI": ["FI"], "hu_HU": ["HU"], "pt_BR": ["BR"], "sv_SE": ["SE"],
+    "cs_CZ": ["CZ"], "tr_TR": ["TR"], "ro_RO": ["RO"], "da_DK": ["DK"],
 }
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -123,7 +83,7 @@ def make_iban(loc: str) -> str:
     bban = "".join(out)
     raw = country + iban_check(country, bban) + bban
     if rng.random() < 0.5:
-        return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+        return " ".join(raw[i:i + 4] for i in range(0, len(raw), 4))
     return raw
 
 
@@ -151,7 +111,7 @@ def make_card() -> str:
     groups = [4, 6, 5] if len(num) == 15 else [4, 4, 4, 4]
     parts, i = [], 0
     for g in groups:
-        parts.append(num[i : i + g])
+        parts.append(num[i:i + g])
         i += g
     return sep.join(parts)
 
@@ -169,8 +129,7 @@ DL_FORMATS = [  # US state driver-licence shapes (letters/digits); value only, n
     lambda: "".join(rng.choices("0123456789", k=9)),  # NY
     lambda: "".join(rng.choices("0123456789", k=8)),  # TX
     lambda: (lambda d: f"{rng.choice(UPPER)}{d[0:3]}-{d[3:6]}-{d[6:8]}-{d[8:11]}-{d[11]}")(
-        "".join(rng.choices("0123456789", k=12))
-    ),  # FL
+        "".join(rng.choices("0123456789", k=12))),  # FL
     lambda: rng.choice(UPPER) + "".join(rng.choices("0123456789", k=11)),  # IL
     lambda: rng.choice(UPPER) + "".join(rng.choices("0123456789", k=12)),  # MI
 ]
@@ -180,21 +139,8 @@ def make_dl() -> str:
     return rng.choice(DL_FORMATS)()
 
 
-TRANSLIT = str.maketrans(
-    {
-        "ł": "l",
-        "Ł": "L",
-        "ß": "ss",
-        "ø": "o",
-        "Ø": "O",
-        "æ": "ae",
-        "Æ": "AE",
-        "đ": "d",
-        "ı": "i",
-        "ş": "s",
-        "ğ": "g",
-    }
-)
+TRANSLIT = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "æ": "ae",
+                          "Æ": "AE", "đ": "d", "ı": "i", "ş": "s", "ğ": "g"})
 
 
 def ascii_fold(s: str) -> str:
@@ -227,44 +173,18 @@ class Person:
 
     def _email_variants(self) -> list[str]:
         fi, la = ascii_fold(self.first.split()[0]), ascii_fold(self.last.split()[-1])
-        opts = [
-            f"{fi}.{la}",
-            f"{fi}{la}",
-            f"{fi[:1]}.{la}",
-            f"{fi}_{la}",
-            f"{fi}{rng.randint(1, 99)}",
-            f"{la}.{fi}",
-            f"{fi}.{la}{rng.randint(70, 99)}",
-            f"{fi[:1]}{la}",
-        ]
+        opts = [f"{fi}.{la}", f"{fi}{la}", f"{fi[:1]}.{la}", f"{fi}_{la}",
+                f"{fi}{rng.randint(1, 99)}", f"{la}.{fi}", f"{fi}.{la}{rng.randint(70, 99)}",
+                f"{fi[:1]}{la}"]
         rng.shuffle(opts)
         return [f"{opts[0]}@{self.domain}", f"{opts[1]}@{FAKE_EN.free_email_domain()}"]
 
 
-TR_STREETS = [
-    "Atatürk Caddesi",
-    "Cumhuriyet Caddesi",
-    "İstiklal Caddesi",
-    "Gül Sokak",
-    "Lale Sokak",
-    "Bağdat Caddesi",
-    "Menekşe Sokak",
-    "Çınar Sokak",
-    "Kızılay Caddesi",
-    "Barbaros Bulvarı",
-    "Papatya Sokak",
-    "Gazi Mustafa Kemal Bulvarı",
-]
-TR_CITIES = [
-    "Kadıköy/İstanbul",
-    "Çankaya/Ankara",
-    "Karşıyaka/İzmir",
-    "Nilüfer/Bursa",
-    "Muratpaşa/Antalya",
-    "Selçuklu/Konya",
-    "Tepebaşı/Eskişehir",
-    "Ortahisar/Trabzon",
-]
+TR_STREETS = ["Atatürk Caddesi", "Cumhuriyet Caddesi", "İstiklal Caddesi", "Gül Sokak",
+              "Lale Sokak", "Bağdat Caddesi", "Menekşe Sokak", "Çınar Sokak", "Kızılay Caddesi",
+              "Barbaros Bulvarı", "Papatya Sokak", "Gazi Mustafa Kemal Bulvarı"]
+TR_CITIES = ["Kadıköy/İstanbul", "Çankaya/Ankara", "Karşıyaka/İzmir", "Nilüfer/Bursa",
+             "Muratpaşa/Antalya", "Selçuklu/Konya", "Tepebaşı/Eskişehir", "Ortahisar/Trabzon"]
 
 
 class Address:
@@ -325,55 +245,17 @@ class Address:
 # --------------------------------------------------------------------------------------
 
 CURRENCY = {
-    "en_US": ("$", "pre"),
-    "en_GB": ("£", "pre"),
-    "en_IN": ("₹", "pre"),
-    "de_DE": ("€", "post"),
-    "fr_FR": ("€", "post"),
-    "es_ES": ("€", "post"),
-    "it_IT": ("€", "post"),
-    "nl_NL": ("€", "pre"),
-    "pl_PL": ("zł", "post"),
-    "fi_FI": ("€", "post"),
-    "hu_HU": ("Ft", "post"),
-    "pt_BR": ("R$", "pre"),
-    "sv_SE": ("kr", "post"),
-    "cs_CZ": ("Kč", "post"),
-    "tr_TR": ("TL", "post"),
-    "ro_RO": ("lei", "post"),
-    "da_DK": ("kr.", "post"),
+    "en_US": ("$", "pre"), "en_GB": ("£", "pre"), "en_IN": ("₹", "pre"), "de_DE": ("€", "post"),
+    "fr_FR": ("€", "post"), "es_ES": ("€", "post"), "it_IT": ("€", "post"), "nl_NL": ("€", "pre"),
+    "pl_PL": ("zł", "post"), "fi_FI": ("€", "post"), "hu_HU": ("Ft", "post"),
+    "pt_BR": ("R$", "pre"), "sv_SE": ("kr", "post"), "cs_CZ": ("Kč", "post"),
+    "tr_TR": ("TL", "post"), "ro_RO": ("lei", "post"), "da_DK": ("kr.", "post"),
 }
-MERCHANTS = [
-    "Amazon",
-    "Uber",
-    "Netflix",
-    "Spotify",
-    "IKEA",
-    "Lidl",
-    "Tesco",
-    "Zara",
-    "Ryanair",
-    "Booking.com",
-    "Steam",
-    "a petrol station",
-    "the supermarket",
-    "an online shop",
-]
+MERCHANTS = ["Amazon", "Uber", "Netflix", "Spotify", "IKEA", "Lidl", "Tesco", "Zara", "Ryanair",
+             "Booking.com", "Steam", "a petrol station", "the supermarket", "an online shop"]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
 
 
 def fmt_amount(loc: str | None = None, english: bool = True) -> str:
@@ -398,35 +280,23 @@ def fmt_amount(loc: str | None = None, english: bool = True) -> str:
 
 def fmt_date() -> str:
     d, m, y = rng.randint(1, 28), rng.randint(1, 12), rng.choice([2023, 2024, 2025])
-    return rng.choice(
-        [
-            f"{d:02d}/{m:02d}/{y}",
-            f"{d} {MONTHS[m - 1]}",
-            f"{MONTHS[m - 1]} {d}",
-            f"{y}-{m:02d}-{d:02d}",
-            f"{d}.{m}.{y}",
-            f"the {d}{'th' if 4 <= d <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(d % 10, 'th')}",
-        ]
-    )
+    return rng.choice([
+        f"{d:02d}/{m:02d}/{y}", f"{d} {MONTHS[m - 1]}", f"{MONTHS[m - 1]} {d}", f"{y}-{m:02d}-{d:02d}",
+        f"{d}.{m}.{y}", f"the {d}{'th' if 4 <= d <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(d % 10, 'th')}",
+    ])
 
 
 def fmt_ref() -> str:
-    return rng.choice(
-        [
-            f"REF-{rng.randint(1000, 9999)}-{rng.choice(UPPER)}{rng.choice(UPPER)}",
-            f"#{rng.randint(100000, 999999)}",
-            f"TX{rng.randint(10000000, 99999999)}",
-            f"CASE-{rng.randint(10000, 99999)}",
-            f"{rng.choice(UPPER)}{rng.choice(UPPER)}{rng.randint(100, 999)}",
-        ]
-    )
+    return rng.choice([
+        f"REF-{rng.randint(1000, 9999)}-{rng.choice(UPPER)}{rng.choice(UPPER)}",
+        f"#{rng.randint(100000, 999999)}", f"TX{rng.randint(10000000, 99999999)}",
+        f"CASE-{rng.randint(10000, 99999)}", f"{rng.choice(UPPER)}{rng.choice(UPPER)}{rng.randint(100, 999)}",
+    ])
 
 
 def fmt_time() -> str:
     h, m = rng.randint(7, 21), rng.choice([0, 15, 30, 45])
-    return rng.choice(
-        [f"{h}:{m:02d}", f"{h % 12 or 12}{'am' if h < 12 else 'pm'}", f"{h:02d}.{m:02d}"]
-    )
+    return rng.choice([f"{h}:{m:02d}", f"{h % 12 or 12}{'am' if h < 12 else 'pm'}", f"{h:02d}.{m:02d}"])
 
 
 # --------------------------------------------------------------------------------------
@@ -448,39 +318,25 @@ def add(style, tpl, loc=None):
 add("chat", "hi its {FULL|u}, my card {CARD} got declined at {MERCH} twice today")
 add("chat", "hello, {FULL} here. can you call me back on {PHONE}? it's about a payment of {AMT}")
 add("chat", "my name is {FULL} and I can't log in, the app says my email {EMAIL} is not recognised")
-add(
-    "chat", "Hi, I need to update my phone number to {PHONE}, old one was {PHONE2}. Thanks, {FIRST}"
-)
+add("chat", "Hi, I need to update my phone number to {PHONE}, old one was {PHONE2}. Thanks, {FIRST}")
 add("chat", "someone logged in from {IP} last night and it wasn't me!! pls freeze card {CARD}")
 add("chat", "can you send the new card to {ADDRLINE}? I moved last month. {FULL}")
 add("chat", "Why was {AMT} taken from my account? IBAN is {IBAN}. - {FIRST}")
 add("chat", "pls refund to {IBAN} asap, name on account {FULL|u}")
 add("chat", "Hey, it's {FIRST}. My partner {FIRST2}'s card was charged twice for {AMT}.")
 add("chat", "i tried paying {FULL2} {AMT} but the transfer to {IBAN} failed")
-add(
-    "chat",
-    "Transfer of {AMT} to {FULL2} ({IBAN}) still pending since {DATE}, ref {REF}. Please check. {FULL}",
-)
+add("chat", "Transfer of {AMT} to {FULL2} ({IBAN}) still pending since {DATE}, ref {REF}. Please check. {FULL}")
 add("chat", "my email changed to {EMAIL}, the old one {EMAILALT} doesnt work anymore")
 add("chat", "got a text from {PHONE} asking for my PIN, is that you?? {FIRST}")
 add("chat", "{FIRST|l} here, card number {CARD}, it's stuck in the ATM")
-add(
-    "chat",
-    "This is {TITLE} {LAST}. I called on {DAY} about card {CARD} and nobody got back to me. Reach me at {PHONE} or {EMAIL}.",
-)
+add("chat", "This is {TITLE} {LAST}. I called on {DAY} about card {CARD} and nobody got back to me. Reach me at {PHONE} or {EMAIL}.")
 add("chat", "hi! could you check why my top-up from card {CARD} failed? my login email is {EMAIL}")
 add("chat", "so the money went to {FULL2} instead of {FULL3}, can I get it back?? ref {REF}")
 add("chat", "Please change my address from {ADDRLINE} to {ADDRLINE2}")
 add("chat", "{PHONE} - call me pls, locked out of app. {FIRST}")
 add("chat", "Can someone ring me? Number is {PHONE}, best after {TIME}.")
-add(
-    "chat",
-    "The payment to {FULL2} for {AMT} went through twice. Their IBAN is {IBAN}, mine is {IBAN2}.",
-)
-add(
-    "chat",
-    "I need to change the name on my account from {FULL} to {FULL2}, I got married in {MONTH}.",
-)
+add("chat", "The payment to {FULL2} for {AMT} went through twice. Their IBAN is {IBAN}, mine is {IBAN2}.")
+add("chat", "I need to change the name on my account from {FULL} to {FULL2}, I got married in {MONTH}.")
 add("chat", "Is {IP} one of your servers? It keeps showing up in my login history. {FIRST}")
 add("chat", "I got a security alert for a login from {IPV}. Not me. My email is {EMAIL}.")
 add("chat", "card {CARD} blocked?? im abroad and cant pay for anything. {FULL|l} {PHONE}")
@@ -488,55 +344,19 @@ add("chat", "new address: {STREET},\n{PCITY}\nplease update it before you send t
 add("chat", "Do I need to verify again? I already sent my ID. {LAST}, {FIRST}")
 add("chat", "My {CHILD2} {FULL2} wants an account too, can {PRON2} use my email {EMAIL}?")
 # formal letters
-add(
-    "formal_letter",
-    "Dear Sir or Madam,\n\nI am writing to dispute a transaction of {AMT} dated {DATE} on my card {CARD}. I did not authorise this payment.\n\nYours faithfully,\n{FULL}\n{ADDR}",
-)
-add(
-    "formal_letter",
-    "To whom it may concern,\n\nPlease close my account and transfer the remaining balance to {IBAN}.\n\nKind regards,\n\n{FULL}\n{ADDR}\nTel: {PHONE}",
-)
-add(
-    "formal_letter",
-    "{FULL}\n{ADDR}\n{PHONE}\n{EMAIL}\n\n{DATE}\n\nDear Customer Services,\n\nI have still not received my replacement card. Please send it to the address above.\n\nSincerely,\n{FULL}",
-)
-add(
-    "formal_letter",
-    "Dear team,\n\nMy {PARENT2}, {FULL2}, has passed away and I would like to close {POSS2} account. I am the executor of the estate. You can reach me on {PHONE}.\n\nRegards,\n{FULL}\n{ADDR}",
-)
-add(
-    "formal_letter",
-    "Dear Sir/Madam,\n\nRe: complaint {REF}\n\nOn {DATE} I transferred {AMT} to IBAN {IBAN} but the money was returned. Please explain why.\n\nBest regards\n{FULL}\n{ADDR}",
-)
-add(
-    "formal_letter",
-    "{FULL|u}\n{ADDR|u}\n\nRE: CARD {CARD} STOLEN\n\nPlease cancel the card above and send a new one to my home address.\n\n{FULL}",
-)
-add(
-    "formal_letter",
-    "Dear {TITLE2} {LAST2},\n\nThank you for your letter of {DATE}. I confirm that my correct address is:\n\n{ADDR}\n\nYours sincerely,\n{TITLE} {LAST}",
-)
+add("formal_letter", "Dear Sir or Madam,\n\nI am writing to dispute a transaction of {AMT} dated {DATE} on my card {CARD}. I did not authorise this payment.\n\nYours faithfully,\n{FULL}\n{ADDR}")
+add("formal_letter", "To whom it may concern,\n\nPlease close my account and transfer the remaining balance to {IBAN}.\n\nKind regards,\n\n{FULL}\n{ADDR}\nTel: {PHONE}")
+add("formal_letter", "{FULL}\n{ADDR}\n{PHONE}\n{EMAIL}\n\n{DATE}\n\nDear Customer Services,\n\nI have still not received my replacement card. Please send it to the address above.\n\nSincerely,\n{FULL}")
+add("formal_letter", "Dear team,\n\nMy {PARENT2}, {FULL2}, has passed away and I would like to close {POSS2} account. I am the executor of the estate. You can reach me on {PHONE}.\n\nRegards,\n{FULL}\n{ADDR}")
+add("formal_letter", "Dear Sir/Madam,\n\nRe: complaint {REF}\n\nOn {DATE} I transferred {AMT} to IBAN {IBAN} but the money was returned. Please explain why.\n\nBest regards\n{FULL}\n{ADDR}")
+add("formal_letter", "{FULL|u}\n{ADDR|u}\n\nRE: CARD {CARD} STOLEN\n\nPlease cancel the card above and send a new one to my home address.\n\n{FULL}")
+add("formal_letter", "Dear {TITLE2} {LAST2},\n\nThank you for your letter of {DATE}. I confirm that my correct address is:\n\n{ADDR}\n\nYours sincerely,\n{TITLE} {LAST}")
 # emails
-add(
-    "email",
-    "Subject: change of address\n\nHello,\nplease update my address to:\n{ADDR}\nThank you,\n{FULL}",
-)
-add(
-    "email",
-    "Subject: Card not received\n\nHi,\n\nI ordered a card on {DATE} and it still hasn't arrived. My postal address is {ADDRLINE}. Mobile {PHONE}.\n\nThanks\n{FIRST}",
-)
-add(
-    "email",
-    "From: {EMAIL}\nSubject: Unknown charge\n\nThere is a payment of {AMT} to {MERCH} I don't recognise. Card: {CARD}\n\n{FULL}",
-)
-add(
-    "email",
-    "Hello,\n\nI'd like to add {FULL2} ({EMAIL2}) as a joint account holder. Their phone number is {PHONE2}.\n\nBest,\n{FULL}",
-)
-add(
-    "email",
-    "Hi {FIRST2},\n\nthanks for your help yesterday. Could you also check transfer {REF}? It went to {IBAN}.\n\n{FIRST}",
-)
+add("email", "Subject: change of address\n\nHello,\nplease update my address to:\n{ADDR}\nThank you,\n{FULL}")
+add("email", "Subject: Card not received\n\nHi,\n\nI ordered a card on {DATE} and it still hasn't arrived. My postal address is {ADDRLINE}. Mobile {PHONE}.\n\nThanks\n{FIRST}")
+add("email", "From: {EMAIL}\nSubject: Unknown charge\n\nThere is a payment of {AMT} to {MERCH} I don't recognise. Card: {CARD}\n\n{FULL}")
+add("email", "Hello,\n\nI'd like to add {FULL2} ({EMAIL2}) as a joint account holder. Their phone number is {PHONE2}.\n\nBest,\n{FULL}")
+add("email", "Hi {FIRST2},\n\nthanks for your help yesterday. Could you also check transfer {REF}? It went to {IBAN}.\n\n{FIRST}")
 # lists
 add("list", "Contacts: {LAST}, {LAST2} and {LAST3}")
 add("list", "Authorised users on my account:\n- {FULL}\n- {FULL2}\n- {FULL3}")
@@ -549,28 +369,12 @@ add("form", "Name: {FULL}\nEmail: {EMAIL}\nPhone: {PHONE}\nIssue: card declined\
 add("form", "NAME: {FULL|u}\nADDRESS: {STREET|u}\n{PCITY|u}\nCARD: {CARD}\nREASON: lost")
 add("form", "Full name - {FULL}; IBAN - {IBAN}; IP at time of login - {IP}")
 add("form", "customer: {FULL}\nphone: {PHONE}\nlast login ip: {IP}\nref: {REF}")
-add(
-    "form",
-    "Name: {FULL}\nDriver's license: {DL}\nAddress: {STREET}\n{SEC}\n{PCITY}\nPhone: {PHONE}",
-    "en_US",
-)
+add("form", "Name: {FULL}\nDriver's license: {DL}\nAddress: {STREET}\n{SEC}\n{PCITY}\nPhone: {PHONE}", "en_US")
 add("form", "Surname: {LAST}\nFirst name: {FIRST}\nMobile: {PHONE}\nE-mail: {EMAIL}")
 # US driver licence
-add(
-    "chat",
-    "I uploaded my driver's license ({DL}) for verification three days ago and it's still pending. {FULL}",
-    "en_US",
-)
-add(
-    "chat",
-    "hi my DL number is {DL} and my address is {STREET}\n{SEC}\n{PCITY}. can you verify me now?",
-    "en_US",
-)
-add(
-    "chat",
-    "Verification keeps failing. License no. {DL}, name {FULL|u}, DOB on file is correct.",
-    "en_US",
-)
+add("chat", "I uploaded my driver's license ({DL}) for verification three days ago and it's still pending. {FULL}", "en_US")
+add("chat", "hi my DL number is {DL} and my address is {STREET}\n{SEC}\n{PCITY}. can you verify me now?", "en_US")
+add("chat", "Verification keeps failing. License no. {DL}, name {FULL|u}, DOB on file is correct.", "en_US")
 # sign-offs / names alone on a line
 add("signoff", "Thanks for sorting the refund so quickly!\n\n{FIRST}")
 add("signoff", "Card still not working after the PIN reset.\n\n--\n{FULL}\n{PHONE}")
@@ -582,62 +386,34 @@ add("signoff", "Hello, {FIRST} here again. Any news on {REF}?\nThx\n{FIRST}")
 
 # native-language templates
 NATIVE = {
-    "de_DE": [
-        "Hallo, hier ist {FULL}. Meine Karte {CARD} wurde gesperrt. Bitte rufen Sie mich unter {PHONE} zurück.",
-        "Sehr geehrte Damen und Herren,\n\nbitte überweisen Sie die Erstattung auf mein Konto {IBAN}.\n\nMit freundlichen Grüßen\n{FULL}\n{ADDR}",
-    ],
-    "fr_FR": [
-        "Bonjour, je suis {FULL}, ma carte {CARD} a été débitée deux fois. Mon numéro : {PHONE}.",
-        "Madame, Monsieur,\n\nVeuillez effectuer le remboursement sur mon compte {IBAN}.\n\nCordialement,\n{FULL}\n{ADDR}",
-    ],
-    "es_ES": [
-        "Hola, soy {FULL}. No reconozco un cargo de {AMTN} en mi tarjeta {CARD}. Mi teléfono es {PHONE}.",
-        "Estimados señores:\n\nLes ruego que envíen la nueva tarjeta a esta dirección:\n{ADDR}\n\nAtentamente,\n{FULL}",
-    ],
-    "it_IT": [
-        "Buongiorno, sono {FULL}. Vorrei bloccare la carta {CARD}. Potete chiamarmi al {PHONE}?",
-        "Gentili signori,\n\nvi chiedo di chiudere il conto e di trasferire il saldo su {IBAN}.\n\nCordiali saluti\n{FULL}\n{ADDR}",
-    ],
-    "nl_NL": [
-        "Hoi, met {FULL}. Mijn pas {CARD} is gestolen. Bel me terug op {PHONE} aub.",
-        "Geachte heer/mevrouw,\n\nMijn nieuwe adres is:\n{ADDR}\n\nMet vriendelijke groet,\n{FULL}",
-    ],
-    "pl_PL": [
-        "Dzień dobry, nazywam się {FULL}. Proszę o zwrot na konto {IBAN}. Mój e-mail: {EMAIL}.",
-        "Szanowni Państwo,\n\nproszę o zablokowanie karty {CARD}.\n\nZ poważaniem\n{FULL}\n{ADDR}",
-    ],
-    "fi_FI": [
-        "Hei, olen {FULL}. Korttini {CARD} on kadonnut. Puhelinnumeroni on {PHONE}.",
-        "Hyvä vastaanottaja,\n\nuusi osoitteeni on:\n{ADDR}\n\nYstävällisin terveisin\n{FULL}",
-    ],
-    "hu_HU": [
-        "Jó napot, {FULL} vagyok. A kártyám ({CARD}) elveszett. Telefonszámom: {PHONE}.",
-        "Tisztelt Ügyfélszolgálat!\n\nKérem, a visszatérítést a {IBAN} számlára utalják.\n\nTisztelettel:\n{FULL}\n{ADDR}",
-    ],
-    "pt_BR": [
-        "Olá, meu nome é {FULL}. Meu cartão {CARD} foi clonado. Meu telefone: {PHONE}.",
-        "Prezados,\n\nsolicito o envio do novo cartão para o endereço abaixo:\n{ADDR}\n\nAtenciosamente,\n{FULL}",
-    ],
-    "sv_SE": [
-        "Hej, jag heter {FULL}. Mitt kort {CARD} har spärrats. Ring mig på {PHONE}.",
-        "Hej,\n\njag har flyttat. Min nya adress är:\n{ADDR}\n\nMed vänliga hälsningar\n{FULL}",
-    ],
-    "cs_CZ": [
-        "Dobrý den, jmenuji se {FULL}. Moje karta {CARD} byla zablokována. Telefon: {PHONE}.",
-        "Vážení,\n\nprosím o vrácení peněz na účet {IBAN}.\n\nS pozdravem\n{FULL}\n{ADDR}",
-    ],
-    "tr_TR": [
-        "Merhaba, ben {FULL}. Kartım {CARD} çalındı. Telefonum: {PHONE}.",
-        "Sayın Yetkili,\n\nyeni adresim:\n{ADDR}\n\nSaygılarımla,\n{FULL}",
-    ],
-    "ro_RO": [
-        "Bună ziua, sunt {FULL}. Cardul meu {CARD} a fost blocat. Telefon: {PHONE}.",
-        "Stimate domn/Stimată doamnă,\n\nvă rog să transferați suma pe contul {IBAN}.\n\nCu stimă,\n{FULL}\n{ADDR}",
-    ],
-    "da_DK": [
-        "Hej, jeg hedder {FULL}. Mit kort {CARD} er blevet spærret. Ring på {PHONE}.",
-        "Kære kundeservice,\n\nmin nye adresse er:\n{ADDR}\n\nMed venlig hilsen\n{FULL}",
-    ],
+    "de_DE": ["Hallo, hier ist {FULL}. Meine Karte {CARD} wurde gesperrt. Bitte rufen Sie mich unter {PHONE} zurück.",
+              "Sehr geehrte Damen und Herren,\n\nbitte überweisen Sie die Erstattung auf mein Konto {IBAN}.\n\nMit freundlichen Grüßen\n{FULL}\n{ADDR}"],
+    "fr_FR": ["Bonjour, je suis {FULL}, ma carte {CARD} a été débitée deux fois. Mon numéro : {PHONE}.",
+              "Madame, Monsieur,\n\nVeuillez effectuer le remboursement sur mon compte {IBAN}.\n\nCordialement,\n{FULL}\n{ADDR}"],
+    "es_ES": ["Hola, soy {FULL}. No reconozco un cargo de {AMTN} en mi tarjeta {CARD}. Mi teléfono es {PHONE}.",
+              "Estimados señores:\n\nLes ruego que envíen la nueva tarjeta a esta dirección:\n{ADDR}\n\nAtentamente,\n{FULL}"],
+    "it_IT": ["Buongiorno, sono {FULL}. Vorrei bloccare la carta {CARD}. Potete chiamarmi al {PHONE}?",
+              "Gentili signori,\n\nvi chiedo di chiudere il conto e di trasferire il saldo su {IBAN}.\n\nCordiali saluti\n{FULL}\n{ADDR}"],
+    "nl_NL": ["Hoi, met {FULL}. Mijn pas {CARD} is gestolen. Bel me terug op {PHONE} aub.",
+              "Geachte heer/mevrouw,\n\nMijn nieuwe adres is:\n{ADDR}\n\nMet vriendelijke groet,\n{FULL}"],
+    "pl_PL": ["Dzień dobry, nazywam się {FULL}. Proszę o zwrot na konto {IBAN}. Mój e-mail: {EMAIL}.",
+              "Szanowni Państwo,\n\nproszę o zablokowanie karty {CARD}.\n\nZ poważaniem\n{FULL}\n{ADDR}"],
+    "fi_FI": ["Hei, olen {FULL}. Korttini {CARD} on kadonnut. Puhelinnumeroni on {PHONE}.",
+              "Hyvä vastaanottaja,\n\nuusi osoitteeni on:\n{ADDR}\n\nYstävällisin terveisin\n{FULL}"],
+    "hu_HU": ["Jó napot, {FULL} vagyok. A kártyám ({CARD}) elveszett. Telefonszámom: {PHONE}.",
+              "Tisztelt Ügyfélszolgálat!\n\nKérem, a visszatérítést a {IBAN} számlára utalják.\n\nTisztelettel:\n{FULL}\n{ADDR}"],
+    "pt_BR": ["Olá, meu nome é {FULL}. Meu cartão {CARD} foi clonado. Meu telefone: {PHONE}.",
+              "Prezados,\n\nsolicito o envio do novo cartão para o endereço abaixo:\n{ADDR}\n\nAtenciosamente,\n{FULL}"],
+    "sv_SE": ["Hej, jag heter {FULL}. Mitt kort {CARD} har spärrats. Ring mig på {PHONE}.",
+              "Hej,\n\njag har flyttat. Min nya adress är:\n{ADDR}\n\nMed vänliga hälsningar\n{FULL}"],
+    "cs_CZ": ["Dobrý den, jmenuji se {FULL}. Moje karta {CARD} byla zablokována. Telefon: {PHONE}.",
+              "Vážení,\n\nprosím o vrácení peněz na účet {IBAN}.\n\nS pozdravem\n{FULL}\n{ADDR}"],
+    "tr_TR": ["Merhaba, ben {FULL}. Kartım {CARD} çalındı. Telefonum: {PHONE}.",
+              "Sayın Yetkili,\n\nyeni adresim:\n{ADDR}\n\nSaygılarımla,\n{FULL}"],
+    "ro_RO": ["Bună ziua, sunt {FULL}. Cardul meu {CARD} a fost blocat. Telefon: {PHONE}.",
+              "Stimate domn/Stimată doamnă,\n\nvă rog să transferați suma pe contul {IBAN}.\n\nCu stimă,\n{FULL}\n{ADDR}"],
+    "da_DK": ["Hej, jeg hedder {FULL}. Mit kort {CARD} er blevet spærret. Ring på {PHONE}.",
+              "Kære kundeservice,\n\nmin nye adresse er:\n{ADDR}\n\nMed venlig hilsen\n{FULL}"],
 }
 for loc, tpls in NATIVE.items():
     add("native_chat", tpls[0], loc)
@@ -699,19 +475,7 @@ HARD_FORMS = [
 # rendering with offsets
 # --------------------------------------------------------------------------------------
 PH = re.compile(r"\{([A-Z]+?)(\d?)(?:\|([ul]))?\}")
-PERSON_KEYS = {
-    "REV",
-    "FULL",
-    "FIRST",
-    "LAST",
-    "EMAIL",
-    "EMAILALT",
-    "TITLE",
-    "CHILD",
-    "PRON",
-    "PARENT",
-    "POSS",
-}
+PERSON_KEYS = {"REV", "FULL", "FIRST", "LAST", "EMAIL", "EMAILALT", "TITLE", "CHILD", "PRON", "PARENT", "POSS"}
 ADDR_KEYS = {"ADDR", "ADDRLINE", "STREET", "PCITY", "SEC"}
 
 
@@ -741,13 +505,9 @@ def expand(key, idx, ctx):
     if key in PERSON_KEYS:
         p = ctx.get("person", idx)
         return {
-            "FULL": [(p.full, "PERSON")],
-            "FIRST": [(p.first, "PERSON")],
-            "LAST": [(p.last, "PERSON")],
-            "REV": [(f"{p.last} {p.first}", "PERSON")],
-            "EMAIL": [(p.email, "EMAIL_ADDRESS")],
-            "EMAILALT": [(p.email_alt, "EMAIL_ADDRESS")],
-            "TITLE": [(p.title, None)],
+            "FULL": [(p.full, "PERSON")], "FIRST": [(p.first, "PERSON")],
+            "LAST": [(p.last, "PERSON")], "REV": [(f"{p.last} {p.first}", "PERSON")], "EMAIL": [(p.email, "EMAIL_ADDRESS")],
+            "EMAILALT": [(p.email_alt, "EMAIL_ADDRESS")], "TITLE": [(p.title, None)],
             "CHILD": [("daughter" if p.female else "son", None)],
             "PRON": [("she" if p.female else "he", None)],
             "PARENT": [("mother" if p.female else "father", None)],
@@ -763,11 +523,7 @@ def expand(key, idx, ctx):
                 frags += [(a.secondary, "STREET_ADDRESS"), ("\n", None)]
             return frags + [(a.pcity, "POSTCODE_CITY")]
         if key == "ADDRLINE":
-            return [
-                (a.one_line_street(), "STREET_ADDRESS"),
-                (", ", None),
-                (a.pcity, "POSTCODE_CITY"),
-            ]
+            return [(a.one_line_street(), "STREET_ADDRESS"), (", ", None), (a.pcity, "POSTCODE_CITY")]
         if key == "STREET":
             return [(", ".join(a.street_lines), "STREET_ADDRESS")]
         if key == "SEC":
@@ -775,25 +531,14 @@ def expand(key, idx, ctx):
                 a.secondary = FAKERS["en_US"].secondary_address()
             return [(a.secondary, "STREET_ADDRESS")]
         return [(a.pcity, "POSTCODE_CITY")]
-    typ = {
-        "PHONE": "PHONE_NUMBER",
-        "CARD": "CREDIT_CARD",
-        "IBAN": "IBAN_CODE",
-        "IP": "IP_ADDRESS",
-        "IPV": "IP_ADDRESS",
-        "DL": "US_DRIVER_LICENSE",
-    }
+    typ = {"PHONE": "PHONE_NUMBER", "CARD": "CREDIT_CARD", "IBAN": "IBAN_CODE",
+           "IP": "IP_ADDRESS", "IPV": "IP_ADDRESS", "DL": "US_DRIVER_LICENSE"}
     if key in typ:
         return [(ctx.get(key, idx), typ[key])]
     filler = {
-        "AMT": lambda: fmt_amount(ctx.loc, True),
-        "AMTN": lambda: fmt_amount(ctx.loc, False),
-        "DATE": fmt_date,
-        "REF": fmt_ref,
-        "TIME": fmt_time,
-        "DAY": lambda: rng.choice(WEEKDAYS),
-        "MONTH": lambda: rng.choice(MONTHS),
-        "MERCH": lambda: rng.choice(MERCHANTS),
+        "AMT": lambda: fmt_amount(ctx.loc, True), "AMTN": lambda: fmt_amount(ctx.loc, False),
+        "DATE": fmt_date, "REF": fmt_ref, "TIME": fmt_time, "DAY": lambda: rng.choice(WEEKDAYS),
+        "MONTH": lambda: rng.choice(MONTHS), "MERCH": lambda: rng.choice(MERCHANTS),
     }
     return [(filler[key](), None)]
 
@@ -802,7 +547,7 @@ def render(template, ctx, case=None, extra=None):
     frags = []
     pos = 0
     for m in PH.finditer(template):
-        frags.append((template[pos : m.start()], None, None))
+        frags.append((template[pos:m.start()], None, None))
         key, idx, mod = m.group(1), int(m.group(2) or 1), m.group(3)
         if extra and key in extra:
             parts = extra[key]
@@ -839,9 +584,7 @@ def hard_item(loc):
         name = rng.choice([f"{word} {last}", word, word])
     else:
         first = f.first_name()
-        name = rng.choice(
-            [f"{first} {word}", f"{first} {word}", f"{rng.choice(['Mr', 'Ms', 'Mrs'])}. {word}"]
-        )
+        name = rng.choice([f"{first} {word}", f"{first} {word}", f"{rng.choice(['Mr', 'Ms', 'Mrs'])}. {word}"])
     form = rng.choice(HARD_FORMS)
     # title stays outside the span
     title = ""
@@ -856,7 +599,7 @@ def hard_item(loc):
 def validate(text, spans):
     last_end = -1
     for s in spans:
-        assert text[s["start"] : s["end"]] == s["value"], (text, s)
+        assert text[s["start"]:s["end"]] == s["value"], (text, s)
         assert s["start"] >= last_end, ("overlap", text, spans)
         assert s["value"] == s["value"].strip() and s["value"], (text, s)
         last_end = s["end"]
@@ -905,50 +648,14 @@ def main():
 # --------------------------------------------------------------------------------------
 # negatives: no personal data, but plenty of look-alikes
 # --------------------------------------------------------------------------------------
-PRODUCTS = [
-    "Apple Pay",
-    "Google Pay",
-    "the Premium plan",
-    "the Metal card",
-    "a virtual card",
-    "Visa",
-    "Mastercard",
-    "the savings pot",
-    "contactless",
-    "the mobile app",
-]
-CURRENCY_GROUPS = [
-    ["euro", "euros", "EUR"],
-    ["US dollars", "USD", "dollars"],
-    ["pounds", "GBP", "sterling"],
-    ["Swiss francs"],
-    ["Polish zloty"],
-    ["forint"],
-    ["Czech koruna"],
-    ["Danish krone"],
-    ["Swedish kronor"],
-    ["Turkish lira"],
-]
-COUNTRIES = [
-    "the UK",
-    "Spain",
-    "Germany",
-    "the US",
-    "Hungary",
-    "Poland",
-    "France",
-    "Italy",
-    "the Netherlands",
-    "Finland",
-    "Brazil",
-    "Sweden",
-    "the Czech Republic",
-    "Turkey",
-    "Romania",
-    "Denmark",
-    "India",
-    "the EU",
-]
+PRODUCTS = ["Apple Pay", "Google Pay", "the Premium plan", "the Metal card", "a virtual card",
+            "Visa", "Mastercard", "the savings pot", "contactless", "the mobile app"]
+CURRENCY_GROUPS = [["euro", "euros", "EUR"], ["US dollars", "USD", "dollars"], ["pounds", "GBP", "sterling"],
+                   ["Swiss francs"], ["Polish zloty"], ["forint"], ["Czech koruna"], ["Danish krone"],
+                   ["Swedish kronor"], ["Turkish lira"]]
+COUNTRIES = ["the UK", "Spain", "Germany", "the US", "Hungary", "Poland", "France", "Italy",
+             "the Netherlands", "Finland", "Brazil", "Sweden", "the Czech Republic", "Turkey",
+             "Romania", "Denmark", "India", "the EU"]
 PCTS = ["0.5%", "1%", "2.5%", "3 %", "0.25%", "1.75%", "10%"]
 NEG_TEMPLATES = [
     "Why was I charged {AMT} on {DATE}? The reference is {REF}.",
@@ -1014,23 +721,14 @@ def make_negatives():
         def sub(m):
             k = m.group(1)
             return {
-                "AMT": lambda: fmt_amount(loc, True),
-                "DATE": fmt_date,
-                "REF": fmt_ref,
-                "TIME": fmt_time,
-                "DAY": lambda: rng.choice(WEEKDAYS),
-                "MONTH": lambda: rng.choice(MONTHS),
-                "MERCH": lambda: rng.choice(MERCHANTS),
-                "PROD": lambda: rng.choice(PRODUCTS),
-                "CUR": lambda: rng.choice(cur_pair[0]),
-                "CUR2": lambda: rng.choice(cur_pair[1]),
-                "COUNTRY": lambda: rng.choice(COUNTRIES),
-                "PCT": lambda: rng.choice(PCTS),
-                "PCT2": lambda: rng.choice(PCTS),
-                "N": lambda: str(rng.randint(2, 30)),
-                "DAYN": lambda: str(rng.randint(4, 20)),
+                "AMT": lambda: fmt_amount(loc, True), "DATE": fmt_date, "REF": fmt_ref,
+                "TIME": fmt_time, "DAY": lambda: rng.choice(WEEKDAYS),
+                "MONTH": lambda: rng.choice(MONTHS), "MERCH": lambda: rng.choice(MERCHANTS),
+                "PROD": lambda: rng.choice(PRODUCTS), "CUR": lambda: rng.choice(cur_pair[0]),
+                "CUR2": lambda: rng.choice(cur_pair[1]), "COUNTRY": lambda: rng.choice(COUNTRIES),
+                "PCT": lambda: rng.choice(PCTS), "PCT2": lambda: rng.choice(PCTS),
+                "N": lambda: str(rng.randint(2, 30)), "DAYN": lambda: str(rng.randint(4, 20)),
             }[k]()
-
         t = re.sub(r"\{([A-Z0-9]+)\}", sub, tpl)
         if t in seen and i < 20 * N_NEGATIVE:
             continue
