@@ -142,14 +142,20 @@ def test_build_outputs_and_kill_resume(example_dir: Path, tmp_path: Path) -> Non
     assert m2["teacher"]["calls"] + m2["teacher"]["cache_hits"] == manifest["teacher"]["calls"]
     assert _accepted(resumed) == _accepted(full)
 
-    # A stricter drift gate on the same (cached) records: exit 3, report written, not published.
-    strict = _config(
-        example_dir,
-        drift__fail_on_drift=True,
-        drift__max_length_shift=0.0,
-        drift__max_vocabulary_tv_excess=0.0,
-        drift__alpha=0.5,
-    )
+    # Drift on the same (cached) records: the gate rows of the trusted sample (which no prompt
+    # shows) are made twice as long, so the records drift from them: exit 3, report written, not
+    # published, and no teacher call (the fit rows, and so the prompts, are unchanged).
+    from validators.fidelity.split import split_rows
+
+    trusted_path = example_dir / "trusted.csv"
+    original = trusted_path.read_bytes()
+    trusted = pl.read_csv(trusted_path)
+    _, gate_rows = split_rows(trusted["category"].to_list(), trusted.height, 0.5, seed=1234)
+    doubled = [
+        f"{t} {t}" if i in set(gate_rows) else t for i, t in enumerate(trusted["text"].to_list())
+    ]
+    trusted.with_columns(pl.Series("text", doubled)).write_csv(trusted_path)
+    strict = _config(example_dir, drift__fail_on_drift=True)
     gated = tmp_path / "gated"
     shutil.copytree(full, gated)
     proc3 = _build(strict, gated)
@@ -158,6 +164,7 @@ def test_build_outputs_and_kill_resume(example_dir: Path, tmp_path: Path) -> Non
     report3 = json.loads((gated / "report.json").read_text())
     assert report3["published"] is False and report3["drift"]["verdict"] == "fail"
     assert json.loads((gated / "manifest.json").read_text())["teacher"]["calls"] == 0
+    trusted_path.write_bytes(original)
     # The first build was published: written unpublished, then the flag flipped everywhere.
     assert report["published"] is True and manifest["published"] is True
     assert "Published: **yes**" in (full / "report.md").read_text()
