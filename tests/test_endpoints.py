@@ -60,6 +60,7 @@ def test_endpoints_share_the_requests_once(
     raw["teacher"]["batch_size"] = 5
     raw["build"].update({"chunk_size": 10, "finetune": False, "pii": False})
     raw["drift"]["fail_on_drift"] = False
+    raw["fidelity"] = {"selection": {"oversample": 1.0}}  # n requests: the lanes are the point
     path.write_text(yaml.safe_dump(raw))
 
     first = build_dataset(str(path), out=str(tmp_path / "run"))

@@ -84,6 +84,7 @@ def test_two_scheduled_runs_never_republish(
     raw.update(n=6)
     raw["teacher"].update(kind="transformers", batch_size=6, max_tokens=48, max_retries=1)
     raw["drift"] = {"fail_on_drift": False}
+    raw["fidelity"] = {"selection": {"oversample": 1.0}}
     raw["build"]["finetune"] = False
     path.write_text(yaml.safe_dump(raw))
     root = tmp_path / "scheduled"
