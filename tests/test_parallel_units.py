@@ -75,11 +75,12 @@ def test_dedup_with_batch_sketches_keeps_the_same_records() -> None:
 
 def test_lanes_cover_every_chunk_once_and_merge_in_chunk_order(tmp_path: Path) -> None:
     cfg = _config(tmp_path, {"n": 100, "build": {"chunk_size": 8}, "teacher": {"kind": "openai"}})
-    for engines in (1, 2, 3, 20):
+    requests = cfg.requests()  # n times the example's oversampling
+    for engines in (1, 2, 3, 40):
         lanes = plan_lanes(cfg, engines)
-        assert len(lanes) == min(engines, 13)
+        assert len(lanes) == min(engines, -(-requests // 8))
         dealt = sorted(c for lane in lanes for c in lane.chunks)
-        assert dealt == spans(100, 8)
+        assert dealt == spans(requests, 8)
     lanes = [Lane(0, None, ((0, 8), (16, 8))), Lane(1, None, ((8, 8),))]
     merged = in_chunk_order(lanes, [["a", "c"], ["b"]])
     assert merged == ["a", "b", "c"]
