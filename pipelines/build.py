@@ -41,8 +41,6 @@ def prepare(config: RunConfig, run_dir: Path) -> tuple[BuildState, Generator]:
     generator = build_generator(config, trusted)
     roles = generator.roles()
     fit_rows, gate_rows = _split(config, trusted, roles.label_field, generator)
-    if fit_rows is not None:  # prompts see the fit rows only; the gate grades on the others
-        generator = build_generator(config, trusted[fit_rows])
     payload_fields = list(generator.output_model().model_fields)
     report = BuildReport(
         name=config.name,
@@ -56,6 +54,8 @@ def prepare(config: RunConfig, run_dir: Path) -> tuple[BuildState, Generator]:
     run_dir.mkdir(parents=True, exist_ok=True)
     state = BuildState(config, run_dir, trusted, roles, payload_fields, report)
     state.fit_rows, state.gate_rows = fit_rows, gate_rows
+    if fit_rows is not None:  # prompts see the fit rows only; the gate grades on the others
+        generator = build_generator(config, state.prompt_rows())
     return state, generator
 
 

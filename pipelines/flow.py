@@ -156,7 +156,7 @@ def _generate(
     results: list[GenerationResult] = []
     try:  # (engines > 1 is only valid on ray: the config refuses it on local)
         if executor.target == "ray" or len(config.teacher.endpoints) > 1:
-            return generate_in_lanes(config, state.trusted, state.run_dir, executor)
+            return generate_in_lanes(config, state.prompt_rows(), state.run_dir, executor)
         for start, count in spans(config.requests(), config.build.chunk_size):
             results.append(
                 generate_chunk_task(

@@ -13,6 +13,8 @@ built once. The result equals a full forward pass of prefix + query + answer for
 4-bit (bitsandbytes) layers are scored on their dequantised weights (`dense_weights`): the same
 values the matmul of training uses, without dequantising them on every call, and without
 bitsandbytes' CPU inference kernel, which rounds the activations and the block scales to bf16.
+A LoRA adapter is folded into those weights for the duration (one matmul per projection instead
+of three; on 2 CPU cores the unfolded adapter more than doubled a student's scoring time).
 """
 
 from __future__ import annotations
@@ -103,46 +105,39 @@ def _lm_logits(head: Any, softcap: float | None, hidden: Any) -> Any:
 @contextlib.contextmanager
 def dense_weights(model: Any) -> Iterator[int]:
     """Within the block, every bitsandbytes 4-bit linear layer of `model` is a plain linear layer
-    holding its dequantised weight (in the layer's compute dtype); LoRA adapters around it are
-    kept as they are. Yields how many layers were swapped: none when the dense weights would
-    take more than `DENSE_SHARE` of the free memory, or without bitsandbytes."""
-    try:
-        import bitsandbytes as bnb
-        import torch
-    except ImportError:
+    holding its dequantised weight (in the layer's compute dtype), and every LoRA layer around a
+    linear layer is folded into one plain linear layer: base weight + the active adapters' delta
+    (B A times the scale), or the base alone while the adapters are disabled. So scoring runs one
+    matmul per projection instead of bitsandbytes' kernel plus two LoRA matmuls, on the weights
+    training uses. Yields how many layers were swapped: none when the dense weights would take
+    more than `DENSE_SHARE` of the free memory."""
+    import torch
+
+    targets = _dense_targets(model)
+    if not targets:
         yield 0
         return
-    found = []
-    for name, module in model.named_modules():
-        weight = getattr(module, "weight", None)
-        if isinstance(module, bnb.nn.Linear4bit) and isinstance(weight, bnb.nn.Params4bit):
-            state = weight.quant_state
-            if state is not None and not getattr(state, "packing_format_for_cpu", False):
-                found.append((name, module))
-    if not found:
-        yield 0
-        return
-    device = found[0][1].weight.device
-    size = sum(m.out_features * m.in_features * 4 for _, m in found)
+    device = targets[0][2].weight.device
+    size = sum(_dense_bytes(base) for _, _, base in targets)
     if size > DENSE_SHARE * free_bytes(device):
         yield 0
         return
     swapped = []
     try:
-        for name, module in found:
-            state = module.weight.quant_state
-            dtype = module.compute_dtype or state.dtype
-            dense = torch.nn.utils.skip_init(  # no random init of weights overwritten next
-                torch.nn.Linear,
-                module.in_features,
-                module.out_features,
-                bias=module.bias is not None,
-                device=device,
-                dtype=dtype,
-            ).requires_grad_(False)
-            dense.weight.copy_(bnb.functional.dequantize_4bit(module.weight.data, state).to(dtype))
-            if module.bias is not None:
-                dense.bias.copy_(module.bias.to(dtype))
+        for name, module, base in targets:
+            if (
+                module is not base
+                and getattr(module, "disable_adapters", False)
+                and not _is_4bit(base)
+            ):
+                dense = base  # a plain linear layer with its adapters off: the layer itself
+            else:
+                dense = _dense_copy(base, torch)
+                if module is not base and not getattr(module, "disable_adapters", False):
+                    for adapter in module.active_adapters:
+                        if adapter in module.lora_A:
+                            delta = module.get_delta_weight(adapter)
+                            dense.weight.add_(delta.to(dense.weight.dtype))
             parent_name, _, attr = name.rpartition(".")
             parent = model.get_submodule(parent_name)
             setattr(parent, attr, dense)
@@ -151,6 +146,86 @@ def dense_weights(model: Any) -> Iterator[int]:
     finally:
         for parent, attr, module in reversed(swapped):
             setattr(parent, attr, module)
+
+
+def _is_4bit(module: Any) -> bool:
+    """A bitsandbytes 4-bit linear layer in its usual (not CPU-repacked) layout."""
+    try:
+        import bitsandbytes as bnb
+    except ImportError:
+        return False
+    weight = getattr(module, "weight", None)
+    if not (isinstance(module, bnb.nn.Linear4bit) and isinstance(weight, bnb.nn.Params4bit)):
+        return False
+    state = weight.quant_state
+    return state is not None and not getattr(state, "packing_format_for_cpu", False)
+
+
+def _foldable_lora(module: Any) -> bool:
+    """A plain LoRA layer (no DoRA or other variant, no LoRA bias, not merged) around a linear
+    layer: its output is exactly base(x) + x A^T B^T * scale, one linear map."""
+    import torch
+
+    if not (hasattr(module, "lora_A") and hasattr(module, "get_base_layer")):
+        return False
+    if getattr(module, "merged", False) or getattr(module, "fan_in_fan_out", False):
+        return False
+    base = module.get_base_layer()
+    if not (_is_4bit(base) or type(base) is torch.nn.Linear):
+        return False
+    for adapter in module.active_adapters:
+        if adapter not in module.lora_A:
+            continue
+        if getattr(module, "use_dora", {}).get(adapter) or getattr(module, "lora_variant", {}).get(
+            adapter
+        ):
+            return False
+        if module.lora_B[adapter].bias is not None:
+            return False
+    return True
+
+
+def _dense_targets(model: Any) -> list[tuple[str, Any, Any]]:
+    """(name, module to replace, its linear base): foldable LoRA layers, then bare 4-bit ones."""
+    targets, inside = [], set()
+    for name, module in model.named_modules():
+        if _foldable_lora(module):
+            base = module.get_base_layer()
+            targets.append((name, module, base))
+            inside.add(id(base))
+    for name, module in model.named_modules():
+        if id(module) not in inside and _is_4bit(module):
+            targets.append((name, module, module))
+    return targets
+
+
+def _dense_bytes(base: Any) -> int:
+    return int(base.out_features * base.in_features * 4)
+
+
+def _dense_copy(base: Any, torch: Any) -> Any:
+    """A new plain linear layer with `base`'s weight (dequantised when 4-bit) and bias."""
+    if _is_4bit(base):
+        import bitsandbytes as bnb
+
+        state = base.weight.quant_state
+        dtype = base.compute_dtype or state.dtype
+        weight = bnb.functional.dequantize_4bit(base.weight.data, state).to(dtype)
+    else:
+        weight = base.weight.detach()
+        dtype = weight.dtype
+    dense = torch.nn.utils.skip_init(  # no random init of weights overwritten next
+        torch.nn.Linear,
+        base.in_features,
+        base.out_features,
+        bias=base.bias is not None,
+        device=weight.device,
+        dtype=dtype,
+    ).requires_grad_(False)
+    dense.weight.copy_(weight)
+    if base.bias is not None:
+        dense.bias.copy_(base.bias.to(dtype))
+    return dense
 
 
 # -- scoring --------------------------------------------------------------------------------------

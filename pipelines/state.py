@@ -76,6 +76,11 @@ class BuildState:
     gate_rows: list[int] | None = None
     _reference: pl.DataFrame | None = field(default=None, repr=False)
 
+    def prompt_rows(self) -> pl.DataFrame:
+        """The trusted rows prompts may show: the fit rows when the sample is split (the gate
+        rows never reach a teacher), else all of them."""
+        return self.trusted if self.fit_rows is None else self.trusted[self.fit_rows]
+
     @property
     def frame(self) -> pl.DataFrame:
         """The accepted records (after generation, always set)."""

@@ -1,7 +1,9 @@
 """Several OpenAI-compatible endpoints share one run: each record asked once, cached once.
 
 Two local HTTP servers answer schema-valid records (label taken from the request's schema, text
-naming the request's seed); the build deals its chunks into one lane per server.
+naming the request's seed); the build deals its chunks into one lane per server. Each lane
+builds its prompts from the trusted fit rows only, as a one-teacher build does: the gate rows
+never reach a teacher.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ import pytest
 import yaml
 from helpers import reply_completion
 
+from pipelines.build import prepare
+from pipelines.config import load_config
 from pipelines.flow import build_dataset
+
+PROMPTS: list[str] = []
 
 
 def _handler(log: list[int]) -> type[BaseHTTPRequestHandler]:
@@ -25,6 +31,8 @@ def _handler(log: list[int]) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             log.append(body["seed"])
+            messages = body.get("messages") or [{"content": body.get("prompt", "")}]
+            PROMPTS.append(" ".join(str(m["content"]) for m in messages))
             schema = body["response_format"]["json_schema"]["schema"]
             label = schema["properties"]["label"]["enum"][0]
             text = f"hello, request {body['seed']} wants to know about my {label} case"
@@ -63,8 +71,18 @@ def test_endpoints_share_the_requests_once(
     raw["fidelity"] = {"selection": {"oversample": 1.0}}  # n requests: the lanes are the point
     path.write_text(yaml.safe_dump(raw))
 
+    PROMPTS.clear()
     first = build_dataset(str(path), out=str(tmp_path / "run"))
     assert first["counts"]["requested"] == 40
+    # The prompts show fit rows only, never a row the drift gate grades on.
+    state, _ = prepare(load_config(str(path)), tmp_path / "split")
+    assert state.fit_rows and state.gate_rows
+    text = state.roles.trusted_columns["text"]
+    fit = [str(t) for t in state.trusted[state.fit_rows][text].to_list()]
+    gate = [str(t) for t in state.trusted[state.gate_rows][text].to_list()]
+    shown = "\n".join(PROMPTS)
+    assert len(PROMPTS) == 40 and sum(json.dumps(t)[1:-1] in shown for t in fit) >= 20
+    assert [t for t in gate if json.dumps(t)[1:-1] in shown and t not in fit] == []
     # Chunks 0 and 2 went to the first server, 1 and 3 to the second: 20 requests each.
     assert len(logs[0]) == 20 and len(logs[1]) == 20
     assert not set(logs[0]) & set(logs[1])  # no request was sent twice
