@@ -2,13 +2,16 @@
 
 Both score the same held-out banking77 rows over the 10 labels, as `synthmill evaluate` does:
 the base 10-shot (adapter off) and the student zero-shot (a LoRA r16 adapter on q/k/v/o, with
-random non-zero B so it changes the scores), on the 4-bit NF4 embedded model. Each scorer has
-its own copy of the model (bitsandbytes' CPU inference kernel repacks the 4-bit weights of a
-model it runs in eval mode). The runs alternate (old, new, old, new, ...) so a busy machine
+random non-zero B so it changes the scores), on the 4-bit NF4 embedded model: the old scorer
+on the fp32 base (the default before #15), the new one at today's defaults (`--compute-dtype`,
+`--dtype`, `--batch-size`; `--compute-dtype float32 --dtype model` is the exact fp32 path).
+Each scorer has its own copy of the model (bitsandbytes' CPU inference kernel repacks the 4-bit
+weights of a model it runs in eval mode). The runs alternate (old, new, old, new, ...) so a busy machine
 slows both alike. Printed: rows/s of each (wall clock, and rows per CPU-second of this
 process), the ratio, the largest score difference and how often the two pick the same label.
 
     .venv/bin/python bench/evaluate_speed.py                    # 24 rows, 2 rounds, CPU
+    .venv/bin/python bench/evaluate_speed.py --compute-dtype float32 --dtype model  # exact fp32
     .venv/bin/python bench/evaluate_speed.py --device cuda --rows 300
 """
 
@@ -30,13 +33,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 EXAMPLE = ROOT / "examples" / "banking77"
 
 
-def _student(args: argparse.Namespace) -> tuple[Any, Any]:
+def _student(args: argparse.Namespace, compute_dtype: str) -> tuple[Any, Any]:
     import torch
     from peft import get_peft_model
 
     from pipelines.finetune import FinetuneConfig, load_base, lora_config
 
-    cfg = FinetuneConfig(device=args.device, max_seq_len=args.seq_len)
+    cfg = FinetuneConfig(device=args.device, max_seq_len=args.seq_len, compute_dtype=compute_dtype)
     base, tokenizer, _ = load_base(cfg)
     model = get_peft_model(base, lora_config(cfg))
     gen = torch.Generator().manual_seed(0)
@@ -90,7 +93,22 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--rows", type=int, default=24)
     parser.add_argument("--rounds", type=int, default=2, help="old/new alternations per side")
-    parser.add_argument("--batch-size", type=int, default=4, help="queries per batch (both)")
+    parser.add_argument("--batch-size", type=int, default=8, help="queries per batch (new)")
+    parser.add_argument(
+        "--old-batch-size", type=int, default=4, help="queries per batch of the old scorer"
+    )
+    parser.add_argument(
+        "--compute-dtype",
+        default="auto",
+        choices=["auto", "float32", "bfloat16"],
+        help="the new side's base (finetune.compute_dtype; auto = bf16 on a CPU with native bf16)",
+    )
+    parser.add_argument(
+        "--dtype",
+        default="auto",
+        choices=["auto", "model", "bfloat16"],
+        help="the new scorer's precision (finetune.eval.dtype; model = exact fp32 on CPU)",
+    )
     parser.add_argument("--seq-len", type=int, default=128)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -99,14 +117,16 @@ def main() -> None:
 
     from pipelines.scoring import score_choices
 
-    old_model, tokenizer = _student(args)
-    new_model, _ = _student(args)
+    old_model, tokenizer = _student(args, "float32")  # the base as it was loaded before #15
+    new_model, _ = _student(args, args.compute_dtype)
     data = _inputs(args, tokenizer)
     scorers = {
         "old": lambda m, p, q, a: baseline_scoring.score_choices(
-            m, p, q, a, batch_size=args.batch_size
+            m, p, q, a, batch_size=args.old_batch_size
         ),
-        "new": lambda m, p, q, a: score_choices(m, p, q, a, batch_size=args.batch_size),
+        "new": lambda m, p, q, a: score_choices(
+            m, p, q, a, batch_size=args.batch_size, dtype=args.dtype
+        ),
     }
     models = {"old": old_model, "new": new_model}
     results = []
@@ -148,7 +168,13 @@ def main() -> None:
             }
         )
     device = str(next(new_model.parameters()).device)
-    print(f"\ndevice {device}, {args.rows} rows, batch {args.batch_size}, {args.rounds} rounds")
+    from pipelines.scoring import score_dtype
+
+    chosen = score_dtype(args.dtype, new_model)
+    print(
+        f"\ndevice {device}, {args.rows} rows, batch {args.old_batch_size} (old) / "
+        f"{args.batch_size} (new), new scorer in {chosen} ({args.dtype}), {args.rounds} rounds"
+    )
     print(
         f"{'side':<16} {'old rows/s':>10} {'new rows/s':>10} {'ratio':>6} {'ratio cpu-s':>11} "
         f"{'max |d score|':>13} {'same label':>10}"

@@ -27,7 +27,12 @@ class TeacherConfig(StrictModel):
     max_tokens: int = Field(96, gt=0)
     temperature: float = Field(1.0, ge=0)
     top_p: float = Field(0.95, gt=0, le=1)
-    batch_size: int = Field(64, gt=0, description="prompts sent to the teacher in one call")
+    batch_size: int = Field(
+        64,
+        gt=0,
+        description="prompts sent to the teacher in one call; for the vLLM engine, requests it "
+        "runs at once (it is given a chunk's whole queue and refills finished slots)",
+    )
     max_retries: int = Field(3, ge=0, description="fresh-seed retries before a rejection")
     # budget of one run (of one lane, where lanes split a run); cached answers are free
     max_requests: int | None = Field(

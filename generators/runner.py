@@ -296,10 +296,14 @@ class GenerationRun:
             _Job(i, 0, self.generator.sample(record_rng(self.seed, i)))
             for i in range(start, start + n)
         ]
+        # A teacher that schedules its own batches (the vLLM engine refills a finished request's
+        # slot at once) gets the whole queue in one call; others get `batch_size` at a time.
+        own = getattr(self.teacher, "schedules_batches", False)
         while queue:
             retry: list[_Job] = []
-            for b in range(0, len(queue), self.tcfg.batch_size):
-                jobs = queue[b : b + self.tcfg.batch_size]
+            step = len(queue) if own else self.tcfg.batch_size
+            for b in range(0, len(queue), step):
+                jobs = queue[b : b + step]
                 batch = [(job, *self._request(job)) for job in jobs]
                 responses = self._call(batch, stats)
                 for (job, req, _key), resp in zip(batch, responses, strict=False):

@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from pipelines.finetune_config import EvalConfig, FinetuneConfig
-from pipelines.scoring import pick_label, score_choices
+from pipelines.scoring import pick_label, score_choices, score_dtype
 from schemas.errors import ConfigError, GateFailed, InputError
 from schemas.tables import write_json
 
@@ -165,6 +165,7 @@ def evaluate_labels(
     report: dict[str, Any] = {
         "task": "labels",
         "n": len(texts),
+        "score_dtype": score_dtype(ev.dtype, net),
         "labels": label_set,
         "prompt_labels": fmt.labels,
         "score": ev.score,
@@ -184,6 +185,7 @@ def evaluate_labels(
             [answers] * len(queries),
             batch_size=ev.batch_size,
             pad_id=tokenizer.pad_token_id or 0,
+            dtype=ev.dtype,
         )
         by_score = {}
         for mode in ("sum", "mean"):
@@ -258,6 +260,7 @@ def evaluate_answers(
             [[a] for _, a in encoded],
             batch_size=ev.batch_size,
             pad_id=tokenizer.pad_token_id or 0,
+            dtype=ev.dtype,
         )
         total = sum(s[0][0] for s in scores)
         tokens = sum(s[0][1] for s in scores)
@@ -272,6 +275,7 @@ def evaluate_answers(
     report: dict[str, Any] = {
         "task": "instruction",
         "n": rows.height,
+        "score_dtype": score_dtype(ev.dtype, net),
         "model": model or train_cfg.model,
         "adapter": str(adapter) if adapter is not None else None,
         "n_train_records": meta.get("n_records"),

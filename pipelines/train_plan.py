@@ -38,6 +38,20 @@ class TrainPlan(FrozenModel):
     reasons: list[str]
 
 
+def cpu_has_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX-BF16; Linux only).
+    There, bf16 trains about 1.3x and scores about 2x faster than fp32 on 2 cores."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    except OSError:
+        return False
+    return False
+
+
 def free_bytes(device: Any) -> int:
     """Free memory of a device ('cuda', 'cpu' or a torch.device): CUDA's free memory, else the
     system's MemAvailable (0 when unknown)."""

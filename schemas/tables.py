@@ -137,6 +137,33 @@ def _where(path: Path, suffix: str, lines: list[int] | None, row: int) -> tuple[
     return f"row {row + 1}: ", None
 
 
+def _csv_problem(path: Path) -> str | None:
+    """The first line that makes `path` unreadable as CSV, said so that it can be fixed: a quote
+    left open, a row with more or fewer fields than the header, or bytes that are not UTF-8."""
+    try:
+        with path.open(encoding="utf8", newline="") as handle:
+            reader = csv.reader(handle, strict=True)
+            width, start = None, 1
+            for row in reader:
+                if width is None:
+                    width = len(row)
+                elif row and len(row) != width:
+                    return (
+                        f"line {start}: {len(row)} fields where the header has {width}; quote "
+                        'fields that contain a comma ("a, b") and check the separators'
+                    )
+                start = reader.line_num + 1
+    except csv.Error:
+        return (
+            f"line {start}: a quoted field is not closed (or a quote is misplaced); close the "
+            'quote, or double a quote inside a quoted field ("")'
+        )
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        return f"line {line}: not UTF-8 text; save the file as UTF-8"
+    return None
+
+
 def read_table(
     path: str | Path, required: Iterable[str] = (), flat: Iterable[str] | bool = ()
 ) -> pl.DataFrame:
@@ -167,7 +194,9 @@ def read_table(
             try:
                 frame = pl.read_csv(path, infer_schema_length=0, encoding="utf8")
             except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
-                raise InputError(path, f"cannot read CSV ({str(exc).splitlines()[0]})") from None
+                where = _csv_problem(path)
+                detail = where or f"cannot read CSV ({str(exc).splitlines()[0]})"
+                raise InputError(path, detail) from None
         else:
             try:
                 frame = pl.read_parquet(path)

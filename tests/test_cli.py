@@ -237,6 +237,23 @@ def test_bad_value_names_file_line_and_field(tmp_path: Path, command: str, case:
     assert not (tmp_path / "out.jsonl").exists()
 
 
+BAD_CSV = {
+    "open-quote": (b'text,label\nfine,a\n"never closed,b\nmore,c\n', "line 3: a quoted field"),
+    "extra-field": (b"text,label\nfine,a\nsplit, by a comma,b\n", "line 3: 3 fields where"),
+    "not-utf8": (b"text,label\nfine,a\ncaf\xe9,b\n", "line 3: not UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CSV))
+def test_bad_csv_names_the_line(tmp_path: Path, case: str) -> None:
+    content, expected = BAD_CSV[case]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    done = cli("scrub", bad, "--out", tmp_path / "out.csv", "--fields", "text")
+    assert done.returncode == 2, done.stderr
+    assert one_line(done.stderr).startswith(f"error: {bad}: {expected}"), done.stderr
+
+
 def test_folder_as_input_says_folder(tmp_path: Path) -> None:
     folder = tmp_path / "data.jsonl"
     folder.mkdir()

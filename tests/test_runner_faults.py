@@ -78,6 +78,21 @@ def test_retry_uses_fresh_seed_and_recovers(example_dir: Path) -> None:
     assert result.stats.retries == 5
 
 
+def test_a_teacher_that_schedules_its_own_batches_gets_the_whole_queue(example_dir: Path) -> None:
+    def flaky(req: TeacherRequest, n: int) -> TeacherResponse:
+        return TeacherResponse("not json") if n in (2, 7) else _good(req, n)
+
+    plain = ScriptedTeacher(flaky)
+    assert len(_run(example_dir, plain, 10).records) == 10
+    assert plain.batches == 3 + 1  # batch_size 4: 4 + 4 + 2, then the two retries
+
+    engine = ScriptedTeacher(flaky)
+    engine.schedules_batches = True  # type: ignore[attr-defined]  # as the vLLM engine says
+    result = _run(example_dir, engine, 10)
+    assert len(result.records) == 10 and result.stats.retries == 2
+    assert engine.batches == 2  # all 10 in one call, then the two retries in one
+
+
 def test_echo_of_a_prompt_example_is_rejected(example_dir: Path) -> None:
     def echo(req: TeacherRequest, n: int) -> TeacherResponse:
         # Copy the shortest few-shot example shown (within the schema's length limits).

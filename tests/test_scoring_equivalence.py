@@ -109,7 +109,7 @@ def test_4bit_student_scored_on_dense_weights_matches_bitsandbytes(
 
     from pipelines.finetune import FinetuneConfig, load_base, lora_config
 
-    cfg = FinetuneConfig(lora_dropout=0.0)
+    cfg = FinetuneConfig(lora_dropout=0.0, compute_dtype="float32")  # exact: fp32 throughout
     base, _, _ = load_base(cfg)
     model = get_peft_model(base, lora_config(cfg))
     gen = torch.Generator().manual_seed(0)
