@@ -31,7 +31,7 @@ class TeacherConfig(StrictModel):
         64,
         gt=0,
         description="prompts sent to the teacher in one call; for the vLLM engine, requests it "
-        "runs at once (it is given a chunk's whole queue and refills finished slots)",
+        "runs at once (it is given up to 4 batches per call and refills finished slots)",
     )
     max_retries: int = Field(3, ge=0, description="fresh-seed retries before a rejection")
     # budget of one run (of one lane, where lanes split a run); cached answers are free

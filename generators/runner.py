@@ -40,6 +40,7 @@ from schemas.text import ends_mid_sentence, normalise_text
 
 _REFUSAL = re.compile(r"^\s*(i'?m sorry|i am sorry|i can(no|')t|as an ai)", re.IGNORECASE)
 ECHO_MIN_CHARS = 15
+SCHEDULED_BATCHES = 4  # batches per call to a teacher that schedules its own (the vLLM engine)
 
 
 @dataclass
@@ -297,11 +298,14 @@ class GenerationRun:
             for i in range(start, start + n)
         ]
         # A teacher that schedules its own batches (the vLLM engine refills a finished request's
-        # slot at once) gets the whole queue in one call; others get `batch_size` at a time.
-        own = getattr(self.teacher, "schedules_batches", False)
+        # slot at once) gets `SCHEDULED_BATCHES` batches per call, others one: answers reach the
+        # cache after each call, so an interrupted run loses at most one call's work.
+        per_call = self.tcfg.batch_size
+        if getattr(self.teacher, "schedules_batches", False):
+            per_call *= SCHEDULED_BATCHES
         while queue:
             retry: list[_Job] = []
-            step = len(queue) if own else self.tcfg.batch_size
+            step = per_call
             for b in range(0, len(queue), step):
                 jobs = queue[b : b + step]
                 batch = [(job, *self._request(job)) for job in jobs]

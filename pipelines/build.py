@@ -93,7 +93,7 @@ def generate_chunk(
     count: int,
     progress: Any = None,
 ) -> GenerationResult:
-    """One chunk of records, through the run folder's teacher cache (committed per batch)."""
+    """One chunk of records, through the run folder's teacher cache (committed per teacher call)."""
     cache = TeacherCache(run_dir / CACHE_FILE)
     try:
         run = GenerationRun(

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -192,6 +193,22 @@ def _foldable_lora(module: Any) -> bool:
     return True
 
 
+@functools.cache
+def _casting_linear() -> Any:
+    import torch
+
+    class CastingLinear(torch.nn.Linear):
+        """nn.Linear that computes in its weight's dtype and answers in its input's."""
+
+        def forward(self, x: Any) -> Any:
+            w = self.weight
+            if x.dtype == w.dtype:
+                return super().forward(x)
+            return super().forward(x.to(w.dtype)).to(x.dtype)
+
+    return CastingLinear
+
+
 def _dense_targets(model: Any) -> list[tuple[str, Any, Any]]:
     """(name, module to replace, its linear base): foldable LoRA layers, then bare 4-bit ones."""
     targets, inside = [], set()
@@ -211,7 +228,9 @@ def _dense_bytes(base: Any) -> int:
 
 
 def _dense_copy(base: Any, torch: Any) -> Any:
-    """A new plain linear layer with `base`'s weight (dequantised when 4-bit) and bias."""
+    """A new linear layer with `base`'s weight (dequantised when 4-bit) and bias. Like
+    bitsandbytes' layer it takes input of any dtype, computes in its weight's dtype and answers in
+    the input's (a trained model keeps norms and embeddings in fp32 around bf16 layers)."""
     if _is_4bit(base):
         import bitsandbytes as bnb
 
@@ -222,7 +241,7 @@ def _dense_copy(base: Any, torch: Any) -> Any:
         weight = base.weight.detach()
         dtype = weight.dtype
     dense = torch.nn.utils.skip_init(  # no random init of weights overwritten next
-        torch.nn.Linear,
+        _casting_linear(),
         base.in_features,
         base.out_features,
         bias=base.bias is not None,
@@ -257,7 +276,7 @@ def score_choices(
 
     if any(not q for q in queries):
         raise ValueError("every query needs at least one token")
-    causal, decoder, head, softcap = causal_parts(model)
+    causal = causal_parts(model)[0]
     trees: dict[int, AnswerTree] = {}
     for a in answers:
         if id(a) not in trees:
@@ -265,6 +284,7 @@ def score_choices(
     row_trees = [trees[id(a)] for a in answers]
     results: Scores = []
     with torch.no_grad(), dense_weights(causal), cast_floats(causal, _usable(dtype, causal)):
+        _, decoder, head, softcap = causal_parts(causal)  # after the swap: a folded head too
         device = head.weight.device
         cache = None
         if prefix:

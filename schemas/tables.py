@@ -153,14 +153,20 @@ def _csv_problem(path: Path) -> str | None:
                         'fields that contain a comma ("a, b") and check the separators'
                     )
                 start = reader.line_num + 1
-    except csv.Error:
+    except csv.Error as exc:
+        if "field larger" in str(exc):  # a legitimate long field: not a quoting mistake
+            return None
         return (
             f"line {start}: a quoted field is not closed (or a quote is misplaced); close the "
             'quote, or double a quote inside a quoted field ("")'
         )
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return f"line {line}: not UTF-8 text; save the file as UTF-8"
+    except UnicodeDecodeError:
+        data = path.read_bytes()
+        try:
+            data.decode("utf8")
+        except UnicodeDecodeError as whole:  # offsets of the whole file, not of one read chunk
+            line = data[: whole.start].count(b"\n") + 1
+            return f"line {line}: not UTF-8 text; save the file as UTF-8"
     return None
 
 

@@ -241,6 +241,7 @@ BAD_CSV = {
     "open-quote": (b'text,label\nfine,a\n"never closed,b\nmore,c\n', "line 3: a quoted field"),
     "extra-field": (b"text,label\nfine,a\nsplit, by a comma,b\n", "line 3: 3 fields where"),
     "not-utf8": (b"text,label\nfine,a\ncaf\xe9,b\n", "line 3: not UTF-8"),
+    "not-utf8-far": (b"text,label\n" + b"fine,a\n" * 1500 + b"caf\xe9,b\n", "line 1502: not UTF-8"),
 }
 
 

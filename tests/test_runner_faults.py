@@ -90,7 +90,12 @@ def test_a_teacher_that_schedules_its_own_batches_gets_the_whole_queue(example_d
     engine.schedules_batches = True  # type: ignore[attr-defined]  # as the vLLM engine says
     result = _run(example_dir, engine, 10)
     assert len(result.records) == 10 and result.stats.retries == 2
-    assert engine.batches == 2  # all 10 in one call, then the two retries in one
+    assert engine.batches == 2  # all 10 in one call (up to 4 batches), then the two retries
+
+    many = ScriptedTeacher(_good)
+    many.schedules_batches = True  # type: ignore[attr-defined]
+    assert len(_run(example_dir, many, 20).records) == 20
+    assert many.batches == 2  # 16 (4 batches of 4), then 4: answers cached after each call
 
 
 def test_echo_of_a_prompt_example_is_rejected(example_dir: Path) -> None:

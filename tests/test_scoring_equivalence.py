@@ -130,3 +130,22 @@ def test_4bit_student_scored_on_dense_weights_matches_bitsandbytes(
     with model.disable_adapter():
         _assert_close(score_choices(model, prefix, queries, [answers] * 3), base_ref, 1e-3)
     assert abs(student[0][0][0] - base_ref[0][0][0]) > 1e-2  # the adapter did matter
+
+
+def test_a_trained_bf16_student_scores_in_its_own_dtypes_and_in_bf16(
+    tokens: dict[str, Any],
+) -> None:
+    """As a build scores the model it just trained: norms and embeddings in fp32 (k-bit
+    preparation), 4-bit layers computing in bf16. Both scoring dtypes run and agree closely."""
+    from peft import get_peft_model
+
+    from pipelines.finetune import FinetuneConfig, load_base, lora_config, prepare_base
+
+    cfg = FinetuneConfig(lora_dropout=0.0, compute_dtype="bfloat16")
+    base, _, _ = load_base(cfg)
+    model = get_peft_model(prepare_base(base, cfg, False), lora_config(cfg)).eval()
+    prefix, queries, answers = tokens["prefix"], tokens["queries"], tokens["answers"]
+    own = score_choices(model, prefix, queries, [answers] * 3, dtype="model")
+    bf16 = score_choices(model, prefix, queries, [answers] * 3, dtype="bfloat16")
+    _assert_close(own, bf16, 0.25)
+    assert all(s < 0 for row in own for s, _ in row)

