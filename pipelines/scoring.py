@@ -133,19 +133,7 @@ def dense_weights(model: Any) -> Iterator[int]:
     swapped = []
     try:
         for name, module, base in targets:
-            if (
-                module is not base
-                and getattr(module, "disable_adapters", False)
-                and not _is_4bit(base)
-            ):
-                dense = base  # a plain linear layer with its adapters off: the layer itself
-            else:
-                dense = _dense_copy(base, torch)
-                if module is not base and not getattr(module, "disable_adapters", False):
-                    for adapter in module.active_adapters:
-                        if adapter in module.lora_A:
-                            delta = module.get_delta_weight(adapter)
-                            dense.weight.add_(delta.to(dense.weight.dtype))
+            dense = _replacement(module, base, torch)
             parent_name, _, attr = name.rpartition(".")
             parent = model.get_submodule(parent_name)
             setattr(parent, attr, dense)
@@ -154,6 +142,21 @@ def dense_weights(model: Any) -> Iterator[int]:
     finally:
         for parent, attr, module in reversed(swapped):
             setattr(parent, attr, module)
+
+
+def _replacement(module: Any, base: Any, torch: Any) -> Any:
+    """What scores in place of `module`: the dense copy of its linear `base`, plus the active
+    LoRA deltas when `module` is a LoRA layer with its adapters on; a plain linear base whose
+    adapters are off is used as it is."""
+    lora_on = module is not base and not getattr(module, "disable_adapters", False)
+    if module is not base and not lora_on and not _is_4bit(base):
+        return base
+    dense = _dense_copy(base, torch)
+    if lora_on:
+        for adapter in module.active_adapters:
+            if adapter in module.lora_A:
+                dense.weight.add_(module.get_delta_weight(adapter).to(dense.weight.dtype))
+    return dense
 
 
 def _is_4bit(module: Any) -> bool:
