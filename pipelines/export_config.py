@@ -14,6 +14,7 @@ from schemas.base import FrozenModel
 
 QUANTS = ("q8_0", "q4_0", "f16")
 Quant = Literal["q8_0", "q4_0", "f16"]
+BASE_WEIGHTS = ("trained", "source")
 
 
 class ExportConfig(FrozenModel):
@@ -26,6 +27,11 @@ class ExportConfig(FrozenModel):
     base_gguf: Path | None = Field(
         None,
         description="a GGUF of the student's base; needed only when the base is not 'embedded'",
+    )
+    base_weights: Literal["trained", "source"] = Field(
+        "trained",
+        description="merge into the 4-bit base the adapter was trained on (trained) or into "
+        "the base GGUF's own weights (source)",
     )
     verify: bool = Field(
         True, description="load the file back with transformers and score it on held-out rows"

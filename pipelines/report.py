@@ -166,6 +166,16 @@ def _export_lines(report: dict[str, Any]) -> list[str]:
         f"`{export['file']}`: {export['quant']}, {export['size_bytes'] / 1e6:.1f} MB, "
         f"sha256 `{export['sha256']}`."
     )
+    if export.get("base_weights") == "trained":
+        out.append(
+            f"The adapter was merged into the 4-bit base it was trained on "
+            f"({export.get('trained_layers', 0)} layers), not into the source GGUF's weights."
+        )
+    if export.get("calibration_rows"):
+        out.append(
+            f"q4_0 rounding weighted by the activations of {export['calibration_rows']} "
+            "training prompts (importance matrix)."
+        )
     verified = export.get("verified")
     if isinstance(verified, dict):
         gguf = f"{export['file']} ({verified['reader']} GGUF reader)"

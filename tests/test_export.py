@@ -16,6 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 import torch
@@ -94,7 +95,9 @@ def student(tmp_path_factory: pytest.TempPathFactory, embedded_dir: Path) -> dic
     adapter = run_dir / "adapter"
     net.save_pretrained(str(adapter))
     labels = sorted(set(pl.read_csv(HELD_OUT)["category"].to_list()))
-    cfg = FinetuneConfig(lora_r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "o_proj"])
+    cfg = FinetuneConfig(
+        lora_r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "o_proj"], load_in_4bit=False
+    )
     meta = {"config": cfg.model_dump(mode="json"), "task": "labels", "labels": labels}
     write_json(adapter / "finetune_config.json", {**meta, "chat": False, "n_records": 0})
     # The adapter scored as the build scores its student (mean log-prob per label, same rows).
@@ -207,6 +210,82 @@ def test_build_step_scores_the_gguf_beside_the_adapter(student: dict[str, Any]) 
     assert f"same {N_ROWS} held-out rows" in text and "| adapter (transformers + peft) |" in text
 
 
+def _dequantised(tensor: Any) -> Any:
+    """A GGUF tensor as float32 numpy, rows last."""
+    from gguf.quants import dequantize
+
+    shape = tuple(int(d) for d in reversed(tensor.shape.tolist()))
+    return dequantize(tensor.data, tensor.tensor_type).reshape(shape)
+
+
+def test_merge_starts_from_the_4bit_base_the_adapter_was_trained_on(
+    tmp_path: Path, embedded_dir: Path
+) -> None:
+    """A QLoRA adapter is fitted against dequantise(nf4(W)), not the GGUF's W: the export merges
+    into that 4-bit copy, so every exported projection is the trained base + delta up to q8_0
+    rounding, while a merge into the source weights is off by the NF4 noise."""
+    import bitsandbytes as bnb
+    import gguf
+    from peft import get_peft_model
+
+    from pipelines.finetune import load_base, lora_config
+
+    torch.set_num_threads(2)
+    targets = ["q_proj", "v_proj", "o_proj"]
+    cfg = FinetuneConfig(lora_r=4, lora_alpha=8, target_modules=targets, compute_dtype="float32")
+    base, _, _ = load_base(cfg)
+    net = get_peft_model(base, lora_config(cfg))
+    gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for name, param in net.named_parameters():
+            if "lora_B" in name:
+                param.copy_(torch.randn(param.shape, generator=gen) * LORA_B_STD)
+    adapter = tmp_path / "adapter"
+    net.save_pretrained(str(adapter))
+    meta = {"config": cfg.model_dump(mode="json"), "task": "labels", "labels": ["a", "b"]}
+    write_json(adapter / "finetune_config.json", {**meta, "chat": False, "n_records": 0})
+    trained = export_gguf(adapter, tmp_path / "trained.gguf", "q8_0")
+    source = export_gguf(adapter, tmp_path / "source.gguf", "q8_0", base_weights="source")
+    assert (trained.base_weights, trained.trained_layers) == ("trained", 18 * 7)
+    assert (source.base_weights, source.trained_layers) == ("source", 0)
+    assert trained.merged_tensors == source.merged_tensors == 18 * 3
+
+    def tensors(path: Path) -> dict[str, Any]:
+        return {t.name: t for t in gguf.GGUFReader(path).tensors}
+
+    exported, merged_source = tensors(tmp_path / "trained.gguf"), tensors(tmp_path / "source.gguf")
+    layers = net.base_model.model.model.layers
+    pairs = [
+        (layers[5].self_attn.o_proj, "blk.5.attn_output"),
+        (layers[11].mlp.down_proj, "blk.11.ffn_down"),
+    ]
+    wanted: dict[str, Any] = {}
+    for module, name in pairs:
+        linear = module.base_layer if hasattr(module, "base_layer") else module
+        assert isinstance(linear, bnb.nn.Linear4bit)
+        weight = linear.weight
+        want = bnb.functional.dequantize_4bit(weight.data, weight.quant_state).float()
+        if hasattr(module, "get_delta_weight"):
+            want = want + module.get_delta_weight("default").detach().float()
+        want_np = want.numpy()
+
+        scale = abs(want_np).max()
+        off_trained = abs(_dequantised(exported[f"{name}.weight"]) - want_np).max() / scale
+        off_source = abs(_dequantised(merged_source[f"{name}.weight"]) - want_np).max() / scale
+        assert off_trained < 0.01, f"{name}: trained export {off_trained:.4f} from base + delta"
+        assert off_source > 5 * off_trained, f"{name}: {off_source:.4f} vs {off_trained:.4f}"
+        wanted[name] = want_np
+    # q4_0 weights its rounding by the activations of the student's own training prompts.
+    texts = [f"Message: my card {i} has not arrived\nLabel: card_arrival" for i in range(3)]
+    q4 = export_gguf(adapter, tmp_path / "q4.gguf", "q4_0", calibration=texts)
+    assert (q4.calibration_rows, q4.base_weights) == (3, "trained")
+    small = tensors(tmp_path / "q4.gguf")
+    assert small["blk.5.attn_output.weight"].tensor_type.name == "Q4_0"
+    for name, want_np in wanted.items():
+        got = _dequantised(small[f"{name}.weight"])
+        assert np.linalg.norm(got - want_np) / np.linalg.norm(want_np) < 0.15, name
+
+
 def test_unmergeable_adapter_is_refused(tmp_path: Path) -> None:
     write_json(tmp_path / "adapter_config.json", {"peft_type": "LORA", "use_dora": True})
     with pytest.raises(ConfigError, match="DoRA"):
@@ -227,8 +306,16 @@ def _cli(*args: object) -> subprocess.CompletedProcess[str]:
         (("{tmp}", "--adapter", "{tmp}"), "--adapter"),
         (("{run}", "--quant", "q5_k"), "unknown --quant 'q5_k' (choose one of q8_0, q4_0, f16)"),
         (("{run}", "--format", "onnx"), "unknown --format 'onnx'"),
+        (("{run}", "--base-weights", "nf4"), "unknown --base-weights 'nf4' (choose one of"),
     ],
-    ids=["no-run-dir", "no-adapter", "bad-adapter", "unknown-quant", "unknown-format"],
+    ids=[
+        "no-run-dir",
+        "no-adapter",
+        "bad-adapter",
+        "unknown-quant",
+        "unknown-format",
+        "unknown-base-weights",
+    ],
 )
 def test_cli_mistakes_are_one_line_exit_2(
     tmp_path: Path, args: tuple[str, ...], expected: str
@@ -273,5 +360,10 @@ def test_report_and_card_lines() -> None:
     export = {"file": "student.gguf", "quant": "q8_0", "size_bytes": 291_544_800, "sha256": "ab12"}
     text = "\n".join(_export_lines({"evaluation": {"export": {**export, "verified": verified}}}))
     assert "`student.gguf`: q8_0, 291.5 MB, sha256 `ab12`" in text
+    assert "4-bit base it was trained on" not in text and "importance" not in text
+    merged = {**export, "base_weights": "trained", "trained_layers": 126, "calibration_rows": 128}
+    lines = "\n".join(_export_lines({"evaluation": {"export": merged}}))
+    assert "merged into the 4-bit base it was trained on (126 layers)" in lines
+    assert "activations of 128 training prompts" in lines
     assert "| adapter (transformers + peft) | 0.7467 | 0.75 |" in text
     assert "| student.gguf (transformers GGUF reader) | 0.75 | 0.74 |" in text

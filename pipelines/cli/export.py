@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from pipelines.cli.options import default_of, note
-from pipelines.export_config import QUANTS, ExportConfig
+from pipelines.export_config import BASE_WEIGHTS, QUANTS, ExportConfig
 from schemas.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -41,6 +41,13 @@ def _check(run_dir: Path, adapter: Path | None, fmt: str, quant: str) -> Path:
     return folder
 
 
+def _check_base_weights(base_weights: str) -> None:
+    if base_weights not in BASE_WEIGHTS:
+        raise ConfigError(
+            f"unknown --base-weights '{base_weights}' (choose one of {', '.join(BASE_WEIGHTS)})"
+        )
+
+
 def export(
     run_dir: Annotated[Path, typer.Argument(help="a run folder with the student's adapter/")],
     adapter: Annotated[
@@ -58,6 +65,16 @@ def export(
         Path | None,
         typer.Option("--base-gguf", help="a GGUF of the base; only when it is not 'embedded'"),
     ] = None,
+    base_weights: Annotated[
+        str,
+        typer.Option(
+            "--base-weights",
+            help=note(
+                " | ".join(BASE_WEIGHTS),
+                "trained: merge into the 4-bit base the adapter was trained on",
+            ),
+        ),
+    ] = default_of(ExportConfig, "base_weights"),
     held_out: Annotated[
         Path | None,
         typer.Option("--held-out", help="labelled real rows: score the GGUF and the adapter"),
@@ -77,6 +94,7 @@ def export(
     from schemas.tables import check_outputs, read_table, write_json
 
     folder = _check(run_dir, adapter, fmt, quant)
+    _check_base_weights(base_weights)
     target = out_file or run_dir / "student.gguf"
     check_outputs(
         {"--out": target, "--report": report},
@@ -87,10 +105,20 @@ def export(
     rows = read_table(held_out, required=[input_field, label_field]) if held_out else None
     if rows is not None and read_adapter_meta(folder).get("task") != "labels":
         raise ConfigError("--held-out scores students of labelled text; this one is not")
-    result = export_gguf(folder, target, quant, base=base_gguf)
+    from pipelines.export.importance import training_texts
+
+    result = export_gguf(
+        folder,
+        target,
+        quant,
+        base=base_gguf,
+        base_weights=base_weights,
+        calibration=training_texts(run_dir),
+    )
     out.print(
         f"{result.path}: {result.quant}, {result.size_bytes / 1e6:.1f} MB, sha256 "
-        f"{result.sha256}, {result.merged_tensors} tensors merged in {result.seconds:.0f} s; "
+        f"{result.sha256}, {result.merged_tensors} tensors merged into the {result.base_weights} "
+        f"base in {result.seconds:.0f} s; "
         f"Ollama: {result.modelfile}"
     )
     if rows is None:

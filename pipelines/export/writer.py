@@ -3,7 +3,9 @@
 The base's metadata (architecture, hyper-parameters, tokenizer with its `<bos>` flag) and tensor
 order are kept; `general.name`, `general.file_type` and the `synthmill.*` prompt keys are set.
 Each adapted weight is dequantised to float32, gets its LoRA delta, and is quantised again
-(gguf's numpy quantisers). Weight types per quant:
+(gguf's numpy quantisers). With `base_weights="trained"` (the default) every layer the fine-tune
+held in 4 bits starts from that 4-bit copy instead of the source GGUF (`trained_base`): the
+weights the adapter was fitted and evaluated against. Weight types per quant:
 
 | tensor | q8_0 | q4_0 | f16 |
 |---|---|---|---|
@@ -24,10 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from pipelines.export.importance import importance_matrix
 from pipelines.export.merge import lora_deltas, read_adapter_config
 from pipelines.export.metadata import ollama_modelfile, prompt_template, student_keys
+from pipelines.export.q4 import quantize_q4_0
 from pipelines.export.source import base_gguf, check_arch, sha256_file
-from pipelines.export_config import QUANTS
+from pipelines.export.trained_base import check_same, trained_weights
+from pipelines.export_config import BASE_WEIGHTS, QUANTS
 from schemas.base import FrozenModel
 from schemas.errors import ConfigError
 from schemas.tables import atomic_open
@@ -51,6 +56,9 @@ class ExportResult(FrozenModel):
     base_gguf: str
     base_sha256: str
     merged_tensors: int
+    base_weights: str = "source"
+    trained_layers: int = 0
+    calibration_rows: int = 0
 
 
 def _qtypes(quant: str) -> tuple[Any, Any, Any]:
@@ -107,7 +115,13 @@ def _add_keys(writer: Any, keys: dict[str, Any]) -> None:
 
 
 def _add_tensors(
-    reader: Any, writer: Any, deltas: dict[str, np.ndarray], proj: Any, head: Any
+    reader: Any,
+    writer: Any,
+    deltas: dict[str, np.ndarray],
+    proj: Any,
+    head: Any,
+    trained: dict[str, np.ndarray],
+    importance: dict[str, np.ndarray],
 ) -> None:
     from gguf import GGMLQuantizationType as Q
     from gguf.quants import dequantize, quantize
@@ -117,10 +131,13 @@ def _add_tensors(
         shape = tuple(int(d) for d in reversed(tensor.shape.tolist()))  # numpy order: rows last
         want = _target(tensor.name, shape, proj, head)
         delta = deltas.get(tensor.name)
-        if delta is None and want == src:
+        if delta is None and want == src and tensor.name not in trained:
             data = np.asarray(tensor.data)
         else:
             weights = dequantize(np.asarray(tensor.data), src).reshape(shape).astype(np.float32)
+            if tensor.name in trained:
+                check_same(tensor.name, trained[tensor.name], weights)
+                weights = trained[tensor.name]
             if delta is not None:
                 if delta.shape != weights.shape:
                     raise ConfigError(
@@ -128,7 +145,10 @@ def _add_tensors(
                         f"tensor {list(weights.shape)}: the adapter was trained on another base"
                     )
                 weights += delta
-            data = quantize(weights, want)
+            if want == Q.Q4_0:
+                data = quantize_q4_0(weights, importance.get(tensor.name))
+            else:
+                data = quantize(weights, want)
         if want in (Q.F32, Q.F16):
             writer.add_tensor(tensor.name, data)
         else:
@@ -142,12 +162,17 @@ def export_gguf(
     *,
     base: str | Path | None = None,
     name: str | None = None,
+    base_weights: str = "trained",
+    calibration: list[str] | None = None,
 ) -> ExportResult:
     """Merge the adapter in `adapter_dir` into its base GGUF and write `out` (atomically), and
     an Ollama Modelfile for it beside it (`out` with the suffix `.Modelfile`).
 
     `base` is a GGUF of the student's base; None uses the embedded model's own GGUF when the
     adapter was trained on it. `name` becomes `general.name` (default: base name + "student").
+    `base_weights` is "trained" (merge into the 4-bit copy of the base the adapter was trained
+    on, when it was) or "source" (merge into the base GGUF's own weights). `calibration`: the
+    student's training prompts; under q4_0 their activations weight the rounding (`importance`).
     """
     import gguf
 
@@ -156,6 +181,10 @@ def export_gguf(
     start = time.perf_counter()
     adapter, target = Path(adapter_dir), Path(out)
     proj, head, file_type = _qtypes(quant)
+    if base_weights not in BASE_WEIGHTS:
+        raise ConfigError(
+            f"unknown base weights '{base_weights}' (choose one of {', '.join(BASE_WEIGHTS)})"
+        )
     meta = read_adapter_meta(adapter)
     source, source_sha = base_gguf(meta, read_adapter_config(adapter), Path(base) if base else None)
     reader = gguf.GGUFReader(source)
@@ -163,10 +192,20 @@ def export_gguf(
     check_arch(arch, source)
     n_blocks = int(reader.fields[f"{arch}.block_count"].contents())
     arch_id = next(k for k, v in gguf.MODEL_ARCH_NAMES.items() if v == arch)
-    deltas = lora_deltas(adapter, gguf.get_tensor_name_map(arch_id, n_blocks))
+    name_map = gguf.get_tensor_name_map(arch_id, n_blocks)
+    deltas = lora_deltas(adapter, name_map)
     missing = sorted(set(deltas) - {t.name for t in reader.tensors})
     if missing:
         raise ConfigError(f"{source}: no tensor '{missing[0]}' for the adapter; wrong base GGUF?")
+    trained = trained_weights(meta, name_map) if base_weights == "trained" else {}
+    missing = sorted(set(trained) - {t.name for t in reader.tensors})
+    if missing:
+        raise ConfigError(f"{source}: no tensor '{missing[0]}' for the student's base")
+    importance = (
+        importance_matrix(meta, adapter, calibration, name_map)
+        if calibration and quant == "q4_0"
+        else {}
+    )
     base_name = reader.fields["general.name"].contents() if "general.name" in reader.fields else ""
     adapter_sha = sha256_file(adapter / "adapter_model.safetensors")
     keys = student_keys(
@@ -185,7 +224,7 @@ def export_gguf(
         writer.add_file_type(int(file_type))
         _copy_metadata(reader, writer)
         _add_keys(writer, keys)
-        _add_tensors(reader, writer, deltas, proj, head)
+        _add_tensors(reader, writer, deltas, proj, head, trained, importance)
         writer.write_header_to_file()
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()
@@ -208,4 +247,7 @@ def export_gguf(
         base_gguf=str(source),
         base_sha256=source_sha,
         merged_tensors=len(deltas),
+        base_weights="trained" if trained else "source",
+        trained_layers=len(trained),
+        calibration_rows=len(calibration or []) if importance else 0,
     )
