@@ -165,7 +165,7 @@ def evaluate_labels(
     report: dict[str, Any] = {
         "task": "labels",
         "n": len(texts),
-        "score_dtype": score_dtype(ev.dtype, net),
+        "score_dtype": score_dtype(ev.dtype, net),  # what ran: set after scoring
         "labels": label_set,
         "prompt_labels": fmt.labels,
         "score": ev.score,
@@ -173,6 +173,8 @@ def evaluate_labels(
         "adapter": str(adapter) if adapter is not None else None,
         "n_train_records": meta.get("n_records"),
     }
+
+    used: dict[str, Any] = {}  # what score_choices ran in
 
     def run(shot_rows: list[tuple[str, str]]) -> dict[str, Any]:
         start = time.perf_counter()
@@ -186,6 +188,7 @@ def evaluate_labels(
             batch_size=ev.batch_size,
             pad_id=tokenizer.pad_token_id or 0,
             dtype=ev.dtype,
+            used=used,
         )
         by_score = {}
         for mode in ("sum", "mean"):
@@ -218,6 +221,7 @@ def evaluate_labels(
         }
     else:
         report["base"] = run(shots)
+    report["score_dtype"] = used.get("dtype", report["score_dtype"])
     return report
 
 
@@ -251,6 +255,8 @@ def evaluate_answers(
         for r in rows.iter_rows(named=True)
     ]
 
+    used: dict[str, Any] = {}  # what score_choices ran in
+
     def run() -> dict[str, Any]:
         start = time.perf_counter()
         scores = score_choices(
@@ -261,6 +267,7 @@ def evaluate_answers(
             batch_size=ev.batch_size,
             pad_id=tokenizer.pad_token_id or 0,
             dtype=ev.dtype,
+            used=used,
         )
         total = sum(s[0][0] for s in scores)
         tokens = sum(s[0][1] for s in scores)
@@ -275,7 +282,7 @@ def evaluate_answers(
     report: dict[str, Any] = {
         "task": "instruction",
         "n": rows.height,
-        "score_dtype": score_dtype(ev.dtype, net),
+        "score_dtype": score_dtype(ev.dtype, net),  # what ran: set after scoring
         "model": model or train_cfg.model,
         "adapter": str(adapter) if adapter is not None else None,
         "n_train_records": meta.get("n_records"),
@@ -287,6 +294,7 @@ def evaluate_answers(
         report["difference"] = {"loss": report["student"]["loss"] - report["base"]["loss"]}
     else:
         report["base"] = run()
+    report["score_dtype"] = used.get("dtype", report["score_dtype"])
     return report
 
 

@@ -283,13 +283,16 @@ def score_choices(
     batch_size: int = 8,
     pad_id: int = 0,
     dtype: str = "model",
+    used: dict[str, Any] | None = None,
 ) -> Scores:
     """Sum of log-probs and length of every answer `answers[i][j]` after `prefix + queries[i]`.
 
     `prefix` (may be empty) is run once; each batch of `batch_size` queries, with all their
     answers, is one more forward pass. Queries that share one answer list (the label set) share
     its tree. `dtype`: "model" (the model's own dtypes), "bfloat16", or "auto" (see
-    `score_dtype`).
+    `score_dtype`). `used`, when given, is filled with what the scoring ran in: `dtype` (the
+    requested one may fall back to "model" where 4-bit layers stay in place for lack of memory)
+    and `dense_layers` (layers scored on dequantised or folded weights).
     """
     import torch
 
@@ -301,23 +304,43 @@ def score_choices(
         if id(a) not in trees:
             trees[id(a)] = AnswerTree.build(a)
     row_trees = [trees[id(a)] for a in answers]
+    with torch.no_grad(), dense_weights(causal) as swapped:
+        run_dtype = _usable(dtype, causal)
+        if used is not None:
+            used.update(dtype=run_dtype, dense_layers=swapped)
+        with cast_floats(causal, run_dtype):
+            results = _score_batches(
+                causal, prefix, queries, answers, row_trees, batch_size, pad_id
+            )
+    return results
+
+
+def _score_batches(
+    causal: Any,
+    prefix: list[int],
+    queries: list[list[int]],
+    answers: Sequence[list[list[int]]],
+    row_trees: list[AnswerTree],
+    batch_size: int,
+    pad_id: int,
+) -> Scores:
+    """`score_choices` on the model as it is: the prefix once, then one pass per batch."""
+    import torch
+
     results: Scores = []
-    with torch.no_grad(), dense_weights(causal), cast_floats(causal, _usable(dtype, causal)):
-        _, decoder, head, softcap = causal_parts(causal)  # after the swap: a folded head too
-        device = head.weight.device
-        cache = None
-        if prefix:
-            cache = decoder(input_ids=torch.tensor([prefix], device=device), use_cache=True)
-            cache = cache.past_key_values
-        for start in range(0, len(queries), batch_size):
-            stop = start + batch_size
-            batch = _Batch(len(prefix), queries[start:stop], row_trees[start:stop], pad_id)
-            if not _tree_mask_ok(causal.config, batch.kv_length):
-                results.extend(
-                    _score_full(causal, prefix, queries[start:stop], answers[start:stop])
-                )
-                continue
-            results.extend(batch.score(decoder, head, softcap, cache, causal.config, device))
+    _, decoder, head, softcap = causal_parts(causal)  # after the swap: a folded head too
+    device = head.weight.device
+    cache = None
+    if prefix:
+        cache = decoder(input_ids=torch.tensor([prefix], device=device), use_cache=True)
+        cache = cache.past_key_values
+    for start in range(0, len(queries), batch_size):
+        stop = start + batch_size
+        batch = _Batch(len(prefix), queries[start:stop], row_trees[start:stop], pad_id)
+        if not _tree_mask_ok(causal.config, batch.kv_length):
+            results.extend(_score_full(causal, prefix, queries[start:stop], answers[start:stop]))
+            continue
+        results.extend(batch.score(decoder, head, softcap, cache, causal.config, device))
     return results
 
 

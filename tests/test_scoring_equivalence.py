@@ -133,7 +133,7 @@ def test_4bit_student_scored_on_dense_weights_matches_bitsandbytes(
 
 
 def test_a_trained_bf16_student_scores_in_its_own_dtypes_and_in_bf16(
-    tokens: dict[str, Any],
+    tokens: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As a build scores the model it just trained: norms and embeddings in fp32 (k-bit
     preparation), 4-bit layers computing in bf16. Both scoring dtypes run and agree closely."""
@@ -146,6 +146,16 @@ def test_a_trained_bf16_student_scores_in_its_own_dtypes_and_in_bf16(
     model = get_peft_model(prepare_base(base, cfg, False), lora_config(cfg)).eval()
     prefix, queries, answers = tokens["prefix"], tokens["queries"], tokens["answers"]
     own = score_choices(model, prefix, queries, [answers] * 3, dtype="model")
-    bf16 = score_choices(model, prefix, queries, [answers] * 3, dtype="bfloat16")
+    used: dict[str, Any] = {}
+    bf16 = score_choices(model, prefix, queries, [answers] * 3, dtype="bfloat16", used=used)
+    assert used == {"dtype": "bfloat16", "dense_layers": 18 * 7}
     _assert_close(own, bf16, 0.25)
     assert all(s < 0 for row in own for s, _ in row)
+    # Too little memory to dequantise: the 4-bit layers stay, and so do the model's dtypes; the
+    # caller is told what ran, not what it asked for.
+    import pipelines.scoring as scoring
+
+    monkeypatch.setattr(scoring, "DENSE_SHARE", 0.0)
+    kept = score_choices(model, prefix, queries, [answers] * 3, dtype="bfloat16", used=used)
+    assert used == {"dtype": "model", "dense_layers": 0}
+    _assert_close(kept, own, 0.25)
