@@ -119,9 +119,10 @@ def _log_normalisers(logits: Any) -> Any:
     of a student's scoring time; 4 at a time, under a sixth)."""
     import torch
 
+    rows = LSE_ROWS if logits.device.type == "cpu" else max(logits.shape[0], 1)  # GPU: one go
     out = torch.empty(logits.shape[0], dtype=torch.float32, device=logits.device)
-    for lo in range(0, logits.shape[0], LSE_ROWS):
-        out[lo : lo + LSE_ROWS] = torch.logsumexp(logits[lo : lo + LSE_ROWS].float(), dim=-1)
+    for lo in range(0, logits.shape[0], rows):
+        out[lo : lo + rows] = torch.logsumexp(logits[lo : lo + rows].float(), dim=-1)
     return out
 
 

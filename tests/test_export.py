@@ -275,15 +275,34 @@ def test_merge_starts_from_the_4bit_base_the_adapter_was_trained_on(
         assert off_trained < 0.01, f"{name}: trained export {off_trained:.4f} from base + delta"
         assert off_source > 5 * off_trained, f"{name}: {off_source:.4f} vs {off_trained:.4f}"
         wanted[name] = want_np
-    # q4_0 weights its rounding by the activations of the student's own training prompts.
-    texts = [f"Message: my card {i} has not arrived\nLabel: card_arrival" for i in range(3)]
+    # q4_0 weights its rounding by the activations of the student's own training rows,
+    # measured with padding left out: one padded batch gives what one row at a time gives.
+    from gguf import GGMLQuantizationType as Q
+    from gguf.quants import dequantize, quantize
+
+    from pipelines.export import importance
+
+    texts = ["Message: hi\nLabel: a", "Message: my new card has still not arrived\nLabel: b"]
     q4 = export_gguf(adapter, tmp_path / "q4.gguf", "q4_0", calibration=texts)
-    assert (q4.calibration_rows, q4.base_weights) == (3, "trained")
+    assert (q4.calibration_rows, q4.base_weights) == (2, "trained")
     small = tensors(tmp_path / "q4.gguf")
     assert small["blk.5.attn_output.weight"].tensor_type.name == "Q4_0"
+    name_map = gguf.get_tensor_name_map(gguf.MODEL_ARCH.GEMMA3, 18)
+    padded = importance.importance_matrix(meta, adapter, texts, name_map)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importance, "BATCH", 1)
+        alone = importance.importance_matrix(meta, adapter, texts, name_map)
+    assert set(padded) == set(alone) and len(padded) == 18 * 7
+    for key, value in alone.items():  # bitsandbytes' CPU kernel rounds to bf16 by batch shape
+        drift = np.linalg.norm(padded[key] - value) / np.linalg.norm(value)
+        assert drift < 0.01, f"{key}: padded batch {drift:.2%} from one row at a time"
     for name, want_np in wanted.items():
+        weight = padded[f"{name}.weight"].reshape(1, -1)
         got = _dequantised(small[f"{name}.weight"])
-        assert np.linalg.norm(got - want_np) / np.linalg.norm(want_np) < 0.15, name
+        ref = dequantize(quantize(want_np, Q.Q4_0), Q.Q4_0).reshape(want_np.shape)
+        ours = float((np.square(got - want_np) * weight).sum())
+        plain = float((np.square(ref - want_np) * weight).sum())
+        assert ours < 0.9 * plain, f"{name}: weighted error {ours:.3g} vs reference {plain:.3g}"
 
 
 def test_unmergeable_adapter_is_refused(tmp_path: Path) -> None:
@@ -364,6 +383,6 @@ def test_report_and_card_lines() -> None:
     merged = {**export, "base_weights": "trained", "trained_layers": 126, "calibration_rows": 128}
     lines = "\n".join(_export_lines({"evaluation": {"export": merged}}))
     assert "merged into the 4-bit base it was trained on (126 layers)" in lines
-    assert "activations of 128 training prompts" in lines
+    assert "activations of 128 of the student's training rows" in lines
     assert "| adapter (transformers + peft) | 0.7467 | 0.75 |" in text
     assert "| student.gguf (transformers GGUF reader) | 0.75 | 0.74 |" in text

@@ -105,16 +105,7 @@ def export(
     rows = read_table(held_out, required=[input_field, label_field]) if held_out else None
     if rows is not None and read_adapter_meta(folder).get("task") != "labels":
         raise ConfigError("--held-out scores students of labelled text; this one is not")
-    from pipelines.export.importance import training_texts
-
-    result = export_gguf(
-        folder,
-        target,
-        quant,
-        base=base_gguf,
-        base_weights=base_weights,
-        calibration=training_texts(run_dir),
-    )
+    result = export_gguf(folder, target, quant, base=base_gguf, base_weights=base_weights)
     out.print(
         f"{result.path}: {result.quant}, {result.size_bytes / 1e6:.1f} MB, sha256 "
         f"{result.sha256}, {result.merged_tensors} tensors merged into the {result.base_weights} "

@@ -2,10 +2,12 @@
 driven on the student's own prompts (the mean square of its activations), as llama.cpp's
 `llama-imatrix` measures it. The q4_0 quantiser weights its rounding error by it.
 
-The prompts are the student's training rows (`train.jsonl` of the run folder, or any texts
-given): never the held-out rows the export is scored on. The model is the student itself,
-base and adapter loaded as the evaluation loads them, so the activations are the ones the
-exported layers will see.
+The prompts are the rows the student was trained on, as it saw them: the `sft_dataset.jsonl`
+the fine-tune writes beside every adapter (prompt and completion, in the student's own format),
+never the held-out rows the export is scored on. The model is the student itself, base and
+adapter loaded as the evaluation loads them, so the activations are the ones the exported layers
+will see. Only the decoder runs (no vocabulary projection, no KV cache), on rows cut to the
+student's `max_seq_len`.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from typing import Any
 
 import numpy as np
 
+SFT_FILE = "sft_dataset.jsonl"
 CALIBRATION_ROWS = 128
 BATCH = 8
+_SPECIAL = ("<bos>", "<eos>", "<end_of_turn>")
 
 
-def training_texts(run_dir: Path, limit: int = CALIBRATION_ROWS) -> list[str]:
-    """The student's training prompts with their answers, from a run folder's train.jsonl
-    (chat messages: each turn's content, joined by newlines); [] when there is none."""
-    path = run_dir / "train.jsonl"
+def training_texts(adapter_dir: Path, limit: int = CALIBRATION_ROWS) -> list[str]:
+    """Up to `limit` training rows of the student in `adapter_dir` (prompt + completion of its
+    `sft_dataset.jsonl`, without the `<bos>`/`<eos>` the tokenizer adds); [] when there is none."""
+    path = adapter_dir / SFT_FILE
     if not path.is_file():
         return []
     texts: list[str] = []
@@ -35,27 +39,31 @@ def training_texts(run_dir: Path, limit: int = CALIBRATION_ROWS) -> list[str]:
                 row = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            turns = row.get("messages") if isinstance(row, dict) else None
-            if isinstance(turns, list):
-                parts = [str(t.get("content", "")) for t in turns if isinstance(t, dict)]
-                texts.append(" ".join(parts))
-            elif isinstance(row, dict) and isinstance(row.get("text"), str):
-                texts.append(row["text"])
-    return [t for t in texts if t.strip()]
+            if not isinstance(row, dict):
+                continue
+            text = f"{row.get('prompt') or ''}{row.get('completion') or ''}"
+            for token in _SPECIAL:
+                text = text.replace(token, "")
+            if text.strip():
+                texts.append(text)
+    return texts
 
 
 def importance_matrix(
     meta: dict[str, Any], adapter_dir: Path, texts: list[str], name_map: Any
 ) -> dict[str, np.ndarray]:
     """{GGUF tensor name: mean square activation per input channel} for every linear layer of
-    the student's decoder, measured over `texts`."""
+    the student's decoder, measured over `texts` (padding not counted)."""
     import torch
 
     from pipelines.evaluate import load_for_eval
     from pipelines.export.merge import gguf_name
     from pipelines.export.verify import student_settings
+    from pipelines.scoring import causal_parts
 
-    model, tokenizer = load_for_eval(student_settings(meta), adapter=adapter_dir)
+    settings = student_settings(meta)
+    model, tokenizer = load_for_eval(settings, adapter=adapter_dir)
+    decoder = causal_parts(model)[1]
     sums: dict[str, Any] = {}
     counts: dict[str, int] = {}
     hooks = []
@@ -72,23 +80,29 @@ def importance_matrix(
     for module_name, module in model.named_modules():
         if not isinstance(module, torch.nn.Linear) or "lora_" in module_name:
             continue
-        name = gguf_name(
-            module_name.removesuffix(".base_layer").removeprefix("base_model.model."), name_map
-        )
+        path = module_name.removesuffix(".base_layer").removeprefix("base_model.model.")
+        name = gguf_name(path, name_map)
         if name is not None and name not in ("output", "token_embd"):
             hooks.append(module.register_forward_pre_hook(watch(f"{name}.weight")))
+    device = next(model.parameters()).device
     try:
         with torch.no_grad():
             for lo in range(0, len(texts), BATCH):
-                batch = tokenizer(texts[lo : lo + BATCH], return_tensors="pt", padding=True)
-                device = next(model.parameters()).device
+                batch = tokenizer(
+                    texts[lo : lo + BATCH],
+                    return_tensors="pt",
+                    padding=True,
+                    truncation=True,
+                    max_length=settings.max_seq_len,
+                )
                 real["mask"] = batch["attention_mask"].to(device).bool()
-                model(
+                decoder(
                     input_ids=batch["input_ids"].to(device),
                     attention_mask=batch["attention_mask"].to(device),
+                    use_cache=False,
                 )
     finally:
         for hook in hooks:
             hook.remove()
-    del model
+    del model, decoder
     return {name: (total / counts[name]).cpu().numpy() for name, total in sums.items()}

@@ -6,8 +6,9 @@ weight alike. Given the mean square of each input channel's activations on the s
 prompts (an importance matrix, as llama.cpp's `llama-imatrix` makes), the scale of each block is
 instead chosen to minimise the activation-weighted squared error, by llama.cpp's own search
 (`quantize_row_q4_0_impl` with `make_qx_quants`): the weight of an element is
-`importance[j] * sqrt(sigma2 + x[j]^2)`, 20 candidate scales per block, then the weighted
-least-squares scale for the chosen levels. Same format and size: any Q4_0 reader loads it.
+`importance[j] * sqrt(sigma2 + x[j]^2)`, 19 candidate scales per block, then the weighted
+least-squares scale for the chosen levels. Channels never driven on the calibration rows keep a
+small floor of importance, so a block of them is still rounded, not zeroed. Same format and size: any Q4_0 reader loads it.
 """
 
 from __future__ import annotations
@@ -25,19 +26,21 @@ def quantize_q4_0(weights: np.ndarray, importance: np.ndarray | None = None) -> 
     `importance` ([n], one value per input channel) this is the reference quantiser."""
     from gguf import GGMLQuantizationType as Q
 
-    if importance is None:
+    if importance is None or not np.any(importance > 0):
         return np.asarray(quantize(weights, Q.Q4_0))
     rows, n = weights.shape
     x = weights.astype(np.float32)
     sigma2 = np.square(x).sum(axis=1, keepdims=True) / n
-    w = importance.astype(np.float32).reshape(1, n) * np.sqrt(sigma2 + np.square(x))
+    imp = importance.astype(np.float64).reshape(1, n)
+    imp = np.maximum(imp / imp.mean(), 1e-6).astype(np.float32)  # scaled to a mean of 1
+    w = imp * np.sqrt(sigma2 + np.square(x))
     blocks, w = x.reshape(-1, BLOCK), w.reshape(-1, BLOCK)
     largest = np.take_along_axis(blocks, abs(blocks).argmax(axis=-1, keepdims=True), axis=-1)
     safe = np.where(largest == 0, np.float32(1), largest)
     best_score = np.full((blocks.shape[0], 1), -np.inf, dtype=np.float32)
     best_d = np.zeros_like(largest)
     best_q = np.zeros(blocks.shape, dtype=np.float32)
-    for step in [0.0, *np.arange(-9, 10, dtype=np.float32) * np.float32(0.1)]:
+    for step in np.arange(-9, 10, dtype=np.float32) * np.float32(0.1):
         inverse = -(np.float32(_NMAX) + np.float32(step)) / safe
         q = np.clip(np.rint(blocks * inverse), -_NMAX, _NMAX - 1)
         sum_lx = (w * blocks * q).sum(axis=-1, keepdims=True)

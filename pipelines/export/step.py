@@ -40,7 +40,6 @@ def _held_out(state: Any) -> tuple[pl.DataFrame, str, str]:
 
 def export_build(state: Any) -> dict[str, Any]:
     """Export the build's student and check it; returns (and records) the summary."""
-    from pipelines.export.importance import training_texts
     from pipelines.export.verify import score_gguf
     from pipelines.export.writer import export_gguf
     from pipelines.finetune import read_adapter_meta
@@ -54,7 +53,6 @@ def export_build(state: Any) -> dict[str, Any]:
         base=cfg.base_gguf,
         name=f"{state.config.name} student",
         base_weights=cfg.base_weights,
-        calibration=training_texts(state.run_dir),
     )
     summary: dict[str, Any] = {
         "file": STUDENT_FILE,

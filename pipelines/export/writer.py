@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.export.importance import importance_matrix
+from pipelines.export.importance import importance_matrix, training_texts
 from pipelines.export.merge import lora_deltas, read_adapter_config
 from pipelines.export.metadata import ollama_modelfile, prompt_template, student_keys
 from pipelines.export.q4 import quantize_q4_0
@@ -171,8 +171,9 @@ def export_gguf(
     `base` is a GGUF of the student's base; None uses the embedded model's own GGUF when the
     adapter was trained on it. `name` becomes `general.name` (default: base name + "student").
     `base_weights` is "trained" (merge into the 4-bit copy of the base the adapter was trained
-    on, when it was) or "source" (merge into the base GGUF's own weights). `calibration`: the
-    student's training prompts; under q4_0 their activations weight the rounding (`importance`).
+    on, when it was) or "source" (merge into the base GGUF's own weights). `calibration`: texts
+    whose activations weight the q4_0 rounding (`importance`); None reads the student's own
+    training rows from the adapter folder, [] turns the weighting off.
     """
     import gguf
 
@@ -201,11 +202,12 @@ def export_gguf(
     missing = sorted(set(trained) - {t.name for t in reader.tensors})
     if missing:
         raise ConfigError(f"{source}: no tensor '{missing[0]}' for the student's base")
-    importance = (
-        importance_matrix(meta, adapter, calibration, name_map)
-        if calibration and quant == "q4_0"
-        else {}
-    )
+    importance: dict[str, np.ndarray] = {}
+    texts: list[str] = []
+    if quant == "q4_0" and meta.get("config"):  # a synthmill student: its model is known
+        texts = training_texts(adapter) if calibration is None else calibration
+        if texts:
+            importance = importance_matrix(meta, adapter, texts, name_map)
     base_name = reader.fields["general.name"].contents() if "general.name" in reader.fields else ""
     adapter_sha = sha256_file(adapter / "adapter_model.safetensors")
     keys = student_keys(
@@ -249,5 +251,5 @@ def export_gguf(
         merged_tensors=len(deltas),
         base_weights="trained" if trained else "source",
         trained_layers=len(trained),
-        calibration_rows=len(calibration or []) if importance else 0,
+        calibration_rows=len(texts) if importance else 0,
     )
