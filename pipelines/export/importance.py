@@ -50,19 +50,24 @@ def training_texts(adapter_dir: Path, limit: int = CALIBRATION_ROWS) -> list[str
 
 
 def importance_matrix(
-    meta: dict[str, Any], adapter_dir: Path, texts: list[str], name_map: Any
+    meta: dict[str, Any],
+    adapter_dir: Path,
+    texts: list[str],
+    name_map: Any,
+    student: tuple[Any, Any] | None = None,
 ) -> dict[str, np.ndarray]:
     """{GGUF tensor name: mean square activation per input channel} for every linear layer of
-    the student's decoder, measured over `texts` (padding not counted)."""
+    the student's decoder, measured over `texts` (padding not counted). `student`: (model,
+    tokenizer) already loaded by `trained_base.load_student` with the adapter (else loaded)."""
     import torch
 
-    from pipelines.evaluate import load_for_eval
-    from pipelines.export.merge import gguf_name
+    from pipelines.export.merge import module_gguf_name
+    from pipelines.export.trained_base import load_student
     from pipelines.export.verify import student_settings
     from pipelines.scoring import causal_parts
 
-    settings = student_settings(meta)
-    model, tokenizer = load_for_eval(settings, adapter=adapter_dir)
+    model, tokenizer = student or load_student(meta, adapter_dir)
+    max_len = student_settings(meta).max_seq_len
     decoder = causal_parts(model)[1]
     sums: dict[str, Any] = {}
     counts: dict[str, int] = {}
@@ -80,8 +85,7 @@ def importance_matrix(
     for module_name, module in model.named_modules():
         if not isinstance(module, torch.nn.Linear) or "lora_" in module_name:
             continue
-        path = module_name.removesuffix(".base_layer").removeprefix("base_model.model.")
-        name = gguf_name(path, name_map)
+        name = module_gguf_name(module_name, name_map)
         if name is not None and name not in ("output", "token_embd"):
             hooks.append(module.register_forward_pre_hook(watch(f"{name}.weight")))
     device = next(model.parameters()).device
@@ -93,7 +97,7 @@ def importance_matrix(
                     return_tensors="pt",
                     padding=True,
                     truncation=True,
-                    max_length=settings.max_seq_len,
+                    max_length=max_len,
                 )
                 real["mask"] = batch["attention_mask"].to(device).bool()
                 decoder(
@@ -104,5 +108,4 @@ def importance_matrix(
     finally:
         for hook in hooks:
             hook.remove()
-    del model, decoder
     return {name: (total / counts[name]).cpu().numpy() for name, total in sums.items()}

@@ -64,6 +64,12 @@ def gguf_name(module: str, name_map: Any) -> str | None:
     return None
 
 
+def module_gguf_name(module_name: str, name_map: Any) -> str | None:
+    """`gguf_name` of a module path of a loaded model, under a PEFT wrapper or not."""
+    path = module_name.removeprefix(_PREFIX).removesuffix(".base_layer")
+    return gguf_name(path, name_map)
+
+
 def lora_deltas(adapter_dir: Path, name_map: Any) -> dict[str, np.ndarray]:
     """{GGUF tensor name: float32 delta [out, in]} for every adapted layer of the adapter."""
     import torch

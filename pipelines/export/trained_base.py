@@ -13,6 +13,7 @@ precision (embeddings, norms) are taken from the source GGUF as before.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,38 +25,52 @@ from schemas.errors import ConfigError
 MAX_RELATIVE_ERROR = 0.25  # NF4 of the embedded base: about 0.1
 
 
-def trained_weights(meta: dict[str, Any], name_map: Any) -> dict[str, np.ndarray]:
-    """{GGUF tensor name: float32 [out, in]} for every layer the fine-tune held in 4 bits; {}
-    when the adapter carries no synthmill training config or trained without 4-bit."""
+def load_student(meta: dict[str, Any], adapter_dir: Path | None = None) -> tuple[Any, Any]:
+    """(model, tokenizer): the base as the fine-tune loaded it, in the compute dtype it recorded
+    (not as chosen again here), with the adapter in `adapter_dir` attached when given."""
+    from pipelines.evaluate import load_for_eval
     from pipelines.export.verify import student_settings
 
-    if not meta.get("config"):
-        return {}
     settings = student_settings(meta)
-    if not settings.load_in_4bit:
+    trained_dtype = str((meta.get("result") or {}).get("compute_dtype") or "")
+    if trained_dtype in ("bfloat16", "float16", "float32"):
+        settings = settings.model_copy(update={"compute_dtype": trained_dtype})
+    return load_for_eval(settings, adapter=adapter_dir)
+
+
+def trained_in_4bit(meta: dict[str, Any]) -> bool:
+    """Whether the adapter is a synthmill student trained on a 4-bit base."""
+    from pipelines.export.verify import student_settings
+
+    return bool(meta.get("config")) and student_settings(meta).load_in_4bit
+
+
+def trained_weights(
+    meta: dict[str, Any], name_map: Any, model: Any = None
+) -> dict[str, np.ndarray]:
+    """{GGUF tensor name: float32 [out, in]} for every layer the fine-tune held in 4 bits; {}
+    when the adapter carries no synthmill training config or trained without 4-bit. `model`:
+    the student already loaded by `load_student` (else it is loaded here)."""
+    if not trained_in_4bit(meta):
         return {}
     import bitsandbytes as bnb
     import torch
 
-    from pipelines.export.merge import gguf_name
-    from pipelines.finetune import load_base
+    from pipelines.export.merge import module_gguf_name
 
-    trained_dtype = str((meta.get("result") or {}).get("compute_dtype") or "")
-    if trained_dtype in ("bfloat16", "float16", "float32"):  # as trained, not as chosen here
-        settings = settings.model_copy(update={"compute_dtype": trained_dtype})
-    model, _, _ = load_base(settings)
+    if model is None:
+        model = load_student(meta)[0]
     weights: dict[str, np.ndarray] = {}
     with torch.no_grad():
         for module_name, module in model.named_modules():
             if not isinstance(module, bnb.nn.Linear4bit):
                 continue
-            name = gguf_name(module_name, name_map)
+            name = module_gguf_name(module_name, name_map)
             if name is None:  # outside the language model (a vision tower): not in the GGUF
                 continue
             param = module.weight
             dense = bnb.functional.dequantize_4bit(param.data, param.quant_state)
             weights[f"{name}.weight"] = dense.float().cpu().numpy()
-    del model
     return weights
 
 

@@ -31,7 +31,12 @@ from pipelines.export.merge import lora_deltas, read_adapter_config
 from pipelines.export.metadata import ollama_modelfile, prompt_template, student_keys
 from pipelines.export.q4 import quantize_q4_0
 from pipelines.export.source import base_gguf, check_arch, sha256_file
-from pipelines.export.trained_base import check_same, trained_weights
+from pipelines.export.trained_base import (
+    check_same,
+    load_student,
+    trained_in_4bit,
+    trained_weights,
+)
 from pipelines.export_config import BASE_WEIGHTS, QUANTS
 from schemas.base import FrozenModel
 from schemas.errors import ConfigError
@@ -198,16 +203,17 @@ def export_gguf(
     missing = sorted(set(deltas) - {t.name for t in reader.tensors})
     if missing:
         raise ConfigError(f"{source}: no tensor '{missing[0]}' for the adapter; wrong base GGUF?")
-    trained = trained_weights(meta, name_map) if base_weights == "trained" else {}
-    missing = sorted(set(trained) - {t.name for t in reader.tensors})
-    if missing:
-        raise ConfigError(f"{source}: no tensor '{missing[0]}' for the student's base")
-    importance: dict[str, np.ndarray] = {}
     texts: list[str] = []
     if quant == "q4_0" and meta.get("config"):  # a synthmill student: its model is known
         texts = training_texts(adapter) if calibration is None else calibration
-        if texts:
-            importance = importance_matrix(meta, adapter, texts, name_map)
+    wants_trained = base_weights == "trained" and trained_in_4bit(meta)
+    student = load_student(meta, adapter) if texts or wants_trained else None  # loaded once
+    trained = trained_weights(meta, name_map, student[0]) if wants_trained and student else {}
+    missing = sorted(set(trained) - {t.name for t in reader.tensors})
+    if missing:
+        raise ConfigError(f"{source}: no tensor '{missing[0]}' for the student's base")
+    importance = importance_matrix(meta, adapter, texts, name_map, student) if texts else {}
+    del student
     base_name = reader.fields["general.name"].contents() if "general.name" in reader.fields else ""
     adapter_sha = sha256_file(adapter / "adapter_model.safetensors")
     keys = student_keys(
