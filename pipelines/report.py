@@ -173,8 +173,8 @@ def _export_lines(report: dict[str, Any]) -> list[str]:
         )
     if export.get("calibration_rows"):
         out.append(
-            f"q4_0 rounding weighted by the activations of {export['calibration_rows']} of "
-            "the student's training rows (importance matrix)."
+            f"q4_0 rounded by GPTQ against the activations of {export['calibration_rows']} of "
+            "the student's training rows."
         )
     verified = export.get("verified")
     if isinstance(verified, dict):

@@ -218,6 +218,14 @@ def _dequantised(tensor: Any) -> Any:
     return dequantize(tensor.data, tensor.tensor_type).reshape(shape)
 
 
+def _dequantised_bytes(data: Any, shape: tuple[int, ...]) -> Any:
+    """Q4_0 bytes as float32 numpy of `shape`."""
+    from gguf import GGMLQuantizationType as Q
+    from gguf.quants import dequantize
+
+    return dequantize(data, Q.Q4_0).reshape(shape)
+
+
 def test_merge_starts_from_the_4bit_base_the_adapter_was_trained_on(
     tmp_path: Path, embedded_dir: Path
 ) -> None:
@@ -275,34 +283,32 @@ def test_merge_starts_from_the_4bit_base_the_adapter_was_trained_on(
         assert off_trained < 0.01, f"{name}: trained export {off_trained:.4f} from base + delta"
         assert off_source > 5 * off_trained, f"{name}: {off_source:.4f} vs {off_trained:.4f}"
         wanted[name] = want_np
-    # q4_0 weights its rounding by the activations of the student's own training rows,
+    # q4_0 is rounded by GPTQ against the activations of the student's own training rows,
     # measured with padding left out: one padded batch gives what one row at a time gives.
-    from gguf import GGMLQuantizationType as Q
-    from gguf.quants import dequantize, quantize
-
-    from pipelines.export import importance
+    from pipelines.export import calibration, q4
 
     texts = ["Message: hi\nLabel: a", "Message: my new card has still not arrived\nLabel: b"]
-    q4 = export_gguf(adapter, tmp_path / "q4.gguf", "q4_0", calibration=texts)
-    assert (q4.calibration_rows, q4.base_weights) == (2, "trained")
+    q4_file = export_gguf(adapter, tmp_path / "q4.gguf", "q4_0", calibration=texts)
+    assert (q4_file.calibration_rows, q4_file.base_weights) == (2, "trained")
     small = tensors(tmp_path / "q4.gguf")
     assert small["blk.5.attn_output.weight"].tensor_type.name == "Q4_0"
     name_map = gguf.get_tensor_name_map(gguf.MODEL_ARCH.GEMMA3, 18)
-    padded = importance.importance_matrix(meta, adapter, texts, name_map)
+    padded = calibration.activation_moments(meta, adapter, texts, name_map)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(importance, "BATCH", 1)
-        alone = importance.importance_matrix(meta, adapter, texts, name_map)
+        patch.setattr(calibration, "BATCH", 1)
+        alone = calibration.activation_moments(meta, adapter, texts, name_map)
     assert set(padded) == set(alone) and len(padded) == 18 * 7
     for key, value in alone.items():  # bitsandbytes' CPU kernel rounds to bf16 by batch shape
+        assert value.shape == (value.shape[0], value.shape[0])
         drift = np.linalg.norm(padded[key] - value) / np.linalg.norm(value)
         assert drift < 0.01, f"{key}: padded batch {drift:.2%} from one row at a time"
     for name, want_np in wanted.items():
-        weight = padded[f"{name}.weight"].reshape(1, -1)
-        got = _dequantised(small[f"{name}.weight"])
-        ref = dequantize(quantize(want_np, Q.Q4_0), Q.Q4_0).reshape(want_np.shape)
-        ours = float((np.square(got - want_np) * weight).sum())
-        plain = float((np.square(ref - want_np) * weight).sum())
-        assert ours < 0.9 * plain, f"{name}: weighted error {ours:.3g} vs reference {plain:.3g}"
+        moments = padded[f"{name}.weight"].astype(np.float64)
+        got = _dequantised(small[f"{name}.weight"]).astype(np.float64)
+        ref = _dequantised_bytes(q4.reference(want_np), want_np.shape).astype(np.float64)
+        ours = float(np.einsum("ij,jk,ik->", got - want_np, moments, got - want_np))
+        plain = float(np.einsum("ij,jk,ik->", ref - want_np, moments, ref - want_np))
+        assert ours < 0.5 * plain, f"{name}: output error {ours:.3g} vs reference {plain:.3g}"
 
 
 def test_unmergeable_adapter_is_refused(tmp_path: Path) -> None:
@@ -379,7 +385,7 @@ def test_report_and_card_lines() -> None:
     export = {"file": "student.gguf", "quant": "q8_0", "size_bytes": 291_544_800, "sha256": "ab12"}
     text = "\n".join(_export_lines({"evaluation": {"export": {**export, "verified": verified}}}))
     assert "`student.gguf`: q8_0, 291.5 MB, sha256 `ab12`" in text
-    assert "4-bit base it was trained on" not in text and "importance" not in text
+    assert "4-bit base it was trained on" not in text and "GPTQ" not in text
     merged = {**export, "base_weights": "trained", "trained_layers": 126, "calibration_rows": 128}
     lines = "\n".join(_export_lines({"evaluation": {"export": merged}}))
     assert "merged into the 4-bit base it was trained on (126 layers)" in lines

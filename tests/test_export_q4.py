@@ -1,5 +1,5 @@
-"""The q4_0 writer: byte-compatible Q4_0 blocks with a lower activation-weighted error than the
-reference quantiser given an importance matrix, no block zeroed for lack of activations; the
+"""The q4_0 writer: byte-compatible Q4_0 blocks, rounded by GPTQ to a lower output error than
+the reference quantiser on correlated activations, no block zeroed for lack of activations; the
 training rows it calibrates on; and the trained-base guards that need no model."""
 
 from __future__ import annotations
@@ -10,49 +10,71 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gguf import GGMLQuantizationType as Q
-from gguf.quants import dequantize, quantize
+from gguf.quants import dequantize
 
-from pipelines.export.importance import training_texts
-from pipelines.export.q4 import quantize_q4_0
+from pipelines.export import q4
+from pipelines.export.calibration import training_texts
+from pipelines.export.gptq import gptq_q4_0
 from pipelines.export.trained_base import check_same, trained_weights
 from schemas.errors import ConfigError
 
 
 def _layer() -> tuple[np.ndarray, np.ndarray]:
-    """A [64, 256] weight and a heavy-tailed per-channel importance (a few loud channels, as
-    Gemma's activations have)."""
+    """A [64, 256] weight and the second moments of correlated, heavy-tailed activations (a few
+    loud channels, channels that move together, as Gemma's activations have)."""
     rng = np.random.default_rng(0)
     weights = (rng.standard_normal((64, 256)) * 0.02).astype(np.float32)
-    importance = rng.lognormal(0.0, 2.0, 256).astype(np.float32)
-    return weights, importance
+    x = rng.standard_normal((2000, 256)) * rng.lognormal(0.0, 1.5, 256)
+    x[:, :128] += 0.8 * x[:, 128:]
+    return weights, (x.T @ x / len(x)).astype(np.float32)
 
 
-def _weighted_error(approx: np.ndarray, weights: np.ndarray, importance: np.ndarray) -> float:
-    return float(np.sqrt((np.square(approx - weights) * importance).sum()))
+def _output_error(approx: np.ndarray, weights: np.ndarray, moments: np.ndarray) -> float:
+    """`tr(E H Eᵀ)`: the mean squared error of the layer's outputs on the activations."""
+    error = (approx - weights).astype(np.float64)
+    return float(np.einsum("ij,jk,ik->", error, moments, error))
 
 
-def test_importance_lowers_the_weighted_error_in_the_same_format() -> None:
-    weights, importance = _layer()
-    ours, reference = quantize_q4_0(weights, importance), quantize(weights, Q.Q4_0)
+def _decoded(data: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return dequantize(data, Q.Q4_0).reshape(shape)
+
+
+def test_gptq_lowers_the_output_error_in_the_same_format() -> None:
+    weights, moments = _layer()
+    ours, reference = gptq_q4_0(weights, moments), q4.reference(weights)
     assert ours.shape == reference.shape and ours.dtype == np.uint8
-    mine = dequantize(ours, Q.Q4_0).reshape(weights.shape)
-    ref = dequantize(reference, Q.Q4_0).reshape(weights.shape)
+    mine, ref = _decoded(ours, weights.shape), _decoded(reference, weights.shape)
     assert np.abs(mine - weights).max() < 0.25 * np.abs(weights).max()  # decodes as Q4_0
-    assert _weighted_error(mine, weights, importance) < 0.9 * _weighted_error(
-        ref, weights, importance
-    )
+    assert _output_error(mine, weights, moments) < 0.6 * _output_error(ref, weights, moments)
+    # without correlations to pass error through (a diagonal H) there is nothing to feed back:
+    # GPTQ is the weighted rounding, no worse than the reference
+    diagonal = np.diag(np.diag(moments))
+    plain = _decoded(gptq_q4_0(weights, diagonal), weights.shape)
+    assert _output_error(plain, weights, diagonal) <= _output_error(ref, weights, diagonal)
+
+
+def test_block_scales_round_trip_through_the_q4_0_bytes() -> None:
+    weights, moments = _layer()
+    blocks = weights.reshape(-1, q4.BLOCK)
+    scales = q4.block_scales(blocks, np.ones(q4.BLOCK))
+    levels = np.clip(np.rint(blocks / np.where(scales == 0, 1, scales)[:, None]), q4.LOW, q4.HIGH)
+    data = q4.pack(levels.reshape(weights.shape), scales.reshape(64, -1))
+    assert data.shape == q4.reference(weights).shape
+    want = (levels * scales[:, None]).reshape(weights.shape)
+    np.testing.assert_array_equal(_decoded(data, weights.shape), want)
 
 
 def test_zero_blocks_stay_zero_and_undriven_channels_are_still_rounded() -> None:
-    weights, importance = _layer()
+    weights, moments = _layer()
     weights[3, :32] = 0.0
-    importance[32:64] = 0.0  # channels the calibration rows never drive
-    mine = dequantize(quantize_q4_0(weights, importance), Q.Q4_0).reshape(weights.shape)
+    moments[32:64, :] = 0.0  # channels the calibration rows never drive
+    moments[:, 32:64] = 0.0
+    mine = _decoded(gptq_q4_0(weights, moments), weights.shape)
     assert np.all(mine[3, :32] == 0.0) and np.all(np.isfinite(mine))
     undriven = weights[:, 32:64]
     error = np.linalg.norm(mine[:, 32:64] - undriven) / np.linalg.norm(undriven)
     assert error < 0.2, f"undriven blocks off by {error:.0%} (zeroed would be 100%)"
-    silent = dequantize(quantize_q4_0(weights, np.zeros(256)), Q.Q4_0).reshape(weights.shape)
+    silent = _decoded(gptq_q4_0(weights, np.zeros_like(moments)), weights.shape)
     assert np.linalg.norm(silent - weights) / np.linalg.norm(weights) < 0.2
 
 

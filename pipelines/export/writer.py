@@ -13,6 +13,9 @@ weights the adapter was fitted and evaluated against. Weight types per quant:
 | token_embd (tied to the output head), output | Q8_0 | Q8_0 | F16 |
 | norms and other 1-D tensors | F32 | F32 | F32 |
 
+Q4_0 projections are rounded by GPTQ against the student's own activations (`gptq`,
+`calibration`) when calibration rows are there, else by the reference quantiser.
+
 A tensor that is neither merged nor changes type is copied byte for byte (the embedded base's
 embedding is already Q8_0). A projection whose rows do not split into blocks falls back to F16.
 """
@@ -26,10 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.export.importance import importance_matrix, training_texts
+from pipelines.export import q4
+from pipelines.export.calibration import activation_moments, training_texts
+from pipelines.export.gptq import gptq_q4_0
 from pipelines.export.merge import lora_deltas, read_adapter_config
 from pipelines.export.metadata import ollama_modelfile, prompt_template, student_keys
-from pipelines.export.q4 import quantize_q4_0
 from pipelines.export.source import base_gguf, check_arch, sha256_file
 from pipelines.export.trained_base import (
     check_same,
@@ -126,7 +130,7 @@ def _add_tensors(
     proj: Any,
     head: Any,
     trained: dict[str, np.ndarray],
-    importance: dict[str, np.ndarray],
+    moments: dict[str, np.ndarray],
 ) -> None:
     from gguf import GGMLQuantizationType as Q
     from gguf.quants import dequantize, quantize
@@ -151,7 +155,8 @@ def _add_tensors(
                     )
                 weights += delta
             if want == Q.Q4_0:
-                data = quantize_q4_0(weights, importance.get(tensor.name))
+                second = moments.get(tensor.name)
+                data = q4.reference(weights) if second is None else gptq_q4_0(weights, second)
             else:
                 data = quantize(weights, want)
         if want in (Q.F32, Q.F16):
@@ -177,8 +182,8 @@ def export_gguf(
     adapter was trained on it. `name` becomes `general.name` (default: base name + "student").
     `base_weights` is "trained" (merge into the 4-bit copy of the base the adapter was trained
     on, when it was) or "source" (merge into the base GGUF's own weights). `calibration`: texts
-    whose activations weight the q4_0 rounding (`importance`); None reads the student's own
-    training rows from the adapter folder, [] turns the weighting off.
+    whose activations the q4_0 rounding is fitted to (GPTQ, `calibration`); None reads the
+    student's own training rows from the adapter folder, [] rounds by the reference quantiser.
     """
     import gguf
 
@@ -212,7 +217,7 @@ def export_gguf(
     missing = sorted(set(trained) - {t.name for t in reader.tensors})
     if missing:
         raise ConfigError(f"{source}: no tensor '{missing[0]}' for the student's base")
-    importance = importance_matrix(meta, adapter, texts, name_map, student) if texts else {}
+    moments = activation_moments(meta, adapter, texts, name_map, student) if texts else {}
     del student
     base_name = reader.fields["general.name"].contents() if "general.name" in reader.fields else ""
     adapter_sha = sha256_file(adapter / "adapter_model.safetensors")
@@ -232,7 +237,7 @@ def export_gguf(
         writer.add_file_type(int(file_type))
         _copy_metadata(reader, writer)
         _add_keys(writer, keys)
-        _add_tensors(reader, writer, deltas, proj, head, trained, importance)
+        _add_tensors(reader, writer, deltas, proj, head, trained, moments)
         writer.write_header_to_file()
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()
@@ -257,5 +262,5 @@ def export_gguf(
         merged_tensors=len(deltas),
         base_weights="trained" if trained else "source",
         trained_layers=len(trained),
-        calibration_rows=len(texts) if importance else 0,
+        calibration_rows=len(texts) if moments else 0,
     )

@@ -1,13 +1,13 @@
-"""An importance matrix for the export: how strongly each input channel of each projection is
-driven on the student's own prompts (the mean square of its activations), as llama.cpp's
-`llama-imatrix` measures it. The q4_0 quantiser weights its rounding error by it.
+"""Calibration for the q4_0 export: the second moment of every projection's input activations,
+`E[x xᵀ]` over the student's own prompts, the matrix GPTQ (Frantar et al. 2023) rounds against.
+Its diagonal is the importance matrix llama.cpp's `llama-imatrix` measures.
 
 The prompts are the rows the student was trained on, as it saw them: the `sft_dataset.jsonl`
 the fine-tune writes beside every adapter (prompt and completion, in the student's own format),
 never the held-out rows the export is scored on. The model is the student itself, base and
 adapter loaded as the evaluation loads them, so the activations are the ones the exported layers
 will see. Only the decoder runs (no vocabulary projection, no KV cache), on rows cut to the
-student's `max_seq_len`.
+student's `max_seq_len`; padding is not counted.
 """
 
 from __future__ import annotations
@@ -49,16 +49,16 @@ def training_texts(adapter_dir: Path, limit: int = CALIBRATION_ROWS) -> list[str
     return texts
 
 
-def importance_matrix(
+def activation_moments(
     meta: dict[str, Any],
     adapter_dir: Path,
     texts: list[str],
     name_map: Any,
     student: tuple[Any, Any] | None = None,
 ) -> dict[str, np.ndarray]:
-    """{GGUF tensor name: mean square activation per input channel} for every linear layer of
-    the student's decoder, measured over `texts` (padding not counted). `student`: (model,
-    tokenizer) already loaded by `trained_base.load_student` with the adapter (else loaded)."""
+    """{GGUF tensor name: `E[x xᵀ]`, float32 [in, in]} for every linear layer of the student's
+    decoder, over the tokens of `texts` (padding not counted). `student`: (model, tokenizer)
+    already loaded by `trained_base.load_student` with the adapter (else loaded)."""
     import torch
 
     from pipelines.export.merge import module_gguf_name
@@ -72,13 +72,19 @@ def importance_matrix(
     sums: dict[str, Any] = {}
     counts: dict[str, int] = {}
     hooks = []
-    real: dict[str, Any] = {}  # the batch's attention mask: padding is not counted
+    batch_state: dict[str, Any] = {}  # the batch's attention mask, and the last input seen
 
     def watch(name: str) -> Any:
         def hook(_module: Any, args: tuple[Any, ...]) -> None:
-            x = args[0].detach().float()[real["mask"]]
-            sums[name] = sums.get(name, 0) + x.square().sum(0)
-            counts[name] = counts.get(name, 0) + x.shape[0]
+            seen = batch_state.get("last")
+            if seen is not None and seen[0] is args[0]:  # q/k/v and gate/up share one input
+                product, tokens = seen[1], seen[2]
+            else:
+                x = args[0].detach().float()[batch_state["mask"]]
+                product, tokens = x.T @ x, x.shape[0]
+                batch_state["last"] = (args[0], product, tokens)
+            sums[name] = product + sums[name] if name in sums else product.clone()
+            counts[name] = counts.get(name, 0) + tokens
 
         return hook
 
@@ -99,7 +105,8 @@ def importance_matrix(
                     truncation=True,
                     max_length=max_len,
                 )
-                real["mask"] = batch["attention_mask"].to(device).bool()
+                batch_state.clear()
+                batch_state["mask"] = batch["attention_mask"].to(device).bool()
                 decoder(
                     input_ids=batch["input_ids"].to(device),
                     attention_mask=batch["attention_mask"].to(device),
