@@ -14,7 +14,7 @@ from gguf.quants import dequantize
 
 from pipelines.export import q4
 from pipelines.export.calibration import training_texts
-from pipelines.export.gptq import gptq_q4_0
+from pipelines.export.gptq import DAMPING, gptq_q4_0
 from pipelines.export.trained_base import check_same, trained_weights
 from schemas.errors import ConfigError
 
@@ -105,3 +105,16 @@ def test_a_layer_that_is_not_a_4bit_copy_of_the_gguf_is_refused() -> None:
         check_same("blk.0.attn_q.weight", weights[:, ::-1].copy(), weights)
     with pytest.raises(ConfigError, match=r"is \[64, 128\], the GGUF's \[64, 256\]"):
         check_same("blk.0.attn_q.weight", weights[:, :128], weights)
+
+
+def test_moments_left_indefinite_by_rounding_are_damped_further() -> None:
+    weights, moments = _layer()
+    lowest = float(np.linalg.eigvalsh(moments).min())
+    shift = lowest + 5 * DAMPING * float(np.diag(moments).mean())  # past the first damping
+    indefinite = moments - shift * np.eye(moments.shape[0], dtype=np.float32)
+    assert np.linalg.eigvalsh(indefinite).min() < 0
+    mine = _decoded(gptq_q4_0(weights, indefinite), weights.shape)
+    assert np.isfinite(mine).all()
+    assert np.linalg.norm(mine - weights) / np.linalg.norm(weights) < 0.2
+    with pytest.raises(ValueError, match="no usable second moments"):
+        gptq_q4_0(weights, np.full_like(moments, np.nan))

@@ -35,10 +35,15 @@ def inverse_cholesky(moments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     h[dead, :] = 0
     h[:, dead] = 0
     h[dead, dead] = 1
-    h += DAMPING * float(torch.diagonal(h).mean()) * torch.eye(h.shape[0], dtype=h.dtype)
-    inverse = torch.cholesky_inverse(torch.linalg.cholesky(h))
-    upper = torch.linalg.cholesky(inverse, upper=True)
-    return upper.numpy(), diagonal.clamp(min=0).numpy()
+    eye = float(torch.diagonal(h).mean()) * torch.eye(h.shape[0], dtype=h.dtype)
+    for damping in (DAMPING, 10 * DAMPING, 100 * DAMPING):  # rounding can leave H not positive
+        try:
+            inverse = torch.cholesky_inverse(torch.linalg.cholesky(h + damping * eye))
+            upper = torch.linalg.cholesky(inverse, upper=True)
+            return upper.numpy(), diagonal.clamp(min=0).numpy()
+        except torch.linalg.LinAlgError:
+            continue
+    raise ValueError("the calibration activations give no usable second moments (not finite?)")
 
 
 def gptq_q4_0(weights: np.ndarray, moments: np.ndarray) -> np.ndarray:
