@@ -14,7 +14,7 @@ from gguf.quants import dequantize
 
 from pipelines.export import q4
 from pipelines.export.calibration import training_texts
-from pipelines.export.gptq import DAMPING, gptq_q4_0
+from pipelines.export.gptq import DAMPING, gptq_q4_0, inverse_cholesky
 from pipelines.export.trained_base import check_same, trained_weights
 from schemas.errors import ConfigError
 
@@ -25,7 +25,8 @@ def _layer() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
     weights = (rng.standard_normal((64, 256)) * 0.02).astype(np.float32)
     x = rng.standard_normal((2000, 256)) * rng.lognormal(0.0, 1.5, 256)
-    x[:, :128] += 0.8 * x[:, 128:]
+    x[:, :128] += 0.8 * x[:, 128:]  # across blocks
+    x[:, 1::2] += 0.9 * x[:, ::2]  # within blocks
     return weights, (x.T @ x / len(x)).astype(np.float32)
 
 
@@ -53,10 +54,41 @@ def test_gptq_lowers_the_output_error_in_the_same_format() -> None:
     assert _output_error(plain, weights, diagonal) <= _output_error(ref, weights, diagonal)
 
 
+def _plain_gptq(weights: np.ndarray, moments: np.ndarray) -> np.ndarray:
+    """GPTQ as the paper writes it, in float64: after each column, every later column of the row
+    takes its share of the error (no lazy block updates); a block's scales are chosen when its
+    first column comes up. Levels [rows, n]."""
+    upper, diagonal = inverse_cholesky(moments)
+    w = weights.astype(np.float64).copy()
+    sigma2 = np.square(weights).mean(axis=1, keepdims=True)
+    levels = np.zeros(w.shape, dtype=np.int64)
+    scale = np.zeros(w.shape[0])
+    for j in range(w.shape[1]):
+        if j % q4.BLOCK == 0:
+            block = w[:, j : j + q4.BLOCK].astype(np.float32)
+            scale = q4.block_scales(block, diagonal[j : j + q4.BLOCK], sigma2).astype(np.float64)
+        safe = np.where(scale == 0, 1.0, scale)
+        level = np.clip(np.rint(w[:, j] / safe), q4.LOW, q4.HIGH) * (scale != 0)
+        levels[:, j] = level
+        error = (w[:, j] - level * scale) / upper[j, j]
+        w[:, j:] -= np.outer(error, upper[j, j:])
+    return levels
+
+
+def test_gptq_equals_the_unblocked_algorithm() -> None:
+    weights, moments = _layer()
+    want = _plain_gptq(weights, moments)
+    blocks = gptq_q4_0(weights, moments).reshape(-1, q4.BYTES_PER_BLOCK)[:, 2:]
+    got = np.stack([blocks & 0x0F, blocks >> 4], axis=1).reshape(want.shape).astype(int) + q4.LOW
+    same = float((got == want).mean())
+    assert same > 0.995, f"{same:.2%} of levels as the unblocked loop gives"
+
+
 def test_block_scales_round_trip_through_the_q4_0_bytes() -> None:
     weights, moments = _layer()
     blocks = weights.reshape(-1, q4.BLOCK)
-    scales = q4.block_scales(blocks, np.ones(q4.BLOCK))
+    sigma2 = np.repeat(np.square(weights).mean(axis=1), weights.shape[1] // q4.BLOCK)
+    scales = q4.block_scales(blocks, np.ones(q4.BLOCK), sigma2)
     levels = np.clip(np.rint(blocks / np.where(scales == 0, 1, scales)[:, None]), q4.LOW, q4.HIGH)
     data = q4.pack(levels.reshape(weights.shape), scales.reshape(64, -1))
     assert data.shape == q4.reference(weights).shape
@@ -108,11 +140,13 @@ def test_a_layer_that_is_not_a_4bit_copy_of_the_gguf_is_refused() -> None:
 
 
 def test_moments_left_indefinite_by_rounding_are_damped_further() -> None:
-    weights, moments = _layer()
-    lowest = float(np.linalg.eigvalsh(moments).min())
-    shift = lowest + 5 * DAMPING * float(np.diag(moments).mean())  # past the first damping
-    indefinite = moments - shift * np.eye(moments.shape[0], dtype=np.float32)
-    assert np.linalg.eigvalsh(indefinite).min() < 0
+    weights, _ = _layer()
+    x = np.random.default_rng(2).standard_normal((2000, 256))
+    moments = (x.T @ x / len(x)).astype(np.float32)
+    values, vectors = np.linalg.eigh(moments.astype(np.float64))
+    shift = values[0] + 5 * DAMPING * float(np.diag(moments).mean())  # past the first damping
+    indefinite = (moments - shift * np.outer(vectors[:, 0], vectors[:, 0])).astype(np.float32)
+    assert np.linalg.eigvalsh(indefinite).min() < 0 and np.diag(indefinite).min() > 0
     mine = _decoded(gptq_q4_0(weights, indefinite), weights.shape)
     assert np.isfinite(mine).all()
     assert np.linalg.norm(mine - weights) / np.linalg.norm(weights) < 0.2

@@ -57,8 +57,9 @@ def activation_moments(
     student: tuple[Any, Any] | None = None,
 ) -> dict[str, np.ndarray]:
     """{GGUF tensor name: `E[x xᵀ]`, float32 [in, in]} for every linear layer of the student's
-    decoder, over the tokens of `texts` (padding not counted). `student`: (model, tokenizer)
-    already loaded by `trained_base.load_student` with the adapter (else loaded)."""
+    decoder, over the tokens of `texts` (padding not counted). Layers fed the same input (q/k/v,
+    gate/up) share one array. `student`: (model, tokenizer) already loaded by
+    `trained_base.load_student` with the adapter (else loaded)."""
     import torch
 
     from pipelines.export.merge import module_gguf_name
@@ -69,8 +70,9 @@ def activation_moments(
     model, tokenizer = student or load_student(meta, adapter_dir)
     max_len = student_settings(meta).max_seq_len
     decoder = causal_parts(model)[1]
-    sums: dict[str, Any] = {}
+    sums: dict[str, Any] = {}  # one running sum per distinct input
     counts: dict[str, int] = {}
+    shares: dict[str, str] = {}  # layer -> the layer whose input (and sum) it shares
     hooks = []
     batch_state: dict[str, Any] = {}  # the batch's attention mask, and the last input seen
 
@@ -78,13 +80,17 @@ def activation_moments(
         def hook(_module: Any, args: tuple[Any, ...]) -> None:
             seen = batch_state.get("last")
             if seen is not None and seen[0] is args[0]:  # q/k/v and gate/up share one input
-                product, tokens = seen[1], seen[2]
+                if shares.setdefault(name, seen[1]) == seen[1]:
+                    return
+            shares.setdefault(name, name)
+            batch_state["last"] = (args[0], shares[name])
+            x = args[0].detach().float()[batch_state["mask"]]
+            key = shares[name]
+            if key in sums:
+                sums[key].addmm_(x.T, x)
             else:
-                x = args[0].detach().float()[batch_state["mask"]]
-                product, tokens = x.T @ x, x.shape[0]
-                batch_state["last"] = (args[0], product, tokens)
-            sums[name] = product + sums[name] if name in sums else product.clone()
-            counts[name] = counts.get(name, 0) + tokens
+                sums[key] = x.T @ x
+            counts[key] = counts.get(key, 0) + x.shape[0]
 
         return hook
 
@@ -115,4 +121,6 @@ def activation_moments(
     finally:
         for hook in hooks:
             hook.remove()
-    return {name: (total / counts[name]).cpu().numpy() for name, total in sums.items()}
+    for key, total in sums.items():
+        total /= counts[key]
+    return {name: sums[key].cpu().numpy() for name, key in shares.items()}

@@ -30,20 +30,22 @@ def inverse_cholesky(moments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     import torch
 
     h = torch.from_numpy(np.array(moments, dtype=np.float64))
+    if not torch.isfinite(h).all():
+        raise ValueError("the calibration activations give no usable second moments (not finite)")
     diagonal = torch.diagonal(h).clone()
     dead = diagonal <= 0
     h[dead, :] = 0
     h[:, dead] = 0
     h[dead, dead] = 1
     eye = float(torch.diagonal(h).mean()) * torch.eye(h.shape[0], dtype=h.dtype)
-    for damping in (DAMPING, 10 * DAMPING, 100 * DAMPING):  # rounding can leave H not positive
+    for damping in (DAMPING, 10 * DAMPING, 100 * DAMPING):  # more, for moments far from PSD
         try:
             inverse = torch.cholesky_inverse(torch.linalg.cholesky(h + damping * eye))
             upper = torch.linalg.cholesky(inverse, upper=True)
             return upper.numpy(), diagonal.clamp(min=0).numpy()
         except torch.linalg.LinAlgError:
             continue
-    raise ValueError("the calibration activations give no usable second moments (not finite?)")
+    raise ValueError("the calibration activations give no usable second moments (not PSD)")
 
 
 def gptq_q4_0(weights: np.ndarray, moments: np.ndarray) -> np.ndarray:
@@ -55,12 +57,13 @@ def gptq_q4_0(weights: np.ndarray, moments: np.ndarray) -> np.ndarray:
     upper, diagonal = inverse_cholesky(moments)
     hinv = torch.from_numpy(upper.astype(np.float32))
     w = torch.from_numpy(np.array(weights, dtype=np.float32))
+    row_sigma2 = np.square(weights.astype(np.float32)).mean(axis=1, keepdims=True)
     levels = torch.zeros((rows, n), dtype=torch.int8)
     scales = np.zeros((rows, n // BLOCK), dtype=np.float32)
     for b, lo in enumerate(range(0, n, BLOCK)):
         hi = lo + BLOCK
         block = w[:, lo:hi].clone()
-        d = block_scales(block.numpy(), diagonal[lo:hi])
+        d = block_scales(block.numpy(), diagonal[lo:hi], row_sigma2)
         scales[:, b] = d
         scale = torch.from_numpy(d)
         safe = torch.where(scale == 0, torch.ones_like(scale), scale)

@@ -26,15 +26,16 @@ def reference(weights: np.ndarray) -> np.ndarray:
     return np.asarray(quantize(weights, Q.Q4_0))
 
 
-def block_scales(blocks: np.ndarray, importance: np.ndarray) -> np.ndarray:
+def block_scales(blocks: np.ndarray, importance: np.ndarray, sigma2: np.ndarray) -> np.ndarray:
     """The scale of each block of `blocks` [k, 32] chosen by llama.cpp's weighted search, with
     `importance` [32] (or [k, 32]) per element (scaled to a mean of 1 and floored, so a block
-    never driven on the calibration rows is still rounded, not zeroed); rounded to fp16, as
-    stored. An all-zero block gets 0."""
+    never driven on the calibration rows is still rounded, not zeroed) and `sigma2` [k, 1] the
+    mean square of each block's whole row, as llama.cpp takes it; rounded to fp16, as stored.
+    An all-zero block gets 0."""
     x = blocks.astype(np.float32)
     imp = np.broadcast_to(np.asarray(importance, dtype=np.float64), x.shape)
     imp = np.maximum(imp / max(float(imp.mean()), 1e-30), 1e-6).astype(np.float32)
-    sigma2 = np.square(x).sum(axis=1, keepdims=True) / x.shape[1]
+    sigma2 = np.asarray(sigma2, dtype=np.float32).reshape(-1, 1)
     w = imp * np.sqrt(sigma2 + np.square(x))
     largest = np.take_along_axis(x, abs(x).argmax(axis=-1, keepdims=True), axis=-1)
     safe = np.where(largest == 0, np.float32(1), largest)

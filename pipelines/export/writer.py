@@ -3,7 +3,7 @@
 The base's metadata (architecture, hyper-parameters, tokenizer with its `<bos>` flag) and tensor
 order are kept; `general.name`, `general.file_type` and the `synthmill.*` prompt keys are set.
 Each adapted weight is dequantised to float32, gets its LoRA delta, and is quantised again
-(gguf's numpy quantisers). With `base_weights="trained"` (the default) every layer the fine-tune
+(gguf's numpy quantisers; Q4_0 by GPTQ, below). With `base_weights="trained"` (the default) every layer the fine-tune
 held in 4 bits starts from that 4-bit copy instead of the source GGUF (`trained_base`): the
 weights the adapter was fitted and evaluated against. Weight types per quant:
 
