@@ -80,17 +80,16 @@ def activation_moments(
         def hook(_module: Any, args: tuple[Any, ...]) -> None:
             seen = batch_state.get("last")
             if seen is not None and seen[0] is args[0]:  # q/k/v and gate/up share one input
-                if shares.setdefault(name, seen[1]) == seen[1]:
-                    return
-            shares.setdefault(name, name)
-            batch_state["last"] = (args[0], shares[name])
+                shares[name] = seen[1]
+                return
+            shares[name] = name
+            batch_state["last"] = (args[0], name)
             x = args[0].detach().float()[batch_state["mask"]]
-            key = shares[name]
-            if key in sums:
-                sums[key].addmm_(x.T, x)
+            if name in sums:
+                sums[name].addmm_(x.T, x)
             else:
-                sums[key] = x.T @ x
-            counts[key] = counts.get(key, 0) + x.shape[0]
+                sums[name] = x.T @ x
+            counts[name] = counts.get(name, 0) + x.shape[0]
 
         return hook
 

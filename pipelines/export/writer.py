@@ -3,9 +3,10 @@
 The base's metadata (architecture, hyper-parameters, tokenizer with its `<bos>` flag) and tensor
 order are kept; `general.name`, `general.file_type` and the `synthmill.*` prompt keys are set.
 Each adapted weight is dequantised to float32, gets its LoRA delta, and is quantised again
-(gguf's numpy quantisers; Q4_0 by GPTQ, below). With `base_weights="trained"` (the default) every layer the fine-tune
-held in 4 bits starts from that 4-bit copy instead of the source GGUF (`trained_base`): the
-weights the adapter was fitted and evaluated against. Weight types per quant:
+(gguf's numpy quantisers; Q4_0 by GPTQ, below). With `base_weights="trained"` (the default)
+every layer the fine-tune held in 4 bits starts from that 4-bit copy instead of the source GGUF
+(`trained_base`): the weights the adapter was fitted and evaluated against. Weight types per
+quant:
 
 | tensor | q8_0 | q4_0 | f16 |
 |---|---|---|---|
