@@ -66,6 +66,11 @@ class TeacherConfig(StrictModel):
         True, description="skip torch.compile: engine starts ~100 s sooner on CPU"
     )
     kv_cache_gib: float = Field(2.0, gt=0, description="KV cache size for the vLLM engine")
+    top_p_window: bool = Field(
+        True,
+        description="vLLM on CPU: find the top-p nucleus among the 256 likeliest tokens instead "
+        "of sorting the whole vocabulary (same tokens kept; about 2x the tokens/s on Gemma 3)",
+    )
     trust_remote_code: bool = False
 
 

