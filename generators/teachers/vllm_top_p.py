@@ -2,8 +2,8 @@
 
 vLLM on CPU applies top-p by sorting every row of the logits (`apply_top_k_top_p_pytorch`), then
 draws with Gumbel noise keyed by (seed, token). For Gemma 3's 262,144-token vocabulary the sort
-is most of a decode step: 0.8 s of a batch of 64 on 2 cores, so a teacher at `top_p: 0.95` ran
-at half the tokens/s of one at `top_p: 1`. `bench/top_p_window.py` times the two samplers
+takes 0.4-0.9 s of each decode step of 64 rows on 2 cores, so a teacher at `top_p: 0.95` ran at
+about half the tokens/s of one at `top_p: 1`. `bench/top_p_window.py` times the two samplers
 against each other.
 
 Here a nucleus is read off the `WINDOW` likeliest tokens (`torch.topk`, no sort), with the
@@ -19,9 +19,11 @@ What could still differ is a token whose two cumulative sums round to opposite s
 
 vLLM loads `register` in each of its processes through the `vllm.general_plugins` entry point;
 it changes nothing unless the engine was started by synthmill with the window switched on
-(`teacher.top_p_window` sets `ENV_SWITCH` for the engine's processes), on CPU, on the vLLM
-release it was checked against (`CHECKED_VLLM`): it takes over vLLM's `forward_cpu` and repeats
-its seed handling.
+(`teacher.top_p_window` sets `ENV_SWITCH` while vLLM starts the engine's processes), on CPU
+without Triton, on the vLLM release it was checked against (`CHECKED_VLLM`): it takes over
+vLLM's `forward_cpu` and repeats its seed handling. vLLM loads plugins once per process, so
+with `VLLM_ENABLE_V1_MULTIPROCESSING=0` the first engine of a process decides for the later
+ones.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ WINDOW = 256
 #: set to "1" by `vllm_engine` before it starts an engine with the window on
 ENV_SWITCH = "SYNTHMILL_VLLM_TOP_P_WINDOW"
 #: the vLLM releases whose CPU sampler `window_forward_cpu` repeats
-CHECKED_VLLM = ("0.32.",)
+CHECKED_VLLM = ("0.32.0",)
 
 
 @dataclass
@@ -58,7 +60,8 @@ def window_top_p_(logits: Any, p: Any, window: int = WINDOW) -> SplitTies | None
     """Mask, in place, every logit outside its row's top-p nucleus to -inf.
 
     `p` holds one value per row; rows with `p >= 1` are left alone. Rows whose nucleus is wider
-    than `window` are masked by the sort. Where the nucleus ends inside a run of equal logits
+    than `window`, or whose run of equal logits at the cut reaches the window's end, are masked
+    by the sort. Where the nucleus ends inside a run of equal logits
     all of them are kept, and those rows come back, unmasked, for the caller to settle.
     """
     import torch
@@ -102,10 +105,13 @@ def window_forward_cpu(
     """vLLM's `TopKTopPSampler.forward_cpu` with the window in place of the sort."""
     import torch
 
-    if p is None or k is not None or sampler.use_fp64_gumbel:
-        return _ORIGINAL["forward_cpu"](sampler, logits, generators, k, p)
-    if sampler.logprobs_mode in ("processed_logits", "processed_logprobs"):
-        return _ORIGINAL["forward_cpu"](sampler, logits, generators, k, p)
+    if (
+        p is None
+        or k is not None
+        or sampler.use_fp64_gumbel
+        or sampler.logprobs_mode in ("processed_logits", "processed_logprobs")
+    ):
+        return _original_forward_cpu()(sampler, logits, generators, k, p)
     ties = window_top_p_(logits, p)
     # the seeds exactly as vLLM's forward_cpu draws them (the same calls in the same order)
     batch_size = logits.shape[0]
@@ -132,15 +138,23 @@ def window_forward_cpu(
 _ORIGINAL: dict[str, Any] = {}
 
 
+def _original_forward_cpu() -> Any:
+    """vLLM's own `forward_cpu`, whether or not `register` has replaced it."""
+    from vllm.v1.sample.ops.topk_topp_sampler import TopKTopPSampler
+
+    return _ORIGINAL.get("forward_cpu", TopKTopPSampler.forward_cpu)
+
+
 def register() -> None:
     """vLLM plugin hook: take over CPU top-p sampling when synthmill switched the window on."""
     if os.environ.get(ENV_SWITCH) != "1" or _ORIGINAL:
         return
     import vllm
     from vllm.platforms import current_platform
+    from vllm.v1.sample.ops import topk_topp_sampler as ops
     from vllm.v1.sample.ops.topk_topp_sampler import TopKTopPSampler
 
-    if not current_platform.is_cpu() or not vllm.__version__.startswith(CHECKED_VLLM):
+    if not current_platform.is_cpu() or vllm.__version__ not in CHECKED_VLLM or ops.HAS_TRITON:
         return
     _ORIGINAL["forward_cpu"] = TopKTopPSampler.forward_cpu
     TopKTopPSampler.forward_cpu = window_forward_cpu  # type: ignore[method-assign]
