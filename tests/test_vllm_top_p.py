@@ -152,21 +152,21 @@ def test_the_plugin_only_acts_when_switched_on(
 
 
 def test_the_engine_switches_the_window_per_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`_engine` sets the switch while vLLM spawns its processes (the LLM is faked here)."""
-    import sys
-    import types
+    """`_engine` sets the switch while vLLM spawns its processes, and only then (the engine
+    start itself, `_start`, is replaced by a recorder: the real one is timed in the bench)."""
+    import os
 
     from generators.config import TeacherConfig
     from generators.teachers import vllm_engine
 
     seen = []
-    fake = types.ModuleType("vllm")
-    fake.LLM = lambda **kw: seen.append(__import__("os").environ[vllm_top_p.ENV_SWITCH])  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "vllm", fake)
+    monkeypatch.setattr(
+        vllm_engine, "_start", lambda llm, path, cfg: seen.append(os.environ[vllm_top_p.ENV_SWITCH])
+    )
     monkeypatch.setattr(vllm_engine, "_ENGINES", {})
     monkeypatch.delenv(vllm_top_p.ENV_SWITCH, raising=False)
     vllm_engine._engine("m", TeacherConfig())
     vllm_engine._engine("m", TeacherConfig(top_p_window=False))
     assert seen == ["1", "0"]
     # set only while the engine starts: a later vLLM of this process is not switched
-    assert vllm_top_p.ENV_SWITCH not in __import__("os").environ
+    assert vllm_top_p.ENV_SWITCH not in os.environ

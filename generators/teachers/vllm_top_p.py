@@ -61,8 +61,8 @@ def window_top_p_(logits: Any, p: Any, window: int = WINDOW) -> SplitTies | None
 
     `p` holds one value per row; rows with `p >= 1` are left alone. Rows whose nucleus is wider
     than `window`, or whose run of equal logits at the cut reaches the window's end, are masked
-    by the sort. Where the nucleus ends inside a run of equal logits
-    all of them are kept, and those rows come back, unmasked, for the caller to settle.
+    by the sort. Where the nucleus ends inside a run of equal logits all of them are kept, and
+    those rows come back, unmasked, for the caller to settle.
     """
     import torch
 
