@@ -12,8 +12,10 @@ With `--auto`: synthmill with the settings it picks for the device (printed with
 the plain loop with those same settings (the same answer-only loss, checkpointing,
 padding-free batches, per-device batch), the plain loop with the settings before #15 (full
 logits, checkpointing, padded) and synthmill's TRL path before #15 (TRL's own loss over the
-full vocabulary, checkpointing, padded). The runs alternate `--rounds` times so a busy machine
-slows each alike; the rates are medians over the rounds.
+full vocabulary, checkpointing, padded). `trl-prev` (only with `--only`) is synthmill's auto
+settings as they were before rows attended one by one on CPU: sdpa over the whole packed row
+with its block mask, and the answer's vocabulary projection in float32. The runs alternate
+`--rounds` times so a busy machine slows each alike; the rates are medians over the rounds.
 
     .venv/bin/python bench/finetune_gpu.py --device cuda --max-steps 60 --auto   # on a GPU
     .venv/bin/python bench/finetune_gpu.py --device cpu --max-steps 4 --warmup 1 --records 64 \\
@@ -44,6 +46,7 @@ NAMES = {
     ("plain", "auto"): "plain, same settings",
     ("plain", "old"): "plain, before #15",
     ("trl", "old"): "trl, before #15",
+    ("trl", "prev"): "trl auto, packed mask",
 }
 
 
@@ -52,7 +55,12 @@ def _config(args: argparse.Namespace, mode: str) -> Any:
     checkpointing on, padded batches)."""
     from pipelines.finetune_config import FinetuneConfig
 
-    ckpt: Any = {"given": not args.no_gradient_checkpointing, "auto": "auto", "old": True}[mode]
+    ckpt: Any = {
+        "given": not args.no_gradient_checkpointing,
+        "auto": "auto",
+        "prev": "auto",
+        "old": True,
+    }[mode]
     return FinetuneConfig(
         model=args.model,
         device=args.device,
@@ -64,7 +72,7 @@ def _config(args: argparse.Namespace, mode: str) -> Any:
         lora_alpha=2 * args.lora_r,
         target_modules=args.target_modules.split(","),
         gradient_checkpointing=ckpt,
-        padding_free="auto" if mode == "auto" else False,
+        padding_free="auto" if mode in ("auto", "prev") else False,
         seed=0,
     )
 
@@ -125,10 +133,14 @@ class _StepTimer(TrainerCallback):
 
 def run_trl(args: argparse.Namespace, out: Path, mode: str) -> dict[str, Any]:
     """synthmill's `finetune` (TRL SFTTrainer); rates from the per-step log. Mode `old`: the TRL
-    path before #15, TRL's own SFTTrainer and loss (the baseline; synthmill never runs it)."""
+    path before #15, TRL's own SFTTrainer and loss (the baseline; synthmill never runs it).
+    Mode `prev`: the auto settings with sdpa over the packed row and a float32 projection."""
+    from types import SimpleNamespace
+
     import trl
 
     import pipelines.answer_loss as answer_loss
+    import pipelines.finetune as finetune_module
     from pipelines.finetune import finetune, load_base
 
     cfg = _config(args, mode)
@@ -136,13 +148,17 @@ def run_trl(args: argparse.Namespace, out: Path, mode: str) -> dict[str, Any]:
     loaded = load_base(cfg)
     frame, _ = _rows(args, cfg, loaded[1])
     timer = _StepTimer()
-    ours = answer_loss.AnswerLossTrainer
+    ours = answer_loss.AnswerLossTrainer, answer_loss.head_weight, finetune_module.packed_attention
     if mode == "old":
         answer_loss.AnswerLossTrainer = trl.SFTTrainer  # type: ignore[misc]
+    if mode == "prev":
+        answer_loss.head_weight = lambda head, dtype=None: head.weight  # type: ignore[assignment]
+        finetune_module.packed_attention = SimpleNamespace(register=lambda: "sdpa")  # type: ignore[assignment]
     try:
         result = finetune(frame, cfg, out, model=loaded, callbacks=[timer])
     finally:
-        answer_loss.AnswerLossTrainer = ours  # type: ignore[misc]
+        answer_loss.AnswerLossTrainer, answer_loss.head_weight = ours[0], ours[1]  # type: ignore[misc]
+        finetune_module.packed_attention = ours[2]  # type: ignore[assignment]
     log = json.loads((out / "train_log.json").read_text())["steps"]
     tokens = [s.get("num_tokens", 0) for s in log]
     per_step = [b - a for a, b in zip([0.0, *tokens[:-1]], tokens, strict=True)]
@@ -290,6 +306,8 @@ def main() -> None:
     args = parser.parse_args()
     modes = ["auto", "old"] if args.auto else ["given"]
     runs = [(kind, mode) for mode in modes for kind in ("trl", "plain")]
+    if args.only and "trl-prev" in args.only.split(","):
+        runs.append(("trl", "prev"))
     if args.only:
         runs = [r for r in runs if f"{r[0]}-{r[1]}" in args.only.split(",")]
     by_run: dict[str, list[dict[str, Any]]] = {}
@@ -316,7 +334,7 @@ def main() -> None:
         )
     rate = {r["run"]: r["steps_per_s"] for r in results}
     auto = rate.get(NAMES["trl", "auto"])
-    for other in ("plain", "old"), ("plain", "auto"), ("trl", "old"):
+    for other in ("plain", "old"), ("plain", "auto"), ("trl", "old"), ("trl", "prev"):
         if auto and rate.get(NAMES[other]):
             print(f"synthmill auto / {NAMES[other]}: {auto / rate[NAMES[other]]:.2f}x")
     for r in results:

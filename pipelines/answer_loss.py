@@ -12,20 +12,47 @@ token accuracy, both over the answer tokens, and the token count) from the slice
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from trl import SFTTrainer
 
 from pipelines.scoring import causal_parts
 
+_HEAD_COPIES: dict[int, tuple[int, Any]] = {}  # id(weight) -> (its version, its copy)
 
-def answer_logits(model: Any, inputs: dict[str, Any]) -> tuple[Any, Any]:
+
+def head_weight(head: Any, dtype: Any = None) -> Any:
+    """The vocabulary projection's weight in `dtype` (None: as it is).
+
+    peft's k-bit preparation keeps the (tied, frozen) embedding in float32, so the projection of
+    the answer states ran in float32 while every other matrix product of the step ran in the
+    compute dtype: on 2 cores, 0.45 s of a 2.5 s step for 54 answer tokens, 0.13 s in bf16. A
+    frozen weight is copied to `dtype` once (and again only if it is changed in place); a trained
+    one is used as it is, so its gradient still flows.
+    """
+    weight = head.weight
+    if dtype is None or weight.dtype == dtype or weight.requires_grad:
+        return weight
+    key = id(weight)
+    cached = _HEAD_COPIES.get(key)
+    if cached is None:  # forget the copy with the weight (and so never mistake a reused id)
+        weakref.finalize(weight, _HEAD_COPIES.pop, key, None)
+    if cached is None or cached[0] != weight._version or cached[1].dtype != dtype:
+        cached = (weight._version, weight.detach().to(dtype))
+        _HEAD_COPIES[key] = cached
+    return cached[1]
+
+
+def answer_logits(model: Any, inputs: dict[str, Any], dtype: Any = None) -> tuple[Any, Any]:
     """(logits [n, vocab] in fp32, targets [n]) at the n positions whose next token is a label.
 
     `inputs` is a collated batch: input_ids, labels (-100 where no loss) and attention_mask, or
-    position_ids (and varlen boundaries) for padding-free rows.
+    position_ids (and varlen boundaries) for padding-free rows. `dtype` is the projection's
+    compute dtype (None: the head's own; see `head_weight`).
     """
     import torch
+    import torch.nn.functional as F
 
     _, backbone, head, softcap = causal_parts(model)
     labels = inputs["labels"]
@@ -34,20 +61,22 @@ def answer_logits(model: Any, inputs: dict[str, Any]) -> tuple[Any, Any]:
     hidden = backbone(**kwargs).last_hidden_state[:, :-1]
     targets = labels[:, 1:]
     keep = targets != -100
-    logits = head(hidden[keep].to(head.weight.dtype)).float()
+    weight = head_weight(head, dtype)
+    logits = F.linear(hidden[keep].to(weight.dtype), weight, head.bias).float()
     if softcap:
         logits = torch.tanh(logits / softcap) * softcap
     return logits, targets[keep]
 
 
 def answer_loss(
-    model: Any, inputs: dict[str, Any], num_items_in_batch: Any = None
+    model: Any, inputs: dict[str, Any], num_items_in_batch: Any = None, dtype: Any = None
 ) -> tuple[Any, Any, Any]:
     """(mean cross-entropy over the answer tokens, logits, targets). With gradient accumulation,
-    `num_items_in_batch` is the answer-token count of the whole accumulated batch."""
+    `num_items_in_batch` is the answer-token count of the whole accumulated batch; `dtype` is
+    the vocabulary projection's compute dtype (`answer_logits`)."""
     import torch.nn.functional as F
 
-    logits, targets = answer_logits(model, inputs)
+    logits, targets = answer_logits(model, inputs, dtype)
     total = F.cross_entropy(logits, targets, reduction="sum")
     count = num_items_in_batch if num_items_in_batch is not None else targets.numel()
     return total / max(int(count), 1), logits, targets
@@ -68,7 +97,8 @@ class AnswerLossTrainer(SFTTrainer):
         if return_outputs:  # the full logits (evaluation with compute_metrics): TRL's path
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         mode = "train" if self.model.training else "eval"
-        loss, logits, targets = answer_loss(model, inputs, num_items_in_batch)
+        dtype = torch.bfloat16 if self.args.bf16 else torch.float16 if self.args.fp16 else None
+        loss, logits, targets = answer_loss(model, inputs, num_items_in_batch, dtype)
         if self.args.average_tokens_across_devices and num_items_in_batch is not None:
             loss = loss * self.accelerator.num_processes
         with torch.no_grad():

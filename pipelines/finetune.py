@@ -18,6 +18,7 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import Field
 
+from pipelines import packed_attention
 from pipelines.finetune_config import EvalConfig, FinetuneConfig
 from pipelines.train_plan import TrainPlan, plan_training
 from schemas.base import FrozenModel
@@ -383,6 +384,9 @@ def train_student(
     )
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl(out / "sft_dataset.jsonl", (readable(fmt, r) for r in rows))
+    attention = getattr(base.config, "_attn_implementation", None)
+    if plan.padding_free and device == "cpu" and attention == "sdpa":
+        base.set_attn_implementation(packed_attention.register())  # rows attend one by one
     trainer = AnswerLossTrainer(
         model=prepare_base(base, config, plan.gradient_checkpointing),
         args=sft_config(config, out, device, dtype, plan),
@@ -393,7 +397,11 @@ def train_student(
     )
     peft_model = trainer.model
     start = time.perf_counter()
-    trainer.train()
+    try:
+        trainer.train()
+    finally:
+        if attention and base.config._attn_implementation != attention:
+            base.set_attn_implementation(attention)
     seconds = time.perf_counter() - start
     peft_model.save_pretrained(str(out))
     with contextlib.suppress(OSError):  # the trainer's output_dir, empty unless saving is on

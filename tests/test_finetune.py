@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 import pytest
 import torch
+from transformers import TrainerCallback
 
 from pipelines.finetune import (
     FinetuneConfig,
@@ -61,8 +62,23 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert isinstance(layer.weight, bnb.nn.Params4bit)
     before = layer.weight.data.clone()
     out = tmp_path_factory.mktemp("ft") / "adapter"
-    result = finetune(_records(), CFG, out, model=(base, tokenizer, device))
-    return {"base": base, "before": before, "result": result, "out": out, "tokenizer": tokenizer}
+    attention_seen: set[str] = set()
+
+    class SeeAttention(TrainerCallback):
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            attention_seen.add(kwargs["model"].config._attn_implementation)
+
+    result = finetune(
+        _records(), CFG, out, model=(base, tokenizer, device), callbacks=[SeeAttention()]
+    )
+    return {
+        "base": base,
+        "before": before,
+        "result": result,
+        "out": out,
+        "tokenizer": tokenizer,
+        "attention_seen": attention_seen,
+    }
 
 
 def test_base_weights_are_4bit_and_unchanged(trained: dict[str, Any]) -> None:
@@ -76,6 +92,16 @@ def test_base_weights_are_4bit_and_unchanged(trained: dict[str, Any]) -> None:
     assert layer.weight.data.dtype == torch.uint8
     assert not layer.weight.requires_grad
     assert torch.equal(layer.weight.data, trained["before"])
+
+
+def test_padding_free_rows_attend_one_by_one_and_the_attention_is_restored(
+    trained: dict[str, Any],
+) -> None:
+    from pipelines.packed_attention import ATTENTION
+
+    assert trained["result"].plan["padding_free"]  # CPU: packed batches
+    assert trained["attention_seen"] == {ATTENTION}
+    assert trained["base"].config._attn_implementation == "sdpa"
 
 
 def test_adapter_weights_moved(trained: dict[str, Any]) -> None:
@@ -191,7 +217,8 @@ def test_answer_only_loss_equals_the_models_full_loss() -> None:
     from peft import get_peft_model
     from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
-    from pipelines.answer_loss import answer_loss
+    from pipelines import packed_attention
+    from pipelines.answer_loss import answer_loss, head_weight
     from pipelines.finetune import lora_config, prepare_base
 
     # fp32: the two losses are the same sums in another order; bf16 rounding would hide a bug
@@ -225,6 +252,28 @@ def test_answer_only_loss_equals_the_models_full_loss() -> None:
         sliced, grad = loss_and_grad(lambda b=batch: answer_loss(model, b)[0])
         assert sliced == pytest.approx(full, rel=1e-4)
         assert torch.allclose(grad, full_grad, rtol=1e-3, atol=1e-6)
+    # the packed rows attending one by one (what training on CPU uses): the same loss
+    model.set_attn_implementation(packed_attention.register())
+    try:
+        sliced, grad = loss_and_grad(lambda: answer_loss(model, packed)[0])
+    finally:
+        model.set_attn_implementation("sdpa")
+    assert sliced == pytest.approx(full, rel=1e-4)
+    assert torch.allclose(grad, full_grad, rtol=1e-3, atol=1e-6)
+    # the vocabulary projection in bf16 (training in bf16): the same loss to bf16's precision,
+    # from a copy of the frozen head made once, and gradients that still reach the adapters
+    head = model.get_base_model().get_output_embeddings()
+    assert head.weight.dtype == torch.float32 and not head.weight.requires_grad
+    low, low_grad = loss_and_grad(lambda: answer_loss(model, packed, dtype=torch.bfloat16)[0])
+    assert low == pytest.approx(full, rel=2e-2) and low != full
+    assert torch.allclose(low_grad, full_grad, rtol=0.1, atol=1e-3)
+    copy = head_weight(head, torch.bfloat16)
+    assert copy.dtype == torch.bfloat16 and head_weight(head, torch.bfloat16) is copy
+    with torch.no_grad():
+        head.weight[0, 0] += 1.0  # changed in place: a fresh copy
+    assert head_weight(head, torch.bfloat16) is not copy
+    head.weight.requires_grad_(True)  # a trained head is used as it is
+    assert head_weight(head, torch.bfloat16) is head.weight
 
 
 def test_plan_turns_checkpointing_off_when_activations_fit() -> None:
