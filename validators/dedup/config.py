@@ -13,11 +13,11 @@ Which pairs are near copies depends on length, because a Jaccard ratio means dif
 - Long texts (both over `short_words` words): estimated Jaccard at least `threshold` (0.8).
 - Short texts (either has at most `short_words`, 64, words): LSH finds candidates down to an
   estimated Jaccard of `short_min_jaccard` (0.4), and each candidate is read word by word
-  (`validators.dedup.words`): a near copy differs only by typos, spelling, small talk ("hi",
-  "thanks in advance") and at most `added_words` other words. One content word swapped
-  ("lost" -> "found", "charged" -> "refunded") or a negation added or dropped makes a different
-  message, however high its Jaccard; so does a synonym swap ("money" -> "funds"), which a word
-  list cannot tell from a changed request.
+  (`validators.dedup.words`): a near copy differs only by typos, spelling, WordNet synonyms
+  ("purchase" -> "buy"), small talk ("hi", "thanks in advance") and at most `added_words` other
+  words. One content word swapped for another ("lost" -> "found", "charged" -> "refunded") or a
+  negation added or dropped makes a different message, however high its Jaccard; so does a
+  swap that only a domain treats as a synonym ("money" -> "funds"), which WordNet does not list.
 - The published index keeps signatures, not texts, so against it short texts are judged by the
   shingle rule instead: at most `edit_shingles` shingles apart (12: one typo, or one short word
   added or dropped) with an estimated Jaccard of at least `edit_min_jaccard` (0.6). It applies to

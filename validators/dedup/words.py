@@ -8,17 +8,21 @@ the candidate pairs that LSH finds are therefore confirmed by their words instea
 - the words are aligned (`difflib`, word level, after contractions are spelled out: "can't" ->
   "can not", "I'm" -> "I am");
 - a changed word is allowed when it is a typo of the other (Damerau distance 1, or 2 for words of
-  six letters or more), an abbreviation ("app" / "application"), or the same letters split or
-  joined ("top up" / "topup");
+  six letters or more), an abbreviation ("app" / "application"), the same letters split or
+  joined ("top up" / "topup"), or a synonym in WordNet ("purchase" / "buy", "wrong" /
+  "incorrect", and another inflection of the same word: "currency" / "currencies";
+  `validators.dedup.synonyms` says how rare senses, function words and light verbs are kept
+  out); a changed block of words is allowed when its words pair up one to one that way;
 - added or dropped small talk is allowed ("hi", "please", "thanks in advance", "just", ...),
   and so are at most `added_words` other words, and words that only moved;
 - anything else is a different request: another content word in place of one ("charged" ->
-  "refunded", "payment" -> "transaction"), a negation added or dropped ("not", "never",
+  "refunded", "deposit" -> "withdrawal"), a negation added or dropped ("not", "never",
   "un-"/"dis-" prefixes), or a changed number ("$20" -> "$100").
 
-What it cannot do is know synonyms: "money" -> "funds" reads like "deposit" -> "withdrawal", so a
-short message with one word swapped for a synonym is kept, not dropped as a near copy. Long texts
-are compared by Jaccard, where one word is a small share of the text.
+Synonyms are WordNet's, so they are general English, not a domain's: words that only a bank
+treats as one ("money" / "funds", "payment" / "transaction") or phrases ("ATM" / "cash machine",
+"tell me" / "let me know") still make a different request, and a short message with such a swap
+is kept. Long texts are compared by Jaccard, where one word is a small share of the text.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+
+from validators.dedup.synonyms import are_synonyms
 
 NEGATIONS = frozenset(
     "not no never nor none nothing nobody nowhere neither without unable cannot nope".split()
@@ -131,11 +137,28 @@ def _content(block: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _respelled(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
-    """Is block `y` block `x` with typos, abbreviations or words split or joined?"""
-    if len(x) == len(y) and all(_same_word(p, q) for p, q in zip(x, y, strict=True)):
+    """Is block `y` block `x` with typos, abbreviations, synonyms or words split or joined?"""
+    if len(x) == len(y) and all(_same_meaning(p, q) for p, q in zip(x, y, strict=True)):
         return True
     joined_x, joined_y = "".join(x), "".join(y)
     return _same_word(joined_x, joined_y)
+
+
+def _same_meaning(p: str, q: str) -> bool:
+    """One word written two ways (`_same_word`), or two WordNet synonyms, unless one is a
+    negation ("nothing" / "zero") or the other with an opposite-making prefix: those rules are
+    never overruled by a word list."""
+    if _same_word(p, q):
+        return True
+    if p in NEGATIONS or q in NEGATIONS or _flipped(p, q):
+        return False
+    return are_synonyms(p, q)
+
+
+def _flipped(p: str, q: str) -> bool:
+    """Is one word the other with a prefix that may make it its opposite ("un", "dis", ...)?"""
+    short, long_ = sorted((p, q), key=len)
+    return any(long_ == prefix + short for prefix in FLIP_PREFIXES)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -146,9 +169,9 @@ def _same_word(p: str, q: str) -> bool:
         return True
     if any(c.isdigit() for c in p + q):
         return False
-    short, long_ = sorted((p, q), key=len)
-    if any(long_ == prefix + short for prefix in FLIP_PREFIXES):
+    if _flipped(p, q):
         return False
+    short, long_ = sorted((p, q), key=len)
     if len(short) >= 3 and long_.startswith(short):
         return True
     if len(short) < 3:
