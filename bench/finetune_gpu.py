@@ -172,7 +172,8 @@ def run_plain(args: argparse.Namespace, mode: str) -> dict[str, Any]:
     """The same training as a hand-written loop: transformers + peft + torch.optim, no TRL.
 
     Modes `given` and `old`: padded batches, the model's own loss over full logits. Mode `auto`:
-    the settings synthmill picks (`plan_training`) and its answer-only loss.
+    the settings synthmill picks (`plan_training`) and its answer-only loss, with its bf16
+    vocabulary projection and, on CPU, its one-row-at-a-time attention of packed batches.
     """
     import torch
     from peft import get_peft_model
@@ -211,6 +212,11 @@ def run_plain(args: argparse.Namespace, mode: str) -> dict[str, Any]:
         pad_token_id=tokenizer.pad_token_id, padding_free=sliced and plan.padding_free
     )
     model = get_peft_model(prepare_base(base, cfg, ckpt), lora_config(cfg))
+    dtype = pick_dtype(cfg, device)
+    if sliced and plan.padding_free and device == "cpu":  # as synthmill trains on CPU
+        from pipelines import packed_attention
+
+        base.set_attn_implementation(packed_attention.register())
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=0.0)
@@ -232,7 +238,7 @@ def run_plain(args: argparse.Namespace, mode: str) -> dict[str, Any]:
             inputs = {k: v.to(device) if hasattr(v, "to") else v for k, v in part.items()}
             with torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
                 if sliced:
-                    loss = answer_loss(model, inputs, n_answer)[0]
+                    loss = answer_loss(model, inputs, n_answer, dtype if sliced else None)[0]
                 else:
                     loss = model(**inputs).loss / len(parts)
             loss.backward()

@@ -350,7 +350,7 @@ def train_student(
     """`finetune`, also returning the trained (PEFT model, tokenizer) for scoring in memory."""
     from datasets import Dataset
 
-    from pipelines.answer_loss import AnswerLossTrainer
+    from pipelines.answer_loss import AnswerLossTrainer, drop_head_copy
     from pipelines.console import trainer_callbacks
 
     out = Path(out_dir)
@@ -387,21 +387,22 @@ def train_student(
     attention = getattr(base.config, "_attn_implementation", None)
     if plan.padding_free and device == "cpu" and attention == "sdpa":
         base.set_attn_implementation(packed_attention.register())  # rows attend one by one
-    trainer = AnswerLossTrainer(
-        model=prepare_base(base, config, plan.gradient_checkpointing),
-        args=sft_config(config, out, device, dtype, plan),
-        train_dataset=Dataset.from_list(rows),
-        processing_class=tokenizer,
-        peft_config=lora_config(config),
-        callbacks=[*(callbacks or []), *trainer_callbacks()],  # steps on the build's display
-    )
-    peft_model = trainer.model
-    start = time.perf_counter()
     try:
+        trainer = AnswerLossTrainer(
+            model=prepare_base(base, config, plan.gradient_checkpointing),
+            args=sft_config(config, out, device, dtype, plan),
+            train_dataset=Dataset.from_list(rows),
+            processing_class=tokenizer,
+            peft_config=lora_config(config),
+            callbacks=[*(callbacks or []), *trainer_callbacks()],  # steps on the build's display
+        )
+        peft_model = trainer.model
+        start = time.perf_counter()
         trainer.train()
     finally:
         if attention and base.config._attn_implementation != attention:
             base.set_attn_implementation(attention)
+        drop_head_copy(base)  # the training's bf16 copy of the head: not needed to score
     seconds = time.perf_counter() - start
     peft_model.save_pretrained(str(out))
     with contextlib.suppress(OSError):  # the trainer's output_dir, empty unless saving is on

@@ -43,18 +43,23 @@ def row_bounds(position_ids: Any, length: int) -> list[tuple[int, int]] | None:
     return list(zip(edges[:-1], edges[1:], strict=True))
 
 
-_checked: list[Any] = [None, None, False]  # the last mask checked, its rows, whether it matched
+# The masks checked last, with their rows and whether they matched: a forward pass shares one
+# mask per layer type (Gemma 3: full and sliding), so each is checked once. Replaced whole, never
+# edited in place, so a thread reading it sees one consistent tuple.
+_checked: tuple[tuple[Any, list[tuple[int, int]], bool], ...] = ()
 
 
 def mask_allows_rows(attention_mask: Any, bounds: list[tuple[int, int]]) -> bool:
     """Whether `attention_mask` (None, or transformers' 4D boolean mask) allows exactly each
-    row's own earlier tokens; the layers of one forward pass share a mask, so it is checked once."""
+    row's own earlier tokens."""
+    global _checked
     import torch
 
     if attention_mask is None:
         return True
-    if _checked[0] is attention_mask and _checked[1] == bounds:
-        return bool(_checked[2])
+    for mask, rows, ok in _checked:
+        if mask is attention_mask and rows == bounds:
+            return ok
     length = bounds[-1][1]
     ok = attention_mask.dtype == torch.bool and attention_mask.shape[-2:] == (length, length)
     if ok:
@@ -64,7 +69,7 @@ def mask_allows_rows(attention_mask: Any, bounds: list[tuple[int, int]]) -> bool
         idx = torch.arange(length, device=attention_mask.device)
         allowed = (row[:, None] == row[None, :]) & (idx[:, None] >= idx[None, :])
         ok = bool((attention_mask == allowed).all())
-    _checked[:] = [attention_mask, bounds, ok]
+    _checked = ((attention_mask, bounds, ok), *_checked[:1])
     return ok
 
 

@@ -22,7 +22,7 @@ from validators.dedup.synonyms import (
     lemmas,
     lexicon,
 )
-from validators.dedup.words import same_request
+from validators.dedup.words import NEGATIONS, same_request, words
 
 
 def test_data_file_loads_is_small_and_credits_wordnet() -> None:
@@ -158,6 +158,32 @@ def test_synonym_swap_is_the_same_request(a: str, b: str) -> None:
 )
 def test_different_request_stays_different(a: str, b: str) -> None:
     assert not same_request(a, b) and not same_request(b, a)
+
+
+def test_units_of_time_and_short_lemmas_are_no_synonyms() -> None:
+    """ "minutes" / "seconds" share a WordNet sense (a short time) and "uses" could be read as
+    "us" (the United States, as is "usa"): the stop list and the lemma floor say no."""
+    assert not are_synonyms("minutes", "seconds") and not are_synonyms("days", "years")
+    assert not same_request(
+        "My top-up is pending for 30 minutes", "My top-up is pending for 30 seconds"
+    )
+    assert ("n", "us") not in lemmas("uses")
+    assert not are_synonyms("uses", "usa")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("the fee was nothing", "the fee was zero"),  # a negation word is never a synonym
+        ("the thread will ravel", "the thread will unravel"),  # nor an opposite-prefix pair
+    ],
+)
+def test_negations_and_opposite_prefixes_overrule_wordnet(a: str, b: str) -> None:
+    wa, wb = (set(words(x)) for x in (a, b))
+    (p,), (q,) = wa - wb, wb - wa
+    assert NEGATIONS & {p, q} or p in q or q in p
+    assert are_synonyms(p, q)  # WordNet has them in one synset: the guard is what says no
+    assert not same_request(a, b)
 
 
 def test_dedup_drops_synonym_copies_and_keeps_opposites() -> None:

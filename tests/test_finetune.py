@@ -182,6 +182,16 @@ def test_chat_example_and_prompt_format() -> None:
     assert assistant == {"role": "assistant", "content": "card_arrival"}
 
 
+def test_attention_is_restored_when_the_trainer_cannot_be_built(tmp_path: Path) -> None:
+    """A bad trainer option fails after the packed attention was set: the model gets sdpa back
+    (a model passed in is scored afterwards, and the scorer needs sdpa or eager)."""
+    base, tokenizer, device = load_base(CFG)
+    bad = CFG.model_copy(update={"trainer_args": {"lerning_rate": 1e-3}})
+    with pytest.raises(ConfigError, match="lerning_rate"):
+        finetune(_records(), bad, tmp_path / "adapter", model=(base, tokenizer, device))
+    assert base.config._attn_implementation == "sdpa"
+
+
 def test_unknown_trainer_arg_is_a_config_error(tmp_path: Path) -> None:
     cfg = FinetuneConfig(trainer_args={"lerning_rate": 1e-3})
     with pytest.raises(ConfigError, match="lerning_rate"):
@@ -211,7 +221,7 @@ def test_cli_finetune_without_records_exits_2(tmp_path: Path) -> None:
     assert len(lines) == 1 and "no accepted.jsonl" in lines[0], done.stderr
 
 
-def test_answer_only_loss_equals_the_models_full_loss() -> None:
+def test_answer_only_loss_equals_the_models_full_loss(monkeypatch: pytest.MonkeyPatch) -> None:
     """The loss on answer positions alone (padded and padding-free batches) is the model's own
     loss over full logits, and so are its gradients."""
     from peft import get_peft_model
@@ -252,7 +262,18 @@ def test_answer_only_loss_equals_the_models_full_loss() -> None:
         sliced, grad = loss_and_grad(lambda b=batch: answer_loss(model, b)[0])
         assert sliced == pytest.approx(full, rel=1e-4)
         assert torch.allclose(grad, full_grad, rtol=1e-3, atol=1e-6)
-    # the packed rows attending one by one (what training on CPU uses): the same loss
+    # the packed rows attending one by one (what training on CPU uses): the same loss, and the
+    # per-row path is the one taken (every sdpa call sees one row, none the whole packed row)
+    import transformers.integrations.sdpa_attention as sdpa_module
+
+    lengths: list[int] = []
+    real_sdpa = sdpa_module.sdpa_attention_forward
+
+    def counting(module: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        lengths.append(query.shape[2])
+        return real_sdpa(module, query, *args, **kwargs)
+
+    monkeypatch.setattr(sdpa_module, "sdpa_attention_forward", counting)
     model.set_attn_implementation(packed_attention.register())
     try:
         sliced, grad = loss_and_grad(lambda: answer_loss(model, packed)[0])
@@ -260,6 +281,8 @@ def test_answer_only_loss_equals_the_models_full_loss() -> None:
         model.set_attn_implementation("sdpa")
     assert sliced == pytest.approx(full, rel=1e-4)
     assert torch.allclose(grad, full_grad, rtol=1e-3, atol=1e-6)
+    row_lengths = sorted({len(r["input_ids"]) for r in rows})
+    assert lengths and set(lengths) <= set(row_lengths) and len(set(lengths)) > 1
     # the vocabulary projection in bf16 (training in bf16): the same loss to bf16's precision,
     # from a copy of the frozen head made once, and gradients that still reach the adapters
     head = model.get_base_model().get_output_embeddings()

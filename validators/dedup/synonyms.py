@@ -33,6 +33,12 @@ Why the guards, in general terms:
   "go", "let", "have", out anyway), all plain paraphrases, so it keeps its WordNet synonyms.
 Antonyms are never in one synset (WordNet links them across synsets), so "charged" /
 "refunded", "deposit" / "withdrawal", "send" / "receive", "lost" / "found" stay different.
+
+Known limits: a word's part of speech in the message is not known, so senses are pooled over
+all of a word's parts of speech, and a few swaps still pass that a bank would keep apart:
+"stop" / "check" a payment (a noun sense of both), "apply" / "use" a card, "fix" / "limit",
+"foreign" / "strange". No rank cut-off separates them from true swaps ("fix" / "limit" share
+sense 3 of both, as "price" / "cost" do), so a domain's own pairs would need a list of its own.
 """
 
 from __future__ import annotations
@@ -46,7 +52,8 @@ from typing import NamedTuple
 SYNONYMS_FILE = Path(__file__).resolve().parent / "data" / "wordnet_synonyms.txt.gz"
 #: A shared synset must be among the first MAX_RANK senses of both words.
 MAX_RANK = 4
-#: Function words (WordNet lists only homographs for them) and light verbs (too many senses).
+#: Function words (WordNet lists only homographs for them), light verbs (too many senses) and
+#: units of time ("30 minutes" / "30 seconds" share a sense: a short time; the request differs).
 NO_SYNONYMS = frozenset(
     """
     the and but nor for yet not any all both each either every few many much more most less
@@ -62,6 +69,7 @@ NO_SYNONYMS = frozenset(
     about above across after against along among around before behind below beneath beside
     between beyond down during from into like near off onto out over past since through
     throughout till toward towards under until upon with within without
+    second seconds minute minutes hour hours day days week weeks month months year years
     """.split()
 )
 #: WordNet's `morphy` suffix rules: (ending, replacement) per part of speech.
@@ -123,7 +131,8 @@ def lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
 
 def lemmas(word: str, lex: Lexicon | None = None) -> frozenset[tuple[str, str]]:
     """(part of speech, lemma) pairs WordNet could read `word` as, among words with synonyms:
-    the word itself, its irregular base forms, and its regular suffixes undone."""
+    the word itself, its irregular base forms, and its regular suffixes undone (a lemma under
+    three letters never counts: "uses" is not "us", the United States)."""
     lex = lex or lexicon()
     found: set[tuple[str, str]] = set()
     for pos, rules in SUFFIXES.items():
@@ -133,7 +142,7 @@ def lemmas(word: str, lex: Lexicon | None = None) -> frozenset[tuple[str, str]]:
             for end, new in rules
             if word.endswith(end) and len(word) > len(end)
         ]
-        found.update((pos, c) for c in candidates if (pos, c) in lex.senses)
+        found.update((pos, c) for c in candidates if len(c) >= 3 and (pos, c) in lex.senses)
     return frozenset(found)
 
 
