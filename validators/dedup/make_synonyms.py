@@ -106,6 +106,9 @@ def main() -> None:
     parser.add_argument("wordnet", type=Path, help="WordNet 3.0 dict folder (index.*, data.*)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
+    missing = [f for f in ("index.noun", "data.noun") if not (args.wordnet / f).is_file()]
+    if missing:
+        parser.exit(2, f"{args.wordnet}: no {missing[0]}; pass WordNet 3.0's dict folder\n")
     text = "\n".join(build(args.wordnet)) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with (

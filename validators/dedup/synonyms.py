@@ -112,6 +112,11 @@ def lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
     """The synonym file, read and indexed once per path (about 0.1 s, 25 MB)."""
     senses: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
     irregular: dict[tuple[str, str], tuple[str, ...]] = {}
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: the WordNet synonym file is missing (package data of synthmill's "
+            "validators.dedup); reinstall synthmill, or regenerate it with make_synonyms.py"
+        )
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         synset = 0
         for line in fh:
