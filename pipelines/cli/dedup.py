@@ -73,6 +73,16 @@ def dedup(
             )
         ),
     ] = None,
+    changed_places: Annotated[
+        int | None,
+        typer.Option(
+            help=shown_default(
+                "places where a short near copy may differ from its original",
+                DedupConfig,
+                "changed_places",
+            )
+        ),
+    ] = None,
     rejects: Annotated[Path | None, typer.Option(help="write the rejected rows here")] = None,
     report: Annotated[Path | None, typer.Option(help="write the JSON report here")] = None,
     id_field: Annotated[
@@ -146,6 +156,7 @@ def dedup(
             threshold=threshold,
             short_words=short_words,
             added_words=added_words,
+            changed_places=changed_places,
             num_perm=num_perm,
             seed=seed,
             shingle=shingle,

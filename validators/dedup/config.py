@@ -14,10 +14,11 @@ Which pairs are near copies depends on length, because a Jaccard ratio means dif
 - Short texts (either has at most `short_words`, 64, words): LSH finds candidates down to an
   estimated Jaccard of `short_min_jaccard` (0.4), and each candidate is read word by word
   (`validators.dedup.words`): a near copy differs only by typos, spelling, WordNet synonyms
-  ("purchase" -> "buy"), small talk ("hi", "thanks in advance") and at most `added_words` other
-  words. One content word swapped for another ("lost" -> "found", "charged" -> "refunded") or a
-  negation added or dropped makes a different message, however high its Jaccard; so does a
-  swap that only a domain treats as a synonym ("money" -> "funds"), which WordNet does not list.
+  ("purchase" -> "buy"), a word and its broader word in WordNet ("funds" -> "money"), everyday
+  rephrasings ("Can I" -> "Am I able to"), small talk ("hi", "thanks in advance") and at most
+  `added_words` other words, in at most `changed_places` places. One content word swapped for
+  another ("lost" -> "found", "charged" -> "refunded") or a negation added or dropped makes a
+  different message, however high its Jaccard.
 - The published index keeps signatures, not texts, so against it short texts are judged by the
   shingle rule instead: at most `edit_shingles` shingles apart (12: one typo, or one short word
   added or dropped) with an estimated Jaccard of at least `edit_min_jaccard` (0.6). It applies to
@@ -109,6 +110,13 @@ class DedupConfig(FrozenModel):
     )
     added_words: int = Field(
         1, ge=0, le=8, description="words a short near copy may add or drop besides small talk"
+    )
+    changed_places: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description="places (aligned blocks of words, small talk aside) where a short near copy "
+        "may differ from its original, one more per 16 words of the shorter text",
     )
     edit_shingles: int | None = Field(
         None,

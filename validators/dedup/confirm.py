@@ -69,9 +69,9 @@ def confirm(
     if check.size:
         words_a.load(ia[check])
         words_b.load(ib[check])
-        added = config.added_words
+        added, places = config.added_words, config.changed_places
         ok[check] = [
-            same_words(words_a[a], words_b[b], added)
+            same_words(words_a[a], words_b[b], added, places)
             for a, b in zip(ia[check].tolist(), ib[check].tolist(), strict=True)
         ]
     return ok

@@ -106,6 +106,7 @@ def dedup_frame(
             stats["word_check"] = {
                 "short_words": config.short_words,
                 "added_words": config.added_words,
+                "changed_places": config.changed_places,
                 "bands_rows": list(config.short_lsh_params()),
             }
 

@@ -9,15 +9,17 @@ whose text is in `data/WORDNET_LICENSE`), as Debian's `wordnet-base` package shi
 Only what `validators.dedup.synonyms` needs is kept, all lower-case:
 
 * `s POS word.rank word.rank ...`: one line per synset (noun n, verb v, adjective a, adverb r)
-  with at least two single-word lemmas (letters only: the word check splits "top-up" and
-  "cash_machine" into two words, so multi-word lemmas could never match one word). `rank` is
-  the synset's place among the word's senses of that part of speech (1 = most frequent), from
-  the order of synset offsets in `index.POS`.
+  with at least two lemmas, and every noun synset (hypernyms are often a single word: "money").
+  Noun lines come first. Lemmas are letters only; a lemma of two or three words keeps WordNet's
+  underscores ("cash_machine"), for the word check's pieces of two or three words. `rank` is the
+  synset's place among the word's senses of that part of speech (1 = most frequent), from the
+  order of synset offsets in `index.POS`. Synsets are numbered by their line, from 1.
+* `h n child parent ...`: a noun synset's hypernyms (WordNet's `@` and `@i` pointers), by number.
 * `x POS inflected base`: WordNet's exception lists (`POS.exc`: irregular forms such as
   "bought" -> "buy", "stopped" -> "stop"), where the base form has a synonym above.
 
-Words in no synonym set are left out: a word without synonyms needs no lemma. The output is
-written with a fixed gzip timestamp, so the same WordNet gives the same bytes.
+Verbs, adjectives and adverbs in no synonym set are left out: a word without synonyms needs no
+lemma. The output is written with a fixed gzip timestamp, so the same WordNet gives the same bytes.
 """
 
 from __future__ import annotations
@@ -31,13 +33,15 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent / "data" / "wordnet_synonyms.txt.gz"
 POS = {"noun": "n", "verb": "v", "adj": "a", "adv": "r"}
 _WORD = re.compile(r"^[a-z]+$")
+_LEMMA = re.compile(r"^[a-z]+(?:_[a-z]+){0,2}$")  # one to three words
 _ADJ_MARKER = re.compile(r"\((?:a|p|ip)\)$")  # "galore(ip)": where an adjective may stand
 HEADER = """\
 # Synonym sets and exception lists from WordNet 3.0, trimmed for synthmill's word check.
 # WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved.
 # Used under the WordNet 3.0 licence: see WORDNET_LICENSE next to this file.
 # Made by validators/dedup/make_synonyms.py. Lines: "s POS word.rank ..." (a synset; rank =
-# the synset's place among the word's senses, 1 = most frequent) and "x POS inflected base".
+# the synset's place among the word's senses, 1 = most frequent; synsets numbered by line from 1),
+# "h n child parent ..." (noun hypernyms, by synset number) and "x POS inflected base".
 """
 
 
@@ -54,9 +58,10 @@ def sense_ranks(index_file: Path) -> dict[tuple[str, str], int]:
     return ranks
 
 
-def synsets(data_file: Path) -> list[tuple[str, list[str]]]:
-    """(offset, single-word lemmas in lower case, in WordNet's order) of a `data.POS` file."""
-    out: list[tuple[str, list[str]]] = []
+def synsets(data_file: Path) -> list[tuple[str, list[str], list[str]]]:
+    """(offset, lemmas in lower case in WordNet's order, hypernym offsets) of a `data.POS`
+    file; lemmas of letters only, one to three words joined by underscores."""
+    out: list[tuple[str, list[str], list[str]]] = []
     for line in data_file.read_text(encoding="utf-8").splitlines():
         if not line or line.startswith(" "):
             continue
@@ -65,9 +70,16 @@ def synsets(data_file: Path) -> list[tuple[str, list[str]]]:
         lemmas: list[str] = []
         for k in range(count):
             lemma = _ADJ_MARKER.sub("", fields[4 + 2 * k]).lower()
-            if _WORD.match(lemma) and lemma not in lemmas:
+            if _LEMMA.match(lemma) and lemma not in lemmas:
                 lemmas.append(lemma)
-        out.append((fields[0], lemmas))
+        at = 4 + 2 * count
+        pointers = int(fields[at])
+        parents = [
+            fields[at + 2 + 4 * k]
+            for k in range(pointers)
+            if fields[at + 1 + 4 * k] in ("@", "@i") and fields[at + 3 + 4 * k] == "n"
+        ]
+        out.append((fields[0], lemmas, parents))
     return out
 
 
@@ -86,17 +98,26 @@ def build(wordnet: Path) -> list[str]:
     """The output's lines, header first."""
     lines = HEADER.splitlines()
     vocabulary: dict[str, set[str]] = defaultdict(set)
-    for name, pos in POS.items():
+    numbers: dict[str, int] = {}  # noun synset offset -> its place among the "s" lines
+    hypernyms: list[tuple[str, list[str]]] = []
+    for name, pos in POS.items():  # nouns first, so a noun's number is its line's place
         ranks = sense_ranks(wordnet / f"index.{name}")
-        for offset, lemmas in synsets(wordnet / f"data.{name}"):
-            if len(lemmas) < 2:
+        for offset, lemmas, parents in synsets(wordnet / f"data.{name}"):
+            if len(lemmas) < (1 if pos == "n" else 2):
                 continue
             members = [f"{w}.{ranks[(w, offset)]}" for w in lemmas]
             lines.append(f"s {pos} {' '.join(members)}")
             vocabulary[pos].update(lemmas)
+            if pos == "n":
+                numbers[offset] = len(numbers) + 1
+                hypernyms.append((offset, parents))
+    for offset, parents in hypernyms:
+        known = [str(numbers[p]) for p in parents if p in numbers]
+        if known:
+            lines.append(f"h n {numbers[offset]} {' '.join(known)}")
     for name, pos in POS.items():
         for inflected, base in exceptions(wordnet / f"{name}.exc"):
-            if base in vocabulary[pos] and inflected != base:
+            if base in vocabulary[pos] and inflected != base and _WORD.match(base):
                 lines.append(f"x {pos} {inflected} {base}")
     return lines
 

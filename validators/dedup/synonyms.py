@@ -31,6 +31,12 @@ Why the guards, in general terms:
   / "cause", "have" / "own". They have no synonyms here. "get" (36 senses) is the exception:
   its first four senses meet only "acquire", "become", "receive", "obtain" and "incur" (and
   "go", "let", "have", out anyway), all plain paraphrases, so it keeps its WordNet synonyms.
+Broader words (`kind_of`): a noun and the noun one or two links up WordNet's hypernym tree, both
+among the first `MAX_RANK` senses of their words ("funds" -> "money"; "payment" -> "commerce" ->
+"transaction"; "fee" -> "fixed charge" -> "charge"). Two kinds of one thing are not each other
+("deposit" / "withdrawal", "PIN" / "password"), and verbs and adjectives have no such links here.
+A broader word loses what the narrower one said, so some pairs merge that a bank keeps apart:
+"refund" / "payment", "password" / "information", "interest" / "charge", "daughter" / "kids".
 Antonyms are never in one synset (WordNet links them across synsets), so "charged" /
 "refunded", "deposit" / "withdrawal", "send" / "receive", "lost" / "found" stay different.
 
@@ -52,6 +58,8 @@ from typing import NamedTuple
 SYNONYMS_FILE = Path(__file__).resolve().parent / "data" / "wordnet_synonyms.txt.gz"
 #: A shared synset must be among the first MAX_RANK senses of both words.
 MAX_RANK = 4
+#: How far up WordNet's noun hypernyms `kind_of` looks.
+HYPERNYM_STEPS = 2
 #: Function words (WordNet lists only homographs for them), light verbs (too many senses) and
 #: units of time ("30 minutes" / "30 seconds" share a sense: a short time; the request differs).
 NO_SYNONYMS = frozenset(
@@ -100,18 +108,20 @@ SUFFIXES = {
 
 
 class Lexicon(NamedTuple):
-    """The data file, indexed: each (part of speech, lemma)'s synsets by rank, and the
-    irregular forms of each part of speech."""
+    """The data file, indexed: each (part of speech, lemma)'s synsets by rank, the irregular
+    forms of each part of speech, and each noun synset's hypernyms."""
 
     senses: dict[tuple[str, str], dict[int, int]]  # (pos, lemma) -> {synset number: rank}
     irregular: dict[tuple[str, str], tuple[str, ...]]  # (pos, inflected) -> base forms
+    parents: dict[int, tuple[int, ...]]  # noun synset number -> its hypernyms' numbers
 
 
 @lru_cache(maxsize=4)
 def lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
-    """The synonym file, read and indexed once per path (about 0.1 s, 25 MB)."""
+    """The synonym file, read and indexed once per path (about 0.4 s)."""
     senses: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
     irregular: dict[tuple[str, str], tuple[str, ...]] = {}
+    parents: dict[int, tuple[int, ...]] = {}
     if not path.is_file():
         raise FileNotFoundError(
             f"{path}: the WordNet synonym file is missing (package data of synthmill's "
@@ -126,12 +136,15 @@ def lexicon(path: Path = SYNONYMS_FILE) -> Lexicon:
                 for member in rest:
                     lemma, rank = member.rsplit(".", 1)
                     senses[(pos, lemma)][synset] = int(rank)
+            elif kind == "h":
+                child, *above = map(int, rest)
+                parents[child] = tuple(above)
             elif kind == "x":
                 inflected, base = rest
                 irregular[(pos, inflected)] = (*irregular.get((pos, inflected), ()), base)
     if not senses:
         raise ValueError(f"{path}: no synonym sets")
-    return Lexicon(dict(senses), irregular)
+    return Lexicon(dict(senses), irregular, parents)
 
 
 def lemmas(word: str, lex: Lexicon | None = None) -> frozenset[tuple[str, str]]:
@@ -155,7 +168,7 @@ def lemmas(word: str, lex: Lexicon | None = None) -> frozenset[tuple[str, str]]:
 def senses(word: str, max_rank: int = MAX_RANK) -> frozenset[int]:
     """The synsets among the first `max_rank` senses of any lemma of `word` (none for function
     words, light verbs and words under three letters)."""
-    if len(word) < 3 or not word.isalpha() or word in NO_SYNONYMS:
+    if len(word) < 3 or not word.replace("_", "").isalpha() or word in NO_SYNONYMS:
         return frozenset()
     lex = lexicon()
     found = lemmas(word, lex)
@@ -168,5 +181,28 @@ def senses(word: str, max_rank: int = MAX_RANK) -> frozenset[int]:
 
 def are_synonyms(a: str, b: str, max_rank: int = MAX_RANK) -> bool:
     """True when lower-case words `a` and `b` share a synset among the first `max_rank` senses of
-    both (inflections of one word share them all: "pays" / "paid")."""
+    both (inflections of one word share them all: "pays" / "paid"). Words of a phrase are
+    joined by underscores, as WordNet writes them ("cash_machine" / "atm")."""
     return bool(senses(a, max_rank) & senses(b, max_rank))
+
+
+@lru_cache(maxsize=1 << 16)
+def _broader(word: str, max_rank: int = MAX_RANK, steps: int = HYPERNYM_STEPS) -> frozenset[int]:
+    """The noun synsets at most `steps` hypernym links above the frequent senses of `word`."""
+    parents = lexicon().parents
+    found: set[int] = set()
+    frontier = senses(word, max_rank)
+    for _ in range(steps):
+        frontier = frozenset(up for synset in frontier for up in parents.get(synset, ()))
+        found |= frontier
+    return frozenset(found)
+
+
+def kind_of(a: str, b: str, max_rank: int = MAX_RANK) -> bool:
+    """True when a frequent noun sense of one word is a kind of a frequent noun sense of the
+    other, at most `HYPERNYM_STEPS` links up WordNet's hypernym tree ("funds" is a kind of
+    "money"; "payment" of "commerce", a kind of "transaction"; "fee" of "fixed charge", a kind
+    of "charge")."""
+    return bool(
+        _broader(a, max_rank) & senses(b, max_rank) or _broader(b, max_rank) & senses(a, max_rank)
+    )

@@ -1,0 +1,76 @@
+"""One spelling for the everyday English ways of saying the same request, for the word check.
+
+WordNet (`validators.dedup.synonyms`) pairs single nouns, verbs and adjectives. Much of how people
+rephrase a short request is not there: the frame of the request ("Can I ..." / "Am I able to ..."
+/ "Is it possible to ..."), "tell me" / "let me know", "need to" / "have to", "would like to" /
+"want to", and chat shorthand ("hrs", "u", "ur"). Each phrase here is rewritten to one canonical
+form in the word sequences of both texts before they are aligned, so the two sides of a pair meet
+on equal words and the alignment never splits a phrase across blocks.
+
+What goes in: grammar and shorthand of English in general, whose swap never changes what is
+asked in any domain. What stays out: content words of a domain ("money" / "funds"), and modal
+swaps that change the request ("can I" / "should I", "do I need to" / "can I").
+"""
+
+from __future__ import annotations
+
+# (variant words) -> (canonical words). Both sides of a pair are rewritten, so a variant and its
+# canonical form meet; longer variants are tried first at each position.
+_PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _add(canonical: str, *variants: str) -> None:
+    for variant in variants:
+        _PHRASES[tuple(variant.split())] = tuple(canonical.split())
+
+
+# The frame of a request for permission or ability.
+_add("can i", "am i able to", "could i", "may i", "is it possible to", "is it possible for me to")
+_add("can we", "are we able to", "could we", "may we", "is it possible for us to")
+_add("can you", "could you", "are you able to", "would you", "will you")
+_add("how do i", "how can i", "how could i", "how would i", "how should i", "how will i")
+_add("how do we", "how can we", "how could we", "how should we")
+# Telling and asking.
+_add("tell me", "let me know", "inform me")
+# Obligation and wishes.
+_add("need to", "have to", "has to", "got to", "gotta")
+_add("want to", "would like to", "wish to", "wanna")
+_add("want", "would like")
+_add("i want to", "id like to", "id love to")  # "I'd like to" without its apostrophe
+_add("i want", "id like")
+# Vague amounts.
+_add("a few", "several", "a couple of", "a couple")
+# Chat shorthand (whole words only; "u" and "r" only where a shorthand reading is the only one).
+_add("hours", "hrs")
+_add("hour", "hr")
+_add("minutes", "mins")
+_add("seconds", "secs")
+_add("you", "u", "ya")
+_add("your", "ur")
+_add("are", "r")
+_add("because", "bc", "cuz", "coz", "cos")
+_add("through", "thru")
+_add("though", "tho")
+_add("message", "msg")
+_add("account", "acct")
+_add("amount", "amt")
+
+_LONGEST = max(len(v) for v in _PHRASES)
+
+
+def canonical(words: tuple[str, ...]) -> tuple[str, ...]:
+    """`words` (lower case, contractions spelled out) with every listed phrase in its canonical
+    form, longest match first, left to right."""
+    out: list[str] = []
+    i, n = 0, len(words)
+    while i < n:
+        for size in range(min(_LONGEST, n - i), 0, -1):
+            replacement = _PHRASES.get(words[i : i + size])
+            if replacement is not None:
+                out.extend(replacement)
+                i += size
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return tuple(out)
