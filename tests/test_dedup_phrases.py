@@ -39,6 +39,12 @@ OUTSIDE_SHORT = (
         ("I would like to start a fund", "I want to start a fund"),
         ("It's been hours since the transfer", "Its been hrs since the transfer"),
         ("Will you set a limit to my top-up?", "Wlil you set a limit to my top-up?"),  # typo
+        # a rephrasing is one changed place, however many words it moves
+        (
+            "Can you please tell me why I have to pay a fee?",
+            "Could you let me know why I need to pay a fee?",
+        ),
+        ("Can you tell me the fee for a top up", "Can you let me know the fees for a top-up"),
     ],
 )
 def test_everyday_rephrasings_are_the_same_request(a: str, b: str) -> None:
@@ -118,6 +124,12 @@ def test_broader_words_and_wordnet_phrases_are_the_same_request(a: str, b: str) 
         ("Can I get a virtual card?", "Can I get a physical card?"),
         ("I can top up my card", "I cancel top up my card"),
         ("Where is the tracking number?", "Is there a tracking number?"),  # "the" / "there"
+        ("My card is not working", "My card is now working"),  # a negation is no typo
+        ("I never got my card", "I ever got my card"),
+        ("I have not received my card", "I have now recieved my card"),
+        ("I lost my card", "I lost my cards pin"),  # no abbreviation of a joined phrase
+        ("How should I pay?", "How can I pay?"),  # rephrasings that change the request
+        ("I got to the bank", "I need to the bank"),
     ],
 )
 def test_content_swaps_and_function_word_prefixes_stay_different(a: str, b: str) -> None:

@@ -13,7 +13,9 @@ Only what `validators.dedup.synonyms` needs is kept, all lower-case:
   Noun lines come first. Lemmas are letters only; a lemma of two or three words keeps WordNet's
   underscores ("cash_machine"), for the word check's pieces of two or three words. `rank` is the
   synset's place among the word's senses of that part of speech (1 = most frequent), from the
-  order of synset offsets in `index.POS`. Synsets are numbered by their line, from 1.
+  order of synset offsets in `index.POS`. Synsets are numbered by their place among the `s`
+  lines, from 1 (a noun synset whose lemmas are not letters only is kept without members, so
+  that hypernym paths through it hold).
 * `h n child parent ...`: a noun synset's hypernyms (WordNet's `@` and `@i` pointers), by number.
 * `x POS inflected base`: WordNet's exception lists (`POS.exc`: irregular forms such as
   "bought" -> "buy", "stopped" -> "stop"), where the base form has a synonym above.
@@ -100,11 +102,12 @@ def build(wordnet: Path) -> list[str]:
     vocabulary: dict[str, set[str]] = defaultdict(set)
     numbers: dict[str, int] = {}  # noun synset offset -> its place among the "s" lines
     hypernyms: list[tuple[str, list[str]]] = []
-    for name, pos in POS.items():  # nouns first, so a noun's number is its line's place
+    assert next(iter(POS.values())) == "n", "nouns first: a noun's number is its line's place"
+    for name, pos in POS.items():
         ranks = sense_ranks(wordnet / f"index.{name}")
         for offset, lemmas, parents in synsets(wordnet / f"data.{name}"):
-            if len(lemmas) < (1 if pos == "n" else 2):
-                continue
+            if pos != "n" and len(lemmas) < 2:
+                continue  # every noun synset is kept, even without a lemma: it links a path
             members = [f"{w}.{ranks[(w, offset)]}" for w in lemmas]
             lines.append(f"s {pos} {' '.join(members)}")
             vocabulary[pos].update(lemmas)

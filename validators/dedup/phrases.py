@@ -4,12 +4,14 @@ WordNet (`validators.dedup.synonyms`) pairs single nouns, verbs and adjectives. 
 rephrase a short request is not there: the frame of the request ("Can I ..." / "Am I able to ..."
 / "Is it possible to ..."), "tell me" / "let me know", "need to" / "have to", "would like to" /
 "want to", and chat shorthand ("hrs", "u", "ur"). Each phrase here is rewritten to one canonical
-form in the word sequences of both texts before they are aligned, so the two sides of a pair meet
-on equal words and the alignment never splits a phrase across blocks.
+form in the word sequences of both texts, which the word check aligns again when the words as
+written do not pair up, so the two sides meet on equal words and the alignment never splits a
+phrase across blocks.
 
 What goes in: grammar and shorthand of English in general, whose swap never changes what is
-asked in any domain. What stays out: content words of a domain ("money" / "funds"), and modal
-swaps that change the request ("can I" / "should I", "do I need to" / "can I").
+asked in any domain. What stays out: content words ("money" / "funds": WordNet's broader words
+serve there), and swaps that change the request ("can I" / "should I", "how should I" / "how
+can I", "will you" / "can you", "got to" / "need to").
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ def _add(canonical: str, *variants: str) -> None:
 # The frame of a request for permission or ability.
 _add("can i", "am i able to", "could i", "may i", "is it possible to", "is it possible for me to")
 _add("can we", "are we able to", "could we", "may we", "is it possible for us to")
-_add("can you", "could you", "are you able to", "would you", "will you")
-_add("how do i", "how can i", "how could i", "how would i", "how should i", "how will i")
-_add("how do we", "how can we", "how could we", "how should we")
+_add("can you", "could you", "are you able to")
+_add("how do i", "how can i", "how could i")
+_add("how do we", "how can we", "how could we")
 # Telling and asking.
 _add("tell me", "let me know", "inform me")
 # Obligation and wishes.
-_add("need to", "have to", "has to", "got to", "gotta")
+_add("need to", "have to", "has to", "gotta")
 _add("want to", "would like to", "wish to", "wanna")
 _add("want", "would like")
 _add("i want to", "id like to", "id love to")  # "I'd like to" without its apostrophe

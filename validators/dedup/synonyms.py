@@ -36,7 +36,8 @@ among the first `MAX_RANK` senses of their words ("funds" -> "money"; "payment" 
 "transaction"; "fee" -> "fixed charge" -> "charge"). Two kinds of one thing are not each other
 ("deposit" / "withdrawal", "PIN" / "password"), and verbs and adjectives have no such links here.
 A broader word loses what the narrower one said, so some pairs merge that a bank keeps apart:
-"refund" / "payment", "password" / "information", "interest" / "charge", "daughter" / "kids".
+"refund" / "payment", "salary" / "payment", "passport" / "document", "password" /
+"information", "interest" / "charge", "son" / "kid".
 Antonyms are never in one synset (WordNet links them across synsets), so "charged" /
 "refunded", "deposit" / "withdrawal", "send" / "receive", "lost" / "found" stay different.
 
