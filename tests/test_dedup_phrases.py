@@ -51,6 +51,53 @@ def test_everyday_rephrasings_are_the_same_request(a: str, b: str) -> None:
     assert same_request(a, b) and same_request(b, a)
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # greetings, openers and sign-offs of several words are small talk as whole phrases
+        (
+            "Why do I have a fee on my bill?",
+            "Sorry to bother you, but why do I have a fee on my bill?",
+        ),
+        ("My card is lost", "Good evening - my card is lost. Appreciate the help."),
+        (
+            "Is there a fee for a cash withdrawal?",
+            "Quick question: is there a fee for a cash withdrawal?",
+        ),
+        # words written for one another by sound, and chat shorthand
+        ("Is there a charge for getting my money?", "Is their a charge for getting my money?"),
+        ("I would like to get some extra cards", "I would like too get some extra cards"),
+        ("Why was my transfer declined?", "y was my transfer declined?"),
+        ("Can I pay with my virtual card?", "Can I pay w/ my virtual card?"),
+        ("What should have been the rate?", "What should of been the rate?"),
+        ("I don't have my card after 1 week", "I don't have my card after one week"),
+        # contractions with a typo in them
+        ("Why haven't I got it?", "Why hacen't I got it?"),
+        ("I still couldnt get funds.", "I still couldntt get funds."),
+        # a clause that moved is one place
+        (
+            "I will be traveling. Can I add money automatically?",
+            "Can I add money automatically? I will be travelling.",
+        ),
+    ],
+)
+def test_small_talk_spelling_slips_and_moved_clauses(a: str, b: str) -> None:
+    assert same_request(a, b) and same_request(b, a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("I paid w/o a card", "I paid w/ a card"),  # "w/o" is "without"
+        ("I have two cards", "I have to cards"),  # a number word is no homophone
+        ("I got one card", "I got two cards"),  # a number still differs
+        ("I am waiting for a transfer, still.", "I am still waiting for a money transfer"),
+    ],
+)
+def test_what_small_talk_and_spelling_rules_leave_different(a: str, b: str) -> None:
+    assert not same_request(a, b) and not same_request(b, a)
+
+
 def test_canonical_rewrites_whole_phrases_longest_first() -> None:
     assert canonical(words("Is it possible for me to top up?")) == ("can", "i", "top", "up")
     assert canonical(words("I would like to know")) == ("i", "want", "to", "know")

@@ -27,11 +27,23 @@ def _add(canonical: str, *variants: str) -> None:
 
 
 # The frame of a request for permission or ability.
-_add("can i", "am i able to", "could i", "may i", "is it possible to", "is it possible for me to")
+_add(
+    "can i",
+    *("am i able to", "could i", "may i", "is it possible to", "is it possible for me to"),
+    *("is there a way to", "is there any way to", "is there a way i can"),
+)
 _add("can we", "are we able to", "could we", "may we", "is it possible for us to")
 _add("can you", "could you", "are you able to")
 _add("how do i", "how can i", "how could i")
 _add("how do we", "how can we", "how could we")
+_add("where do i", "where can i")
+_add("what do i do", "what should i do", "what can i do", "what do i need to do")
+_add("how long", "how much time")
+# "should of" for "should have": a slip of the ear, like "their" for "there".
+_add("should have", "should of")
+_add("could have", "could of")
+_add("would have", "would of")
+_add("must have", "must of")
 # Telling and asking.
 _add("tell me", "let me know", "inform me")
 # Obligation and wishes.
@@ -48,6 +60,16 @@ _add("hour", "hr")
 _add("minutes", "mins")
 _add("seconds", "secs")
 _add("you", "u", "ya")
+_add("why", "y")
+_add("what", "wat", "wut", "wht")
+_add("transaction", "txn", "trx")
+_add("before", "b4")
+_add("people", "ppl")
+_add("tomorrow", "tmrw", "tmr")
+_add("could", "cud")
+_add("would", "wud")
+_add("should", "shud")
+_add("about", "abt")
 _add("your", "ur")
 _add("are", "r")
 _add("because", "bc", "cuz", "coz", "cos")
@@ -56,6 +78,10 @@ _add("though", "tho")
 _add("message", "msg")
 _add("account", "acct")
 _add("amount", "amt")
+
+# Number words and digits ("1 week" / "one week"); a changed number still differs.
+for _n, _word in enumerate("zero one two three four five six seven eight nine ten".split()):
+    _add(str(_n), _word)
 
 _LONGEST = max(len(v) for v in _PHRASES)
 

@@ -70,9 +70,44 @@ SMALL_TALK_PHRASES = (
     ("very", "much"),
     ("a", "lot"),
     ("so", "much"),
-    ("good", "morning"),
-    ("good", "afternoon"),
-    ("good", "evening"),
+)
+# Greetings, openers and sign-offs that are small talk wherever they stand, as whole phrases
+# (their words alone are not: "good", "question", "help", "appreciate").
+PLEASANTRIES = tuple(
+    sorted(
+        (
+            tuple(p.split())
+            for p in """good morning|good afternoon|good evening|good day|hi there|hello there|
+            hey there|hi again|hello again|hi team|hey team|hello team|dear team|dear support team|
+            dear support|to whom it may concern|sorry to bother you but|sorry to bother you|
+            sorry to bother|sorry for bothering you|sorry for the trouble|excuse me|
+            quick question|random question|one question|a question|i have a question|
+            i have a quick question|question for you|can you help|can you help me|
+            could you help|could you help me|please help|help please|help me please|
+            any help|any help appreciated|any help would be appreciated|i appreciate it|
+            appreciate it|appreciate the help|appreciate your help|much appreciated|
+            thanks for your help|thanks for the help|thanks for helping|many thanks|best regards|
+            kind regards|best wishes|have a nice day|have a good day|hope you are well|
+            hope you are doing well|if you can|if possible|thanks a lot|thanks so much""".split("|")
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+# Words written for one another by sound, in any kind of text ("their" / "there", "too" /
+# "to"): a spelling slip, not another word. Number words are never among them ("two").
+HOMOPHONES = (
+    frozenset({"there", "their", "theyre"}),
+    frozenset({"to", "too"}),
+    frozenset({"your", "youre"}),
+    frozenset({"then", "than"}),
+    frozenset({"were", "where", "wear"}),
+    frozenset({"whose", "whos"}),
+    frozenset({"here", "hear"}),
+    frozenset({"weather", "whether"}),
+    frozenset({"advice", "advise"}),
+    frozenset({"lose", "loose"}),
+    frozenset({"cheque", "check"}),
 )
 # A typo never turns a word into its opposite: "blocked" / "unblocked", "activate" / "deactivate".
 FLIP_PREFIXES = ("un", "dis", "non", "de", "in", "im", "ir", "il", "mis", "re")
@@ -84,10 +119,12 @@ _CONTRACTIONS = (
     (re.compile(r"\bshan'?t\b"), "shall not"),
     (
         re.compile(
-            r"\b(do|does|did|is|are|was|were|has|have|had|would|could|should|must|need)n'?t\b"
+            r"\b(do|does|did|is|are|was|were|has|have|had|would|could|should|must|need)n'?t+\b"
         ),
         r"\1 not",
     ),
+    # any other word before "n't" is a negated verb, typos included ("hacen't", "dooesn't")
+    (re.compile(r"\b(\w+)n't\b"), r"\1 not"),
     (re.compile(r"\bi'?m\b"), "i am"),
     (re.compile(r"\bi'?ve\b"), "i have"),
     (re.compile(r"\b(you|they)'?re\b"), r"\1 are"),
@@ -102,6 +139,8 @@ _CONTRACTIONS = (
     (re.compile(r"\b(whats|thats|theres)\b"), lambda m: m.group(1)[:-1] + " is"),
     (re.compile(r"\blet's\b"), "let us"),
     (re.compile(r"\bthank (?:you|u)\b"), "thanks"),  # small talk, without a stray "you"
+    (re.compile(r"\bw/o\b"), "without"),  # chat shorthand that punctuation would split
+    (re.compile(r"\bw/"), "with "),
 )
 _WORD = re.compile(r"\w+")
 # Contractions whose apostrophe was dropped into another word ("its", "id", "ill", "were"): never
@@ -148,13 +187,13 @@ def same_words(
         return True
     limit = changed_places + min(len(a), len(b)) // PLACE_PER_WORDS
     blocks = _changed_blocks(a, b)
-    if len(blocks) <= limit and _same_after(blocks, added_words):
+    if _places(blocks) <= limit and _same_after(blocks, added_words):
         return True
     ca, cb = canonical(a), canonical(b)
     if (ca, cb) == (a, b):
         return False
     blocks = _changed_blocks(ca, cb)  # the rephrasing itself is one place
-    return len(blocks) + 1 <= limit and _same_after(blocks, added_words)
+    return _places(blocks) + 1 <= limit and _same_after(blocks, added_words)
 
 
 def _changed_blocks(
@@ -176,13 +215,14 @@ def _same_after(blocks: list[tuple[tuple[str, ...], tuple[str, ...]]], added_wor
     """Do the changed `blocks` (of two texts) leave the request the same?"""
     dropped: Counter[str] = Counter()
     added: Counter[str] = Counter()
-    for x, y in blocks:
-        if x and y and _respelled(x, y):
+    moved = _moved_clauses(blocks)
+    for k, (x, y) in enumerate(blocks):
+        if k in moved or (x and y and _respelled(x, y)):
             continue
         dropped.update(x)
         added.update(y)
-    moved = dropped & added  # a word that only changed place
-    dropped, added = dropped - moved, added - moved
+    same_words = dropped & added  # a word that only changed place
+    dropped, added = dropped - same_words, added - same_words
     if not dropped and not added:
         return True
     if any(w in NEGATIONS for w in (dropped + added)):
@@ -192,11 +232,44 @@ def _same_after(blocks: list[tuple[tuple[str, ...], tuple[str, ...]]], added_wor
     return sum(dropped.values()) + sum(added.values()) <= added_words
 
 
+def _moved_clauses(blocks: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> set[int]:
+    """Blocks that are a clause (three words or more) dropped in one place and added in
+    another, as written or respelled ("I will be traveling" / "I will be travelling")."""
+    gone = [k for k, (x, y) in enumerate(blocks) if len(x) >= 3 and not y]
+    moved: set[int] = set()
+    for k, (x, y) in enumerate(blocks):
+        if len(y) < 3 or x:
+            continue
+        for g in gone:
+            if g not in moved and _respelled(blocks[g][0], y):
+                moved.update((g, k))
+                break
+    return moved
+
+
+def _places(blocks: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> int:
+    """How many places the texts differ in: a clause that only moved (`_moved_clauses`) is one
+    place, not two; a single word that moves ("I am still waiting" / "I am waiting, still") is
+    two."""
+    return len(blocks) - len(_moved_clauses(blocks)) // 2
+
+
 def _content(block: tuple[str, ...]) -> tuple[str, ...]:
-    """The block without small talk (phrases like "in advance" only next to other small talk)."""
+    """The block without small talk: greetings and sign-offs (`PLEASANTRIES`) as whole
+    phrases, single small-talk words, and phrases like "in advance" only next to other small
+    talk."""
     if not block:
         return block
-    kept = [w for w in block if w not in SMALL_TALK]
+    words = list(block)
+    for phrase in PLEASANTRIES:
+        n = len(phrase)
+        k = 0
+        while k <= len(words) - n:
+            if tuple(words[k : k + n]) == phrase:
+                words[k : k + n] = []
+            else:
+                k += 1
+    kept = [w for w in words if w not in SMALL_TALK]
     if len(kept) < len(block):
         for phrase in SMALL_TALK_PHRASES:
             n = len(phrase)
@@ -221,9 +294,9 @@ def _pieces_match(
         return i == len(x) and j == len(y)
     if (i, j) not in memo:
         memo[(i, j)] = any(
-            _piece_same(x[i : i + k], y[j : j + m]) and _pieces_match(x, y, i + k, j + m, memo)
+            _piece_same(x[i : i + k], y[j : j + h]) and _pieces_match(x, y, i + k, j + h, memo)
             for k in range(1, min(3, len(x) - i) + 1)
-            for m in range(1, min(3, len(y) - j) + 1)
+            for h in range(1, min(3, len(y) - j) + 1)
         )
     return memo[(i, j)]
 
@@ -252,7 +325,12 @@ def _same_meaning(p: str, q: str) -> bool:
         return True
     if p in NEGATIONS or q in NEGATIONS or _flipped(p, q):
         return False  # "not" / "now", "never" / "ever" are no typos
-    return _same_word(p, q) or are_synonyms(p, q) or kind_of(p, q)
+    return _same_word(p, q) or _homophones(p, q) or are_synonyms(p, q) or kind_of(p, q)
+
+
+def _homophones(p: str, q: str) -> bool:
+    """Written for one another by sound ("their" / "there"): see `HOMOPHONES`."""
+    return any(p in group and q in group for group in HOMOPHONES)
 
 
 def _flipped(p: str, q: str) -> bool:
