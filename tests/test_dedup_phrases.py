@@ -74,6 +74,23 @@ def test_everyday_rephrasings_are_the_same_request(a: str, b: str) -> None:
         # contractions with a typo in them
         ("Why haven't I got it?", "Why hacen't I got it?"),
         ("I still couldnt get funds.", "I still couldntt get funds."),
+        # re-send markers and urgency, a word typed twice, currency written out
+        ("Why is the check not showing up?", "Any update? Why is the check not showing up?"),
+        (
+            "Explain why a payment would be cancelled?",
+            "Explain why a payment would be cancelled? It's urgent.",
+        ),
+        (
+            "What fiat currencies can I use for holding?",
+            "What fiat currencies can I use for for holding?",
+        ),
+        ("I needed $100 but it gave me $20.", "I needed 100 USD but it gave me 20 dollars."),
+        ("I can't use top up on Google Pay.", "I'm unable to use top-up on Google Pay."),
+        # typos do not count as changed places
+        (
+            "When does my transfer from the US arrive in my account?",
+            "Whne does my my transfer from the US arrive in my acount?",
+        ),
         # a clause that moved is one place
         (
             "I will be traveling. Can I add money automatically?",
@@ -89,6 +106,7 @@ def test_small_talk_spelling_slips_and_moved_clauses(a: str, b: str) -> None:
     ("a", "b"),
     [
         ("I paid w/o a card", "I paid w/ a card"),  # "w/o" is "without"
+        ("There is a 500$ withdrawal I do not know", "There is a 500£ withdrawal I do not know"),
         ("I have two cards", "I have to cards"),  # a number word is no homophone
         ("I got one card", "I got two cards"),  # a number still differs
         ("I am waiting for a transfer, still.", "I am still waiting for a money transfer"),

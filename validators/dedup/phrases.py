@@ -44,6 +44,7 @@ _add("should have", "should of")
 _add("could have", "could of")
 _add("would have", "would of")
 _add("must have", "must of")
+_add("can not", "am unable to", "is unable to", "are unable to", "unable to")
 # Telling and asking.
 _add("tell me", "let me know", "inform me")
 # Obligation and wishes.

@@ -6,38 +6,45 @@ different message: "I lost my card" -> "I found my card" (one word) and "Can I g
 the candidate pairs that LSH finds are therefore confirmed by their words instead:
 
 - the words are aligned (`difflib`, word level, after contractions are spelled out: "can't" ->
-  "can not", "I'm" -> "I am"; "thank you" is "thanks");
+  "can not", "I'm" -> "I am", any "Xn't" -> "X not", typos included: "hacen't"; "thank you" is
+  "thanks", "w/" is "with", "w/o" "without");
 - a changed word is allowed when it is a typo of the other (Damerau distance 1, or 2 for words of
   six letters or more), an abbreviation of a content word ("app" / "application"; "the" is no
-  abbreviation of "there", nor "can" of "cancel"), the same letters split or joined ("top up" /
-  "topup"), a contraction that lost its apostrophe ("its" / "it is"), a synonym in WordNet
-  ("purchase" / "buy", "wrong" / "incorrect", another inflection of the same word: "currency" /
-  "currencies", a phrase WordNet lists as one lemma: "ATM" / "cash machine"), or a noun and its
-  broader word in WordNet ("funds" / "money", "payment" / "transaction", "fees" / "charges";
+  abbreviation of "there", nor "can" of "cancel"), a homophone slip ("their" / "there", "too" /
+  "to"), the same letters split or joined ("top up" / "topup"), a contraction that lost its
+  apostrophe ("its" / "it is"), a synonym in WordNet ("purchase" / "buy", "wrong" /
+  "incorrect", another inflection of the same word: "currency" / "currencies", a phrase WordNet
+  lists as one lemma: "ATM" / "cash machine"), or a noun and its broader word in WordNet
+  ("funds" / "money", "payment" / "transaction", "fees" / "charges";
   `validators.dedup.synonyms` says how rare senses, function words and light verbs are kept
   out); a changed block of words is allowed when it cuts into pieces of one to three words that
   pair up in order that way;
 - when the words do not pair up as written, they are compared again with everyday rephrasings
-  in one spelling (`validators.dedup.phrases`: "Can I" / "Am I able to" / "Is it possible to",
-  "tell me" / "let me know", "need to" / "have to", "hrs" / "hours");
-- added or dropped small talk is allowed ("hi", "please", "thanks in advance", "just", ...),
-  and so are at most `added_words` other words, and words that only moved;
-- the texts may differ in at most `changed_places` places (aligned blocks of words as written,
-  small talk aside; 2, and one more per 16 words of the shorter text). Copies are edited in a
-  place or two; texts that differ in three places of ten words are a rewording, and a rewording
-  is often another request ("Why didn't I receive the right amount?" / "I did not receive the
-  correct amount.");
+  and chat shorthand in one spelling (`validators.dedup.phrases`: "Can I" / "Am I able to" /
+  "Is it possible to", "tell me" / "let me know", "need to" / "have to", "hrs" / "hours", "y" /
+  "why", "one" / "1");
+- added or dropped small talk is allowed (`validators.dedup.small_talk`: "hi", "please", "just",
+  "Good evening -", "Sorry to bother you, but", "Appreciate the help."), and so are at most
+  `added_words` other words, words that only moved, and a clause that moved whole;
+- the texts may differ in at most `changed_places` places (aligned blocks of words, small talk
+  aside, a moved clause counting once; 2, and one more per 16 words of the shorter text). Copies
+  are edited in a place or two; texts that differ in three places of ten words are a rewording,
+  and a rewording is often another request ("Why didn't I receive the right amount?" / "I did
+  not receive the correct amount.");
 - anything else is a different request: another content word in place of one ("charged" ->
   "refunded", "deposit" -> "withdrawal"), a negation added or dropped ("not", "never",
-  "un-"/"dis-" prefixes), or a changed number ("$20" -> "$100").
+  "un-"/"dis-" prefixes; "not" / "now" is no typo), or a changed number ("$20" -> "$100").
 
-Known limits: a broader word is not always the same request. WordNet files "refund", "salary",
-"pension" and "bonus" under "payment", "son" under "kid", "passport" under "document",
-"statement" under "message", "coffee" under "beverage", so "Where is my salary?" / "Where is my
-payment?" is taken for a near copy. On the
-10,003 banking77 training queries, 8 of the 130 pairs that broader words, rephrasings and
-phrases add to WordNet's synonyms join two intents (6%; 55 of 570 pairs did without them). Long texts are compared by Jaccard, where one word is
-a small share of the text.
+Known limits:
+- A broader word is not always the same request. WordNet files "refund", "salary", "pension"
+  and "bonus" under "payment", "son" under "kid", "passport" under "document", "statement"
+  under "message", "coffee" under "beverage", so "Where is my salary?" / "Where is my
+  payment?" is taken for a near copy.
+- Synonyms that only a trade or a region uses are not known: "conversion rate" / "exchange
+  rate", "cashpoint" / "ATM", "mobile" / "phone".
+- Two very short texts that share few character 4-grams ("Is it possible to cancel my
+  transfer?" / "Can I cancel my transfer?") may never be proposed by LSH, so never read here.
+- Long texts are compared by Jaccard, where one word is a small share of the text.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ from collections import Counter
 from functools import lru_cache
 
 from validators.dedup.phrases import canonical
+from validators.dedup.small_talk import without_small_talk
 from validators.dedup.synonyms import NO_SYNONYMS, are_synonyms, kind_of
 
 #: A near copy differs from its original in at most this many places (aligned blocks of words,
@@ -58,41 +66,6 @@ CHANGED_PLACES = 2
 PLACE_PER_WORDS = 16
 NEGATIONS = frozenset(
     "not no never nor none nothing nobody nowhere neither without unable cannot nope".split()
-)
-# Words that carry no request: greetings, politeness, hedges. Adding or dropping them is free.
-SMALL_TALK = frozenset(
-    """please pls plz kindly thanks thank thx ty cheers regards hi hello hey dear sir madam team
-    just really actually basically simply so well ok okay um uh oh also quickly""".split()
-)
-# Phrases whose other words are only small talk in that phrase ("thanks in advance").
-SMALL_TALK_PHRASES = (
-    ("in", "advance"),
-    ("very", "much"),
-    ("a", "lot"),
-    ("so", "much"),
-)
-# Greetings, openers and sign-offs that are small talk wherever they stand, as whole phrases
-# (their words alone are not: "good", "question", "help", "appreciate").
-PLEASANTRIES = tuple(
-    sorted(
-        (
-            tuple(p.split())
-            for p in """good morning|good afternoon|good evening|good day|hi there|hello there|
-            hey there|hi again|hello again|hi team|hey team|hello team|dear team|dear support team|
-            dear support|to whom it may concern|sorry to bother you but|sorry to bother you|
-            sorry to bother|sorry for bothering you|sorry for the trouble|excuse me|
-            quick question|random question|one question|a question|i have a question|
-            i have a quick question|question for you|can you help|can you help me|
-            could you help|could you help me|please help|help please|help me please|
-            any help|any help appreciated|any help would be appreciated|i appreciate it|
-            appreciate it|appreciate the help|appreciate your help|much appreciated|
-            thanks for your help|thanks for the help|thanks for helping|many thanks|best regards|
-            kind regards|best wishes|have a nice day|have a good day|hope you are well|
-            hope you are doing well|if you can|if possible|thanks a lot|thanks so much""".split("|")
-        ),
-        key=len,
-        reverse=True,
-    )
 )
 # Words written for one another by sound, in any kind of text ("their" / "there", "too" /
 # "to"): a spelling slip, not another word. Number words are never among them ("two").
@@ -143,6 +116,35 @@ _CONTRACTIONS = (
     (re.compile(r"\bw/"), "with "),
 )
 _WORD = re.compile(r"\w+")
+# A currency sign before or after an amount, and currency codes, as the currency's word.
+_CURRENCY_WORDS = {
+    "$": "dollars",
+    "usd": "dollars",
+    "€": "euros",
+    "eur": "euros",
+    "euro": "euros",
+    "£": "pounds",
+    "gbp": "pounds",
+    "¥": "yen",
+    "jpy": "yen",
+    "₹": "rupees",
+    "inr": "rupees",
+}
+_CURRENCIES = (
+    (
+        re.compile(r"([$€£¥₹])\s?(\d[\d,.]*)"),
+        lambda m: f"{m.group(2)} {_CURRENCY_WORDS[m.group(1)]}",
+    ),
+    (
+        re.compile(r"(\d[\d,.]*)\s?([$€£¥₹])"),
+        lambda m: f"{m.group(1)} {_CURRENCY_WORDS[m.group(2)]}",
+    ),
+    (
+        re.compile(r"(\d[\d,.]*)\s?(usd|eur|euro|gbp|jpy|inr)\b"),
+        lambda m: f"{m.group(1)} {_CURRENCY_WORDS[m.group(2)]}",
+    ),
+    (re.compile(r"\b(dollar|euro|pound)\b"), r"\1s"),
+)
 # Contractions whose apostrophe was dropped into another word ("its", "id", "ill", "were"): never
 # spelled out, but the same as their spelled-out form where the other text has that form.
 APOSTROPHE_LESS = {
@@ -160,11 +162,16 @@ APOSTROPHE_LESS = {
 
 
 def words(text: str) -> tuple[str, ...]:
-    """Lower-cased words of `text`, contractions spelled out, punctuation dropped."""
+    """Lower-cased words of `text`, contractions spelled out, currency signs as words ("$20" ->
+    "20 dollars", so "$20" / "€20" differ and "$20" / "20 USD" do not), punctuation dropped, a
+    word typed twice in a row ("for for") kept once."""
     text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'").replace("`", "'")
     for pattern, spelled in _CONTRACTIONS:
         text = pattern.sub(spelled, text)
-    return tuple(_WORD.findall(text))
+    for pattern, spelled in _CURRENCIES:
+        text = pattern.sub(spelled, text)
+    found = _WORD.findall(text)
+    return tuple(w for k, w in enumerate(found) if k == 0 or w != found[k - 1])
 
 
 def same_request(
@@ -205,7 +212,7 @@ def _changed_blocks(
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        x, y = _content(a[i1:i2]), _content(b[j1:j2])
+        x, y = without_small_talk(a[i1:i2]), without_small_talk(b[j1:j2])
         if x or y:
             blocks.append((x, y))
     return blocks
@@ -248,76 +255,60 @@ def _moved_clauses(blocks: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> set
 
 
 def _places(blocks: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> int:
-    """How many places the texts differ in: a clause that only moved (`_moved_clauses`) is one
-    place, not two; a single word that moves ("I am still waiting" / "I am waiting, still") is
-    two."""
-    return len(blocks) - len(_moved_clauses(blocks)) // 2
+    """How many places the texts differ in wording: a block changed only in spelling (typos,
+    homophones, words split or joined) is none, a clause that only moved (`_moved_clauses`) is
+    one, a single word that moves ("I am still waiting" / "I am waiting, still") is two."""
+    spelled = sum(1 for x, y in blocks if x and y and _respelled(x, y, spelling_only=True))
+    return len(blocks) - spelled - len(_moved_clauses(blocks)) // 2
 
 
-def _content(block: tuple[str, ...]) -> tuple[str, ...]:
-    """The block without small talk: greetings and sign-offs (`PLEASANTRIES`) as whole
-    phrases, single small-talk words, and phrases like "in advance" only next to other small
-    talk."""
-    if not block:
-        return block
-    words = list(block)
-    for phrase in PLEASANTRIES:
-        n = len(phrase)
-        k = 0
-        while k <= len(words) - n:
-            if tuple(words[k : k + n]) == phrase:
-                words[k : k + n] = []
-            else:
-                k += 1
-    kept = [w for w in words if w not in SMALL_TALK]
-    if len(kept) < len(block):
-        for phrase in SMALL_TALK_PHRASES:
-            n = len(phrase)
-            for k in range(len(kept) - n + 1):
-                if tuple(kept[k : k + n]) == phrase:
-                    kept[k : k + n] = []
-                    break
-    return tuple(kept)
-
-
-def _respelled(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
+def _respelled(x: tuple[str, ...], y: tuple[str, ...], spelling_only: bool = False) -> bool:
     """Is block `y` block `x` with typos, abbreviations, synonyms, words split or joined, or a
     contraction that lost its apostrophe ("its" / "it is")? The blocks are cut into pieces of up
-    to three words that pair up in order ("the atm kept" / "the cash machine kpet")."""
-    return _pieces_match(x, y, 0, 0, {})
+    to three words that pair up in order ("the atm kept" / "the cash machine kpet").
+    `spelling_only`: typos, homophones and split or joined words only, no synonyms."""
+    return _pieces_match(x, y, 0, 0, {}, spelling_only)
 
 
 def _pieces_match(
-    x: tuple[str, ...], y: tuple[str, ...], i: int, j: int, memo: dict[tuple[int, int], bool]
+    x: tuple[str, ...],
+    y: tuple[str, ...],
+    i: int,
+    j: int,
+    memo: dict[tuple[int, int], bool],
+    spelling_only: bool,
 ) -> bool:
     if i == len(x) or j == len(y):
         return i == len(x) and j == len(y)
     if (i, j) not in memo:
         memo[(i, j)] = any(
-            _piece_same(x[i : i + k], y[j : j + h]) and _pieces_match(x, y, i + k, j + h, memo)
+            _piece_same(x[i : i + k], y[j : j + h], spelling_only)
+            and _pieces_match(x, y, i + k, j + h, memo, spelling_only)
             for k in range(1, min(3, len(x) - i) + 1)
             for h in range(1, min(3, len(y) - j) + 1)
         )
     return memo[(i, j)]
 
 
-def _piece_same(p: tuple[str, ...], q: tuple[str, ...]) -> bool:
+def _piece_same(p: tuple[str, ...], q: tuple[str, ...], spelling_only: bool = False) -> bool:
     """Do pieces of one to three words mean the same: one word each, two ways of writing one
     phrase ("top up" / "topup"), a phrase WordNet lists as one lemma ("cash machine" / "atm"),
-    or a contraction that lost its apostrophe?"""
+    or a contraction that lost its apostrophe? `spelling_only`: no synonyms or broader words."""
     if len(p) == len(q) == 1:
-        return _same_meaning(p[0], q[0])
+        return _same_meaning(p[0], q[0], spelling_only)
     if q in APOSTROPHE_LESS.get(p, ()) or p in APOSTROPHE_LESS.get(q, ()):
         return True
     if NEGATIONS.isdisjoint(p) != NEGATIONS.isdisjoint(q):
         return False  # "not received" / "now recieved" is no typo
+    if _same_letters("".join(p), "".join(q)):
+        return True
+    if spelling_only:
+        return False
     phrase_p, phrase_q = "_".join(p), "_".join(q)
-    return _same_letters("".join(p), "".join(q)) or (
-        are_synonyms(phrase_p, phrase_q) or kind_of(phrase_p, phrase_q)
-    )
+    return are_synonyms(phrase_p, phrase_q) or kind_of(phrase_p, phrase_q)
 
 
-def _same_meaning(p: str, q: str) -> bool:
+def _same_meaning(p: str, q: str, spelling_only: bool = False) -> bool:
     """One word written two ways (`_same_word`), two WordNet synonyms, or a noun and its broader
     word, unless one is a negation ("nothing" / "zero", "not" / "now") or the other with an
     opposite-making prefix: those rules are never overruled by a typo or a word list."""
@@ -325,7 +316,9 @@ def _same_meaning(p: str, q: str) -> bool:
         return True
     if p in NEGATIONS or q in NEGATIONS or _flipped(p, q):
         return False  # "not" / "now", "never" / "ever" are no typos
-    return _same_word(p, q) or _homophones(p, q) or are_synonyms(p, q) or kind_of(p, q)
+    if _same_word(p, q) or _homophones(p, q):
+        return True
+    return not spelling_only and (are_synonyms(p, q) or kind_of(p, q))
 
 
 def _homophones(p: str, q: str) -> bool:

@@ -1,0 +1,75 @@
+"""Small talk: words and phrases that carry no request, free to add or drop in a near copy.
+
+Greetings, politeness and hedges ("hi", "please", "just", "thanks in advance") and the openers
+and sign-offs of customer messages ("Good evening -", "Sorry to bother you, but", "Quick
+question:", "Appreciate the help."). Single words are small talk anywhere; the phrases only as a
+whole, since their words alone are not ("good", "question", "help", "appreciate").
+"""
+
+from __future__ import annotations
+
+# Words that carry no request: greetings, politeness, hedges. Adding or dropping them is free.
+SMALL_TALK = frozenset(
+    """please pls plz kindly thanks thank thx ty cheers regards hi hello hey dear sir madam team
+    just really actually basically simply so well ok okay um uh oh also quickly""".split()
+)
+# Phrases whose other words are only small talk in that phrase ("thanks in advance").
+SMALL_TALK_PHRASES = (
+    ("in", "advance"),
+    ("very", "much"),
+    ("a", "lot"),
+    ("so", "much"),
+)
+# Greetings, openers and sign-offs that are small talk wherever they stand, as whole phrases
+# (their words alone are not: "good", "question", "help", "appreciate").
+PLEASANTRIES = tuple(
+    sorted(
+        (
+            tuple(p.split())
+            for p in """good morning|good afternoon|good evening|good day|hi there|hello there|
+            hey there|hi again|hello again|hi team|hey team|hello team|dear team|dear support team|
+            dear support|to whom it may concern|sorry to bother you but|sorry to bother you|
+            sorry to bother|sorry for bothering you|sorry for the trouble|excuse me|
+            quick question|random question|one question|a question|i have a question|
+            i have a quick question|question for you|can you help|can you help me|
+            could you help|could you help me|please help|help please|help me please|
+            any help|any help appreciated|any help would be appreciated|i appreciate it|
+            appreciate it|appreciate the help|appreciate your help|much appreciated|
+            thanks for your help|thanks for the help|thanks for helping|many thanks|best regards|
+            kind regards|best wishes|have a nice day|have a good day|hope you are well|
+            hope you are doing well|if you can|if possible|thanks a lot|thanks so much|
+            any update|any updates|any news|following up|just following up|me again|it is me again|
+            asking again|sorry asking again|as i asked before|as i said before|
+            it is urgent|this is urgent|please advise|please let me know|asap|
+            i need this sorted asap|i need this sorted""".split("|")
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def without_small_talk(block: tuple[str, ...]) -> tuple[str, ...]:
+    """The block without small talk: greetings and sign-offs (`PLEASANTRIES`) as whole
+    phrases, single small-talk words, and phrases like "in advance" only next to other small
+    talk."""
+    if not block:
+        return block
+    words = list(block)
+    for phrase in PLEASANTRIES:
+        n = len(phrase)
+        k = 0
+        while k <= len(words) - n:
+            if tuple(words[k : k + n]) == phrase:
+                words[k : k + n] = []
+            else:
+                k += 1
+    kept = [w for w in words if w not in SMALL_TALK]
+    if len(kept) < len(block):
+        for phrase in SMALL_TALK_PHRASES:
+            n = len(phrase)
+            for k in range(len(kept) - n + 1):
+                if tuple(kept[k : k + n]) == phrase:
+                    kept[k : k + n] = []
+                    break
+    return tuple(kept)
