@@ -3,6 +3,9 @@
 Part 1, quality. One block per source, one line per method, all on the same rows:
   outside-short    bench/data/outside/near_dups_short.jsonl (real banking77 queries with planted
                    exact / near copies and hard negatives; written blind to this code)
+  outside-short-b  bench/data/outside-short-b/near_dups_short2.jsonl, -c (near_dups_short3),
+  outside-short-d  -d (near_dups_short4, held out): three more such sets, each written by another
+                   helper session blind to this code, with its README and generator
   outside-long     bench/data/outside/near_dups_long.jsonl (documents of 80-200 words)
   templates-short  our own regression set: screened banking77 queries, our own edits (built here)
 Methods:
@@ -669,6 +672,9 @@ def main() -> None:
     parser.add_argument("--worker", choices=SPEED_METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    unknown = set(args.sources.split(",")) - set(SOURCES)
+    if unknown:
+        parser.error(f"--sources: unknown {sorted(unknown)}; choose from {', '.join(SOURCES)}")
     if args.worker:
         worker(args.worker, args.data, args.repeat)
         return

@@ -86,6 +86,8 @@ def test_everyday_rephrasings_are_the_same_request(a: str, b: str) -> None:
         ),
         ("I needed $100 but it gave me $20.", "I needed 100 USD but it gave me 20 dollars."),
         ("I can't use top up on Google Pay.", "I'm unable to use top-up on Google Pay."),
+        ("Is your card blocked?", "Is you're card blocked?"),
+        ("I paid USD 20", "I paid $20"),
         # typos do not count as changed places
         (
             "When does my transfer from the US arrive in my account?",
@@ -106,6 +108,15 @@ def test_small_talk_spelling_slips_and_moved_clauses(a: str, b: str) -> None:
     ("a", "b"),
     [
         ("I paid w/o a card", "I paid w/ a card"),  # "w/o" is "without"
+        ("I paid w/out a card", "I paid with a card"),
+        ("I was charged $20,000", "I was charged $20"),  # an amount is one word
+        ("I was charged $1.50", "I was charged $50"),
+        ("Can I order four cards?", "Can I order for cards?"),  # a number word is no typo
+        # real words put for real words are changed places, however alike they look
+        (
+            "Can I sell my shares and buy gold with my card",
+            "Can I tell my shares and bury gold with my car",
+        ),
         ("There is a 500$ withdrawal I do not know", "There is a 500£ withdrawal I do not know"),
         ("I have two cards", "I have to cards"),  # a number word is no homophone
         ("I got one card", "I got two cards"),  # a number still differs

@@ -11,7 +11,8 @@ phrase across blocks.
 What goes in: grammar and shorthand of English in general, whose swap never changes what is
 asked in any domain. What stays out: content words ("money" / "funds": WordNet's broader words
 serve there), and swaps that change the request ("can I" / "should I", "how should I" / "how
-can I", "will you" / "can you", "got to" / "need to").
+can I", "will you" / "can you", "got to" / "need to"); "What should I do?" / "What can I do?"
+is the one frame where "should" and "can" ask the same.
 """
 
 from __future__ import annotations

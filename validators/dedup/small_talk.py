@@ -65,7 +65,7 @@ def without_small_talk(block: tuple[str, ...]) -> tuple[str, ...]:
             else:
                 k += 1
     kept = [w for w in words if w not in SMALL_TALK]
-    if len(kept) < len(block):
+    if len(kept) < len(words):
         for phrase in SMALL_TALK_PHRASES:
             n = len(phrase)
             for k in range(len(kept) - n + 1):

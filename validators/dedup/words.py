@@ -44,6 +44,8 @@ Known limits:
   rate", "cashpoint" / "ATM", "mobile" / "phone".
 - Two very short texts that share few character 4-grams ("Is it possible to cancel my
   transfer?" / "Can I cancel my transfer?") may never be proposed by LSH, so never read here.
+- Words that only moved are free, so a swapped direction passes: "from my savings to my main
+  account" / "to my savings from my main account".
 - Long texts are compared by Jaccard, where one word is a small share of the text.
 """
 
@@ -57,7 +59,7 @@ from functools import lru_cache
 
 from validators.dedup.phrases import canonical
 from validators.dedup.small_talk import without_small_talk
-from validators.dedup.synonyms import NO_SYNONYMS, are_synonyms, kind_of
+from validators.dedup.synonyms import NO_SYNONYMS, are_synonyms, kind_of, lemmas
 
 #: A near copy differs from its original in at most this many places (aligned blocks of words,
 #: small talk aside), one more per `PLACE_PER_WORDS` words of the shorter text. Edits are made
@@ -70,9 +72,8 @@ NEGATIONS = frozenset(
 # Words written for one another by sound, in any kind of text ("their" / "there", "too" /
 # "to"): a spelling slip, not another word. Number words are never among them ("two").
 HOMOPHONES = (
-    frozenset({"there", "their", "theyre"}),
+    frozenset({"there", "their"}),
     frozenset({"to", "too"}),
-    frozenset({"your", "youre"}),
     frozenset({"then", "than"}),
     frozenset({"were", "where", "wear"}),
     frozenset({"whose", "whos"}),
@@ -112,7 +113,7 @@ _CONTRACTIONS = (
     (re.compile(r"\b(whats|thats|theres)\b"), lambda m: m.group(1)[:-1] + " is"),
     (re.compile(r"\blet's\b"), "let us"),
     (re.compile(r"\bthank (?:you|u)\b"), "thanks"),  # small talk, without a stray "you"
-    (re.compile(r"\bw/o\b"), "without"),  # chat shorthand that punctuation would split
+    (re.compile(r"\bw/o(?:ut)?\b"), "without"),  # chat shorthand that punctuation would split
     (re.compile(r"\bw/"), "with "),
 )
 _WORD = re.compile(r"\w+")
@@ -130,20 +131,30 @@ _CURRENCY_WORDS = {
     "₹": "rupees",
     "inr": "rupees",
 }
+_AMOUNT = r"(\d[\d,.]*\d|\d)"
+_CODES = r"(usd|eur|euro|gbp|jpy|inr)"
 _CURRENCIES = (
+    (re.compile(r"\bus\$"), "$"),
     (
-        re.compile(r"([$€£¥₹])\s?(\d[\d,.]*)"),
-        lambda m: f"{m.group(2)} {_CURRENCY_WORDS[m.group(1)]}",
+        re.compile(r"([$€£¥₹])" + _AMOUNT),  # no space: "20$ 3 times" is 20 dollars
+        lambda m: f" {m.group(2)} {_CURRENCY_WORDS[m.group(1)]} ",
     ),
     (
-        re.compile(r"(\d[\d,.]*)\s?([$€£¥₹])"),
-        lambda m: f"{m.group(1)} {_CURRENCY_WORDS[m.group(2)]}",
+        re.compile(_AMOUNT + r"\s?([$€£¥₹])"),
+        lambda m: f" {m.group(1)} {_CURRENCY_WORDS[m.group(2)]} ",
     ),
     (
-        re.compile(r"(\d[\d,.]*)\s?(usd|eur|euro|gbp|jpy|inr)\b"),
-        lambda m: f"{m.group(1)} {_CURRENCY_WORDS[m.group(2)]}",
+        re.compile(_AMOUNT + r"\s?" + _CODES + r"\b"),
+        lambda m: f" {m.group(1)} {_CURRENCY_WORDS[m.group(2)]} ",
+    ),
+    (
+        re.compile(r"\b" + _CODES + r"\s?" + _AMOUNT),
+        lambda m: f" {m.group(2)} {_CURRENCY_WORDS[m.group(1)]} ",
     ),
     (re.compile(r"\b(dollar|euro|pound)\b"), r"\1s"),
+    # an amount is one word: "1,000" -> "1000", "1.50" -> "1_50", "10:10" -> "10_10"
+    (re.compile(r"(?<=\d),(?=\d{3}\b)"), ""),
+    (re.compile(r"(?<=\d)[.,:](?=\d)"), "_"),
 )
 # Contractions whose apostrophe was dropped into another word ("its", "id", "ill", "were"): never
 # spelled out, but the same as their spelled-out form where the other text has that form.
@@ -158,7 +169,16 @@ APOSTROPHE_LESS = {
     ("hes",): (("he", "is"),),
     ("shes",): (("she", "is"),),
     ("lets",): (("let", "us"),),
+    # "you're" for "your" and "they're" for "their", spelled out before they meet
+    ("your",): (("you", "are"),),
+    ("their",): (("they", "are"),),
+    ("there",): (("they", "are"),),
 }
+#: Number words: never a typo or homophone of another word ("four" / "for", "two" / "too").
+NUMBER_WORDS = frozenset(
+    """zero one two three four five six seven eight nine ten eleven twelve twenty thirty forty
+    fifty hundred thousand million""".split()
+)
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -171,7 +191,7 @@ def words(text: str) -> tuple[str, ...]:
     for pattern, spelled in _CURRENCIES:
         text = pattern.sub(spelled, text)
     found = _WORD.findall(text)
-    return tuple(w for k, w in enumerate(found) if k == 0 or w != found[k - 1])
+    return tuple(w for k, w in enumerate(found) if k == 0 or w != found[k - 1] or not w.isalpha())
 
 
 def same_request(
@@ -255,11 +275,26 @@ def _moved_clauses(blocks: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> set
 
 
 def _places(blocks: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> int:
-    """How many places the texts differ in wording: a block changed only in spelling (typos,
-    homophones, words split or joined) is none, a clause that only moved (`_moved_clauses`) is
-    one, a single word that moves ("I am still waiting" / "I am waiting, still") is two."""
-    spelled = sum(1 for x, y in blocks if x and y and _respelled(x, y, spelling_only=True))
-    return len(blocks) - spelled - len(_moved_clauses(blocks)) // 2
+    """How many places the texts differ in wording: a block changed only by a typing slip
+    (`_slip`) is none, a clause that only moved (`_moved_clauses`) is one, a single word that
+    moves ("I am still waiting" / "I am waiting, still") is two."""
+    slips = sum(1 for x, y in blocks if x and y and _slip(x, y))
+    return len(blocks) - slips - len(_moved_clauses(blocks)) // 2
+
+
+def _slip(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
+    """A block changed by a typing slip only: respelled without synonyms, and one side no
+    English word ("acount", "theyy", "topup"), so no real word was put for another ("sell" /
+    "tell", "card" / "car")."""
+    return _respelled(x, y, spelling_only=True) and not (
+        all(map(_is_word, x)) and all(map(_is_word, y))
+    )
+
+
+def _is_word(word: str) -> bool:
+    """A word WordNet knows (in any inflection), a function word or one under three letters,
+    or a number."""
+    return len(word) < 3 or word in NO_SYNONYMS or word.isdigit() or bool(lemmas(word))
 
 
 def _respelled(x: tuple[str, ...], y: tuple[str, ...], spelling_only: bool = False) -> bool:
@@ -316,6 +351,8 @@ def _same_meaning(p: str, q: str, spelling_only: bool = False) -> bool:
         return True
     if p in NEGATIONS or q in NEGATIONS or _flipped(p, q):
         return False  # "not" / "now", "never" / "ever" are no typos
+    if p in NUMBER_WORDS or q in NUMBER_WORDS:
+        return False  # "four" / "for", "two" / "too"
     if _same_word(p, q) or _homophones(p, q):
         return True
     return not spelling_only and (are_synonyms(p, q) or kind_of(p, q))
