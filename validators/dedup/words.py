@@ -213,14 +213,21 @@ def same_words(
     if a == b:
         return True
     limit = changed_places + min(len(a), len(b)) // PLACE_PER_WORDS
-    blocks = _changed_blocks(a, b)
-    if _places(blocks) <= limit and _same_after(blocks, added_words):
+    if _within(_changed_blocks(a, b), limit, added_words):
         return True
     ca, cb = canonical(a), canonical(b)
     if (ca, cb) == (a, b):
         return False
-    blocks = _changed_blocks(ca, cb)  # the rephrasing itself is one place
-    return _places(blocks) + 1 <= limit and _same_after(blocks, added_words)
+    # the rephrasing itself is one place
+    return _within(_changed_blocks(ca, cb), limit - 1, added_words)
+
+
+def _within(
+    blocks: list[tuple[tuple[str, ...], tuple[str, ...]]], limit: int, added_words: int
+) -> bool:
+    """Do the changed `blocks` fit in `limit` places and leave the request the same?"""
+    moved = _moved_clauses(blocks)
+    return _places(blocks, moved) <= limit and _same_after(blocks, moved, added_words)
 
 
 def _changed_blocks(
@@ -238,18 +245,20 @@ def _changed_blocks(
     return blocks
 
 
-def _same_after(blocks: list[tuple[tuple[str, ...], tuple[str, ...]]], added_words: int) -> bool:
-    """Do the changed `blocks` (of two texts) leave the request the same?"""
+def _same_after(
+    blocks: list[tuple[tuple[str, ...], tuple[str, ...]]], moved: set[int], added_words: int
+) -> bool:
+    """Do the changed `blocks` (of two texts; `moved`: the moved clauses among them) leave the
+    request the same?"""
     dropped: Counter[str] = Counter()
     added: Counter[str] = Counter()
-    moved = _moved_clauses(blocks)
     for k, (x, y) in enumerate(blocks):
         if k in moved or (x and y and _respelled(x, y)):
             continue
         dropped.update(x)
         added.update(y)
-    same_words = dropped & added  # a word that only changed place
-    dropped, added = dropped - same_words, added - same_words
+    shifted = dropped & added  # a word that only changed place
+    dropped, added = dropped - shifted, added - shifted
     if not dropped and not added:
         return True
     if any(w in NEGATIONS for w in (dropped + added)):
@@ -274,12 +283,12 @@ def _moved_clauses(blocks: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> set
     return moved
 
 
-def _places(blocks: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> int:
+def _places(blocks: list[tuple[tuple[str, ...], tuple[str, ...]]], moved: set[int]) -> int:
     """How many places the texts differ in wording: a block changed only by a typing slip
-    (`_slip`) is none, a clause that only moved (`_moved_clauses`) is one, a single word that
-    moves ("I am still waiting" / "I am waiting, still") is two."""
+    (`_slip`) is none, a clause that only moved (`moved`, from `_moved_clauses`) is one, a
+    single word that moves ("I am still waiting" / "I am waiting, still") is two."""
     slips = sum(1 for x, y in blocks if x and y and _slip(x, y))
-    return len(blocks) - slips - len(_moved_clauses(blocks)) // 2
+    return len(blocks) - slips - len(moved) // 2
 
 
 def _slip(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
@@ -384,19 +393,13 @@ def _same_letters(p: str, q: str) -> bool:
 def _same_word(p: str, q: str) -> bool:
     """One word written two ways: a typo, an abbreviation of three letters or more, not an
     opposite made with a prefix, and never a different number."""
-    if p == q:
+    if _same_letters(p, q):
         return True
-    if any(c.isdigit() for c in p + q):
-        return False
-    if _flipped(p, q):
+    if any(c.isdigit() for c in p + q) or _flipped(p, q):
         return False
     short, long_ = sorted((p, q), key=len)
-    if len(short) >= 3 and long_.startswith(short) and short not in NO_SYNONYMS:
-        return True  # an abbreviation; a function word is none ("the" / "there", "can" / "cancel")
-    if len(short) < 3:
-        return False
-    limit = 1 if len(short) <= 5 else 2
-    return _damerau(p, q, limit) <= limit
+    # an abbreviation; a function word is none ("the" / "there", "can" / "cancel")
+    return len(short) >= 3 and long_.startswith(short) and short not in NO_SYNONYMS
 
 
 def _damerau(a: str, b: str, limit: int) -> int:
