@@ -1,9 +1,9 @@
 """Held-out evaluation: base model (few-shot) vs QLoRA student (zero-shot) on real data.
 
 Labelled text: each candidate label is scored by its log-likelihood after the prompt, so the
-prediction is always in the closed label set. The score is the mean log-prob per answer token
-(default; `sum` is available): labels tokenise to different lengths, and a plain sum would favour
-the short ones. The answer includes the newline that ends a label, so a label that is a prefix of
+prediction is always in the closed label set. The score is the sum of the answer's token
+log-probs, the probability of the whole label (default; `mean` per token is available, and the
+report gives both). The answer includes the newline that ends a label, so a label that is a prefix of
 another is compared fairly. Instruction pairs: loss and perplexity of the real responses.
 
 Scoring (`pipelines.scoring`) caches the shared prompt head (header + few-shot examples) once,

@@ -5,13 +5,18 @@ on the same text with a few real examples in front (the teacher's style: example
 query). Keeping it in one module is what makes "base few-shot vs student zero-shot" a fair
 comparison: only the examples differ, never the wording.
 
-Classification (`LabeledText`), with the label list shown (the default)::
+Classification (`LabeledText`), by default without the label list (`list_labels`)::
 
-    Classify each message with one of these labels: age_limit, card_arrival, change_pin.
+    Classify each message.
     Message: How old do I need to be?
     Label: age_limit
     Message: <the text to classify>
     Label:
+
+With `list_labels=True` the first line is "Classify each message with one of these labels:
+age_limit, card_arrival, change_pin." On the banking77 example the list made the student's prompt
+about three times as long and lowered the base's and the single-source students' accuracy
+(docs/finetune.md, "The plain template").
 
 The answer is `" <label>\\n"`: one space, the label, a newline. The newline ends the label, so a
 label that is a prefix of another cannot win by stopping early, and it is the same token that
@@ -37,7 +42,7 @@ def label_list(labels: Iterable[str]) -> list[str]:
 
 
 def classification_prefix(
-    labels: Iterable[str], shots: Sequence[tuple[str, str]] = (), *, list_labels: bool = True
+    labels: Iterable[str], shots: Sequence[tuple[str, str]] = (), *, list_labels: bool = False
 ) -> str:
     """The shared head of every classification prompt: header line, then `(text, label)` shots."""
     header = (
@@ -64,7 +69,7 @@ def classification_prompt(
     labels: Iterable[str],
     shots: Sequence[tuple[str, str]] = (),
     *,
-    list_labels: bool = True,
+    list_labels: bool = False,
 ) -> str:
     """The full plain prompt for one text: zero-shot for the student, few-shot for the base."""
     return classification_prefix(labels, shots, list_labels=list_labels) + classification_query(
@@ -94,7 +99,7 @@ def chat_prompt(messages: Sequence[dict[str, Any]]) -> tuple[str, str]:
 
 
 def to_chat_example(
-    text: str, label: str, labels: Iterable[str], *, list_labels: bool = True
+    text: str, label: str, labels: Iterable[str], *, list_labels: bool = False
 ) -> dict[str, list[dict[str, str]]]:
     """One record as a chat-format training example: user = the plain prompt, assistant = label."""
     return {
@@ -135,7 +140,7 @@ class StudentFormat:
         *,
         chat: bool,
         labels: Iterable[str] = (),
-        list_labels: bool = True,
+        list_labels: bool = False,
         max_seq_len: int = 256,
     ) -> None:
         self.tokenizer = tokenizer

@@ -46,7 +46,7 @@ def _rows() -> pl.DataFrame:
 
 def _label_scores(model: Any, tokenizer: Any, labels: list[str]) -> torch.Tensor:
     """Mean log-prob of every label after each held-out prompt, [rows, labels]."""
-    fmt = StudentFormat(tokenizer, chat=False, labels=labels)
+    fmt = StudentFormat(tokenizer, chat=False, labels=labels, list_labels=True)
     prefix, queries, answers = fmt.encode_classification(_rows()["text"].to_list())
     scores = score_choices(model, prefix, queries, [answers] * len(queries), batch_size=4)
     return torch.tensor([[s / n for s, n in row] for row in scores])
@@ -95,8 +95,12 @@ def student(tmp_path_factory: pytest.TempPathFactory, embedded_dir: Path) -> dic
     adapter = run_dir / "adapter"
     net.save_pretrained(str(adapter))
     labels = sorted(set(pl.read_csv(HELD_OUT)["category"].to_list()))
-    cfg = FinetuneConfig(
-        lora_r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "o_proj"], load_in_4bit=False
+    cfg = FinetuneConfig(  # the labels listed: the longer template is the one to carry over
+        lora_r=4,
+        lora_alpha=8,
+        target_modules=["q_proj", "v_proj", "o_proj"],
+        load_in_4bit=False,
+        list_labels=True,
     )
     meta = {"config": cfg.model_dump(mode="json"), "task": "labels", "labels": labels}
     write_json(adapter / "finetune_config.json", {**meta, "chat": False, "n_records": 0})

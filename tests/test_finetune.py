@@ -36,7 +36,7 @@ CFG = FinetuneConfig(
     lora_alpha=16,
     lora_dropout=0.0,
     target_modules=["q_proj", "v_proj"],
-    list_labels=False,  # short prompts keep the CPU test fast; the default lists the labels
+    list_labels=False,  # the default, said here: the prompt format is part of what is tested
 )
 
 
@@ -172,7 +172,8 @@ def test_long_texts_are_cut_to_fit(embedded_dir: Path) -> None:
 
 
 def test_chat_example_and_prompt_format() -> None:
-    example = to_chat_example("Where is my card?", "card_arrival", ["change_pin", "card_arrival"])
+    labels = ["change_pin", "card_arrival"]
+    example = to_chat_example("Where is my card?", "card_arrival", labels, list_labels=True)
     user, assistant = example["messages"]
     assert user == {
         "role": "user",
@@ -180,6 +181,10 @@ def test_chat_example_and_prompt_format() -> None:
         "Message: Where is my card?\nLabel:",
     }
     assert assistant == {"role": "assistant", "content": "card_arrival"}
+    # The default prompt (and the run config's) leaves the label list out.
+    plain = to_chat_example("Where is my card?", "card_arrival", labels)["messages"][0]
+    assert plain["content"] == "Classify each message.\nMessage: Where is my card?\nLabel:"
+    assert FinetuneConfig().list_labels is False
 
 
 def test_attention_is_restored_when_the_trainer_cannot_be_built(tmp_path: Path) -> None:

@@ -1,0 +1,76 @@
+"""vLLM on CPU: how many cores the engine keeps back from the model's threads (`reserved_cpus`).
+
+vLLM keeps one core for its scheduler on x86; on 2 cores that halves the model's threads. The
+engine start itself is replaced by a recorder here (the real one is timed in the bench and the
+demo); what is checked is the environment the engine's processes start with, and that vLLM
+reads the variable under that name.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from generators.config import TeacherConfig
+from generators.teachers import vllm_engine
+from generators.teachers.vllm_engine import RESERVED_ENV, start_env
+
+
+@pytest.mark.parametrize(
+    ("reserved", "cpus", "expected"),
+    [
+        ("auto", 2, "0"),  # a laptop or the CI machine: all cores to the model
+        ("auto", 4, "0"),
+        ("auto", 16, None),  # many cores: vLLM's own choice
+        (1, 2, "1"),  # said in the config: as said
+        (0, 64, "0"),
+    ],
+)
+def test_reserved_cores_by_config_and_machine(
+    monkeypatch: pytest.MonkeyPatch, reserved: int | str, cpus: int, expected: str | None
+) -> None:
+    monkeypatch.delenv(RESERVED_ENV, raising=False)
+    env = start_env(TeacherConfig(reserved_cpus=reserved), cpus=cpus)  # type: ignore[arg-type]
+    assert env.get(RESERVED_ENV) == expected
+
+
+def test_a_users_own_setting_wins_over_auto(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(RESERVED_ENV, "1")
+    assert RESERVED_ENV not in start_env(TeacherConfig(), cpus=2)
+
+
+def test_a_negative_count_is_a_config_error() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        TeacherConfig(reserved_cpus=-1)
+    with pytest.raises(ValidationError):
+        TeacherConfig(reserved_cpus="some")  # type: ignore[arg-type]
+
+
+def test_the_setting_is_there_while_the_engine_starts_and_gone_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[str | None] = []
+    monkeypatch.setattr(
+        vllm_engine, "_start", lambda llm, path, cfg: seen.append(os.environ.get(RESERVED_ENV))
+    )
+    monkeypatch.setattr(vllm_engine, "_ENGINES", {})
+    monkeypatch.setattr(vllm_engine, "usable_cpus", lambda: 2)
+    monkeypatch.delenv(RESERVED_ENV, raising=False)
+    vllm_engine._engine("m", TeacherConfig())
+    vllm_engine._engine("m", TeacherConfig(reserved_cpus=1))  # another engine: another key
+    assert seen == ["0", "1"]
+    assert RESERVED_ENV not in os.environ
+
+
+def test_vllm_reads_the_variable_by_that_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The installed vLLM's own settings module sees the value (a renamed variable would be
+    silently ignored, and generation would run on half the cores again)."""
+    import vllm.envs as envs
+
+    monkeypatch.setenv(RESERVED_ENV, "0")
+    assert envs.VLLM_CPU_NUM_OF_RESERVED_CPU == 0
+    monkeypatch.delenv(RESERVED_ENV)
+    assert envs.VLLM_CPU_NUM_OF_RESERVED_CPU is None
