@@ -76,7 +76,7 @@ class TeacherConfig(StrictModel):
         "auto",
         description="vLLM on CPU: cores kept free of the model's threads for the engine's "
         "scheduler; auto: none on a machine with at most 4 usable cores (vLLM's own choice, one, "
-        "halves the model's threads on 2 cores; 1.6x the tokens/s of the example's teacher "
+        "halves the model's threads on 2 cores; 1.7x the tokens/s of the example's teacher "
         "there), else vLLM's choice",
     )
     trust_remote_code: bool = False

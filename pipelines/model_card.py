@@ -119,10 +119,12 @@ def model_card(
     example = _prompt_example(adapter_dir)
     body += ["", "## Prompt format", ""]
     if labels:
+        listed = _lists_labels(adapter_dir)
+        shows = "lists the labels, then the message" if listed else "holds the message alone"
         body.append(
-            "Zero-shot classification: the prompt lists the labels, then the message; the model "
-            "answers with one label and a newline. synthmill scores each label's likelihood "
-            f"after the prompt, so the answer is always one of: {', '.join(labels)}."
+            f"Zero-shot classification: the prompt {shows}; the model answers with one label "
+            "and a newline. synthmill scores each label's likelihood after the prompt, so the "
+            f"answer is always one of: {', '.join(labels)}."
         )
     if example:
         body += ["", "One training example (prompt, then the answer it learned):", "", "```"]
@@ -179,3 +181,12 @@ def write_model_card(
     with atomic_open(path) as fh:
         fh.write(model_card(report, adapter_dir, model=model, dataset=dataset, license=license))
     return path
+
+
+def _lists_labels(adapter_dir: Path) -> bool:
+    """Whether the student's prompt lists the labels, as its `finetune_config.json` says."""
+    meta = Path(adapter_dir) / "finetune_config.json"
+    if not meta.is_file():
+        return False
+    config = json.loads(meta.read_text(encoding="utf-8")).get("config") or {}
+    return bool(config.get("list_labels"))

@@ -56,7 +56,12 @@ def _state(run_dir: Path, student_eval: dict[str, Any]) -> SimpleNamespace:
     """What the build's export step reads of a build: config, roles, run folder, evaluation."""
     from pipelines.config import load_config
 
-    overrides = {"export": {"quant": "q8_0"}, "finetune.eval.limit": N_ROWS}
+    # the run's scoring as `_label_scores` scores the adapter (mean); the prompt is the adapter's
+    overrides = {
+        "export": {"quant": "q8_0"},
+        "finetune.eval.limit": N_ROWS,
+        "finetune.eval.score": "mean",
+    }
     roles = Roles(
         ("text",), "label", {"text": "text", "label": "category"}, "labels", "text", "label"
     )

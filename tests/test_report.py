@@ -263,6 +263,11 @@ def test_model_card_parses_and_its_metrics_equal_the_evaluation(tmp_path: Path) 
     text = path.read_text()
     assert "PeftModel.from_pretrained" in text and "Label: change_pin" in text
     assert "## Prompt format" in text and "## Limits" in text
+    assert "the prompt holds the message alone" in text  # no finetune_config.json: no list
+    config = {"config": {"list_labels": True}}
+    (adapter / "finetune_config.json").write_text(json.dumps(config))
+    path = write_model_card(_report(ev), adapter, model="embedded", dataset="banking77")
+    assert "the prompt lists the labels, then the message" in path.read_text()
 
 
 class _Sections(HTMLParser):

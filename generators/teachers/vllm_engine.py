@@ -36,8 +36,8 @@ def _engine(model_path: str, cfg: TeacherConfig) -> Any:
         cfg.kv_cache_gib,
         cfg.enforce_eager,
         cfg.trust_remote_code,
-        cfg.top_p_window,
-        cfg.reserved_cpus,
+        # what the engine's processes start with, resolved (`auto` depends on the machine)
+        tuple(sorted(start_env(cfg).items())),
     )
     if key not in _ENGINES:
         try:
@@ -66,7 +66,7 @@ def start_env(cfg: TeacherConfig, cpus: int | None = None) -> dict[str, str]:
     """The environment the engine's processes start with.
 
     vLLM on x86 CPUs keeps one core free of the model's threads for its scheduler. On 2 cores
-    that halves the threads that do the work: the example's 200 teacher requests took 112 s
+    that halves the threads that do the work: the example's 200 teacher requests took 119 s
     with it and 71 s without (`reserved_cpus: auto` frees it on up to 4 cores). A user's own
     `VLLM_CPU_NUM_OF_RESERVED_CPU` wins over `auto`.
     """

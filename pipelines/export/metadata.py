@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pipelines.finetune_config import FinetuneConfig
 from pipelines.prompt_format import (
     classification_answer,
     classification_prompt,
@@ -36,9 +37,9 @@ def prompt_template(meta: dict[str, Any]) -> tuple[str, str]:
     cfg = meta.get("config") or {}
     if task == "labels":
         labels = meta.get("labels") or []
-        template = classification_prompt(
-            PLACEHOLDER, labels, list_labels=bool(cfg.get("list_labels", True))
-        )
+        # the default, where a hand-made config leaves it out, is the one evaluation reads too
+        list_labels = FinetuneConfig.model_validate(cfg).list_labels
+        template = classification_prompt(PLACEHOLDER, labels, list_labels=list_labels)
         return template, classification_answer("{label}")
     if task == "instruction":
         return instruction_prompt(PLACEHOLDER), instruction_answer("{response}")

@@ -39,8 +39,18 @@ def load_gguf(path: str | Path) -> tuple[Any, Any]:
 
 def student_settings(meta: dict[str, Any], config: FinetuneConfig | None = None) -> FinetuneConfig:
     """The student's training config with its prompt style pinned (the GGUF tokenizer may or may
-    not carry a chat template; the student's prompt is what it was trained on)."""
-    cfg = config or FinetuneConfig.model_validate(meta.get("config") or {})
+    not carry a chat template; the student's prompt is what it was trained on).
+
+    The prompt (label list, template) is always the adapter's own, as the build's evaluation
+    takes it; `config` gives only how to score (`eval`), as it does there.
+    """
+    trained = meta.get("config")
+    if trained:
+        cfg = FinetuneConfig.model_validate(trained)
+        if config is not None:
+            cfg = cfg.model_copy(update={"eval": config.eval})
+    else:
+        cfg = config or FinetuneConfig()
     return cfg.model_copy(update={"prompt_style": "chat" if meta.get("chat") else "plain"})
 
 
