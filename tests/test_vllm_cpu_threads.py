@@ -74,3 +74,29 @@ def test_vllm_reads_the_variable_by_that_name(monkeypatch: pytest.MonkeyPatch) -
     assert envs.VLLM_CPU_NUM_OF_RESERVED_CPU == 0
     monkeypatch.delenv(RESERVED_ENV)
     assert envs.VLLM_CPU_NUM_OF_RESERVED_CPU is None
+
+
+def test_a_users_own_value_comes_back_after_an_explicit_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[str | None] = []
+    monkeypatch.setattr(
+        vllm_engine, "_start", lambda llm, path, cfg: seen.append(os.environ.get(RESERVED_ENV))
+    )
+    monkeypatch.setattr(vllm_engine, "_ENGINES", {})
+    monkeypatch.setenv(RESERVED_ENV, "1")
+    vllm_engine._engine("m", TeacherConfig(reserved_cpus=0))  # the config's number wins
+    assert seen == ["0"] and os.environ[RESERVED_ENV] == "1"
+
+
+def test_auto_and_its_resolved_number_share_one_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine start costs about a minute: `auto` that resolves to 0 is the same engine as 0."""
+    started: list[object] = []
+    monkeypatch.setattr(vllm_engine, "_start", lambda llm, path, cfg: started.append(cfg))
+    monkeypatch.setattr(vllm_engine, "_ENGINES", {})
+    monkeypatch.setattr(vllm_engine, "usable_cpus", lambda: 2)
+    monkeypatch.delenv(RESERVED_ENV, raising=False)
+    vllm_engine._engine("m", TeacherConfig())
+    vllm_engine._engine("m", TeacherConfig(reserved_cpus=0))
+    vllm_engine._engine("m", TeacherConfig(reserved_cpus=1))
+    assert len(started) == 2
