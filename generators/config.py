@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from schemas.base import StrictModel
 
@@ -80,6 +80,14 @@ class TeacherConfig(StrictModel):
         "there), else vLLM's choice",
     )
     trust_remote_code: bool = False
+
+    @field_validator("reserved_cpus", mode="before")
+    @classmethod
+    def _cores_or_auto(cls, value: object) -> object:
+        """One message for every wrong value, naming both forms the field takes."""
+        if value == "auto" or (type(value) is int and value >= 0):
+            return value
+        raise ValueError(f"{value!r} is not a number of cores (0 or more) or 'auto'")
 
 
 class SamplingConfig(StrictModel):
