@@ -72,22 +72,23 @@ class TeacherConfig(StrictModel):
         "of sorting the whole vocabulary (the same tokens drawn, up to float rounding at p; "
         "1.5x the tokens/s of the example's teacher on 2 cores)",
     )
-    reserved_cpus: Annotated[int, Field(ge=0)] | Literal["auto"] = Field(
-        "auto",
+    reserved_cpus: Annotated[int, Field(ge=0)] | Literal["vllm", "auto"] = Field(
+        "vllm",
         description="vLLM on CPU: cores kept free of the model's threads for the engine's "
-        "scheduler; auto: none on a machine with at most 4 usable cores (vLLM's own choice, one, "
-        "halves the model's threads on 2 cores; 1.7x the tokens/s of the example's teacher "
-        "there), else vLLM's choice",
+        "scheduler. vllm (default): vLLM's choice, one core on x86, which leaves the model one "
+        "thread on 2 cores; auto: none on machines of at most 4 usable cores (1.7x the example's "
+        "tokens/s on 2 cores, but the texts then depend on how requests share a batch, so a "
+        "resumed run can differ from an uninterrupted one); or a number",
     )
     trust_remote_code: bool = False
 
     @field_validator("reserved_cpus", mode="before")
     @classmethod
     def _cores_or_auto(cls, value: object) -> object:
-        """One message for every wrong value, naming both forms the field takes."""
-        if value == "auto" or (type(value) is int and value >= 0):
+        """One message for every wrong value, naming the forms the field takes."""
+        if value in ("vllm", "auto") or (type(value) is int and value >= 0):
             return value
-        raise ValueError(f"{value!r} is not a number of cores (0 or more) or 'auto'")
+        raise ValueError(f"{value!r} is not a number of cores (0 or more), 'vllm' or 'auto'")
 
 
 class SamplingConfig(StrictModel):

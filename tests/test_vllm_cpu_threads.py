@@ -20,6 +20,7 @@ from generators.teachers.vllm_engine import RESERVED_ENV, start_env
 @pytest.mark.parametrize(
     ("reserved", "cpus", "expected"),
     [
+        ("vllm", 2, None),  # the default: vLLM's own choice, whatever the machine
         ("auto", 2, "0"),  # a laptop or the CI machine: all cores to the model
         ("auto", 4, "0"),
         ("auto", 16, None),  # many cores: vLLM's own choice
@@ -37,6 +38,14 @@ def test_reserved_cores_by_config_and_machine(
 
 def test_a_users_own_setting_wins_over_auto(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(RESERVED_ENV, "1")
+    assert RESERVED_ENV not in start_env(TeacherConfig(reserved_cpus="auto"), cpus=2)
+
+
+def test_the_default_leaves_vllms_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two threads made a request's text depend on its batch, and a resumed build differ from an
+    uninterrupted one (tests/test_build.py): the default does not free the core."""
+    monkeypatch.delenv(RESERVED_ENV, raising=False)
+    assert TeacherConfig().reserved_cpus == "vllm"
     assert RESERVED_ENV not in start_env(TeacherConfig(), cpus=2)
 
 
@@ -44,7 +53,7 @@ def test_a_negative_count_is_a_config_error() -> None:
     from pydantic import ValidationError
 
     for wrong in (-1, "some", True, 1.5):
-        with pytest.raises(ValidationError, match="not a number of cores .* or 'auto'"):
+        with pytest.raises(ValidationError, match="not a number of cores .*, 'vllm' or 'auto'"):
             TeacherConfig(reserved_cpus=wrong)  # type: ignore[arg-type]
 
 
@@ -58,7 +67,7 @@ def test_the_setting_is_there_while_the_engine_starts_and_gone_after(
     monkeypatch.setattr(vllm_engine, "_ENGINES", {})
     monkeypatch.setattr(vllm_engine, "usable_cpus", lambda: 2)
     monkeypatch.delenv(RESERVED_ENV, raising=False)
-    vllm_engine._engine("m", TeacherConfig())
+    vllm_engine._engine("m", TeacherConfig(reserved_cpus="auto"))
     vllm_engine._engine("m", TeacherConfig(reserved_cpus=1))  # another engine: another key
     assert seen == ["0", "1"]
     assert RESERVED_ENV not in os.environ
@@ -95,7 +104,8 @@ def test_auto_and_its_resolved_number_share_one_engine(monkeypatch: pytest.Monke
     monkeypatch.setattr(vllm_engine, "_ENGINES", {})
     monkeypatch.setattr(vllm_engine, "usable_cpus", lambda: 2)
     monkeypatch.delenv(RESERVED_ENV, raising=False)
-    vllm_engine._engine("m", TeacherConfig())
+    vllm_engine._engine("m", TeacherConfig(reserved_cpus="auto"))
     vllm_engine._engine("m", TeacherConfig(reserved_cpus=0))
     vllm_engine._engine("m", TeacherConfig(reserved_cpus=1))
-    assert len(started) == 2
+    vllm_engine._engine("m", TeacherConfig())  # vLLM's choice: a third engine
+    assert len(started) == 3

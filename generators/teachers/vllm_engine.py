@@ -67,11 +67,16 @@ def start_env(cfg: TeacherConfig, cpus: int | None = None) -> dict[str, str]:
 
     vLLM on x86 CPUs keeps one core free of the model's threads for its scheduler. On 2 cores
     that halves the threads that do the work: the example's 200 teacher requests took 119 s
-    with it and 71 s without (`reserved_cpus: auto` frees it on up to 4 cores). A user's own
-    `VLLM_CPU_NUM_OF_RESERVED_CPU` wins over `auto`.
+    with it and 71 s without. With two threads, though, a request's text depended on the
+    requests it shared a batch with (bf16 sums split another way), and a build resumed after
+    Ctrl-C no longer gave the records of an uninterrupted one. So the default (`vllm`) leaves
+    vLLM's choice; `auto` frees the core on machines of up to 4 cores, unless the user's own
+    `VLLM_CPU_NUM_OF_RESERVED_CPU` says otherwise; a number is used as it is.
     """
     env = {vllm_top_p.ENV_SWITCH: "1" if cfg.top_p_window else "0"}
     reserved = cfg.reserved_cpus
+    if reserved == "vllm":
+        return env
     if reserved == "auto":
         if RESERVED_ENV in os.environ or (cpus or usable_cpus()) > AUTO_NO_RESERVE_UP_TO:
             return env
