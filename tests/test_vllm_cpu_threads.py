@@ -17,6 +17,17 @@ from generators.teachers import vllm_engine
 from generators.teachers.vllm_engine import RESERVED_ENV, start_env
 
 
+def _record_starts(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Engine starts replaced by a recorder of the reservation each one starts with."""
+    seen: list[str | None] = []
+    monkeypatch.setattr(
+        vllm_engine, "_start", lambda llm, path, cfg: seen.append(os.environ.get(RESERVED_ENV))
+    )
+    monkeypatch.setattr(vllm_engine, "_ENGINES", {})
+    monkeypatch.setattr(vllm_engine, "usable_cpus", lambda: 2)
+    return seen
+
+
 @pytest.mark.parametrize(
     ("reserved", "cpus", "expected"),
     [
@@ -60,12 +71,7 @@ def test_a_negative_count_is_a_config_error() -> None:
 def test_the_setting_is_there_while_the_engine_starts_and_gone_after(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    seen: list[str | None] = []
-    monkeypatch.setattr(
-        vllm_engine, "_start", lambda llm, path, cfg: seen.append(os.environ.get(RESERVED_ENV))
-    )
-    monkeypatch.setattr(vllm_engine, "_ENGINES", {})
-    monkeypatch.setattr(vllm_engine, "usable_cpus", lambda: 2)
+    seen = _record_starts(monkeypatch)
     monkeypatch.delenv(RESERVED_ENV, raising=False)
     vllm_engine._engine("m", TeacherConfig(reserved_cpus="auto"))
     vllm_engine._engine("m", TeacherConfig(reserved_cpus=1))  # another engine: another key
@@ -87,11 +93,7 @@ def test_vllm_reads_the_variable_by_that_name(monkeypatch: pytest.MonkeyPatch) -
 def test_a_users_own_value_comes_back_after_an_explicit_number(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    seen: list[str | None] = []
-    monkeypatch.setattr(
-        vllm_engine, "_start", lambda llm, path, cfg: seen.append(os.environ.get(RESERVED_ENV))
-    )
-    monkeypatch.setattr(vllm_engine, "_ENGINES", {})
+    seen = _record_starts(monkeypatch)
     monkeypatch.setenv(RESERVED_ENV, "1")
     vllm_engine._engine("m", TeacherConfig(reserved_cpus=0))  # the config's number wins
     assert seen == ["0"] and os.environ[RESERVED_ENV] == "1"
@@ -99,10 +101,7 @@ def test_a_users_own_value_comes_back_after_an_explicit_number(
 
 def test_auto_and_its_resolved_number_share_one_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     """An engine start costs about a minute: `auto` that resolves to 0 is the same engine as 0."""
-    started: list[object] = []
-    monkeypatch.setattr(vllm_engine, "_start", lambda llm, path, cfg: started.append(cfg))
-    monkeypatch.setattr(vllm_engine, "_ENGINES", {})
-    monkeypatch.setattr(vllm_engine, "usable_cpus", lambda: 2)
+    started = _record_starts(monkeypatch)
     monkeypatch.delenv(RESERVED_ENV, raising=False)
     vllm_engine._engine("m", TeacherConfig(reserved_cpus="auto"))
     vllm_engine._engine("m", TeacherConfig(reserved_cpus=0))

@@ -28,6 +28,7 @@ _ENGINES: dict[tuple[Any, ...], Any] = {}
 
 
 def _engine(model_path: str, cfg: TeacherConfig) -> Any:
+    env = start_env(cfg)
     key = (
         model_path,
         cfg.batch_size,
@@ -37,7 +38,7 @@ def _engine(model_path: str, cfg: TeacherConfig) -> Any:
         cfg.enforce_eager,
         cfg.trust_remote_code,
         # what the engine's processes start with, resolved (`auto` depends on the machine)
-        tuple(sorted(start_env(cfg).items())),
+        tuple(sorted(env.items())),
     )
     if key not in _ENGINES:
         try:
@@ -49,7 +50,7 @@ def _engine(model_path: str, cfg: TeacherConfig) -> Any:
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
         # read by the engine's processes as they start (the `vllm_top_p` plugin, vLLM's CPU
         # thread binding); set only while they start, so no other vLLM of this process sees them
-        with _start_env(start_env(cfg)):
+        with _start_env(env):
             _ENGINES[key] = _start(LLM, model_path, cfg)
     return _ENGINES[key]
 
