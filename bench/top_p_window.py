@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
+
+from engine_side import run_side
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,18 +69,7 @@ def main() -> None:
         return
     results = {}
     for name in ("sort", "window"):
-        with tempfile.TemporaryDirectory() as tmp:
-            result = Path(tmp) / "side.json"
-            done = subprocess.run(
-                [sys.executable, __file__, "--config", args.config, "--n", str(args.n)]
-                + ["--side", name, "--result", str(result)],
-                capture_output=True,
-                text=True,
-                cwd=ROOT,
-            )
-            if done.returncode != 0 or not result.is_file():
-                sys.exit(f"{name} side failed: {done.stderr.strip().splitlines()[-1:]}")
-            results[name] = json.loads(result.read_text())
+        results[name] = run_side(__file__, args.config, args.n, name)
         r = results[name]
         print(
             f"{name:>6}: {r['tokens']} tokens in {r['seconds']:.1f} s = "

@@ -72,13 +72,21 @@ class TeacherConfig(StrictModel):
         "of sorting the whole vocabulary (the same tokens drawn, up to float rounding at p; "
         "1.5x the tokens/s of the example's teacher on 2 cores)",
     )
+    batch_invariant: bool = Field(
+        True,
+        description="vLLM on CPU, eager engines: run every linear layer's kernel on blocks of "
+        "64 rows and keep attention from splitting a sequence's keys between threads, so a "
+        "request's text does not depend on the requests it shares the engine's steps with, and "
+        "a run resumed after Ctrl-C writes what an uninterrupted one writes",
+    )
     reserved_cpus: Annotated[int, Field(ge=0)] | Literal["vllm", "auto"] = Field(
-        "vllm",
+        "auto",
         description="vLLM on CPU: cores kept free of the model's threads for the engine's "
-        "scheduler. vllm (default): vLLM's choice, one core on x86, which leaves the model one "
-        "thread on 2 cores; auto: none on machines of at most 4 usable cores (1.7x the example's "
-        "tokens/s on 2 cores, but the texts then depend on how requests share a batch, so a "
-        "resumed run can differ from an uninterrupted one); or a number",
+        "scheduler. auto (default): none on machines of at most 4 usable cores when the engine "
+        "is batch-invariant (vLLM keeps one on x86, which leaves the model one thread on 2 "
+        "cores; the example's teacher ran 1.3x faster with two), else vLLM's choice; vllm: "
+        "always vLLM's choice; or a number. A VLLM_CPU_NUM_OF_RESERVED_CPU in the environment "
+        "wins over auto",
     )
     trust_remote_code: bool = False
 

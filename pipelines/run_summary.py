@@ -29,8 +29,13 @@ def _num(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, (int, float)) else "-"
 
 
-def summary_table(report: dict[str, Any], run_dir: Path) -> Table:
-    """One table a person reads at a glance."""
+def summary_table(report: dict[str, Any], run_dir: Path, wall_s: float | None = None) -> Table:
+    """One table a person reads at a glance.
+
+    `wall_s` is the command's own time from its config check on, with what runs outside the
+    stages (Prefect's temporary server, loading the PII engine and the trusted sample, writing
+    the report): what the person waited. Without it (`synthmill report`) the time is the
+    stages' sum, and says so."""
     table = Table(title=f"synthmill build: {report.get('name', '?')}", show_header=False)
     table.add_column(style="bold")
     table.add_column()
@@ -59,8 +64,12 @@ def summary_table(report: dict[str, Any], run_dir: Path) -> Table:
         published += f" ({report['not_published_because']})"
     table.add_row("published", published)
     seconds = report.get("stage_seconds") or {}
-    if seconds:
-        table.add_row("time", f"{sum(seconds.values()) / 60:.1f} min")
+    staged = sum(seconds.values())
+    if wall_s is not None:
+        inside = f" ({staged / 60:.1f} min in the stages)" if seconds else ""
+        table.add_row("time", f"{wall_s / 60:.1f} min{inside}")
+    elif seconds:
+        table.add_row("time", f"{staged / 60:.1f} min in the stages")
     table.add_row("outputs", f"{run_dir}/ (report.md, README.md, accepted.parquet, train.jsonl)")
     if (run_dir / "adapter" / "adapter_config.json").is_file():
         table.add_row("adapter", f"{run_dir / 'adapter'}/ (model card: README.md)")

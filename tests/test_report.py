@@ -389,3 +389,21 @@ def test_finetune_task_does_not_capture_prints() -> None:
     from pipelines.flow import finetune_task
 
     assert finetune_task.log_prints is False
+
+
+def test_summary_time_is_the_wait_not_only_the_stages(tmp_path: Path) -> None:
+    """A build's summary shows the command's whole time (with what runs outside the stages)
+    beside the stages' sum; `synthmill report` has only the sum, and says so."""
+    from rich.console import Console
+
+    from pipelines.run_summary import summary_table
+
+    report = {"name": "x", "stage_seconds": {"generate": 240.0, "evaluate": 120.0}}
+
+    def shown(wall_s: float | None) -> str:
+        console = Console(width=200, record=True)
+        console.print(summary_table(report, tmp_path, wall_s))
+        return console.export_text()
+
+    assert "7.0 min (6.0 min in the stages)" in shown(420.0)
+    assert "6.0 min in the stages" in shown(None) and "7.0 min" not in shown(None)

