@@ -248,6 +248,7 @@ def test_merge_starts_from_the_4bit_base_the_adapter_was_trained_on(
     from pipelines.finetune import load_base, lora_config
 
     torch.set_num_threads(2)
+    torch.manual_seed(0)  # LoRA's A matrices come from the global generator
     targets = ["q_proj", "v_proj", "o_proj"]
     cfg = FinetuneConfig(lora_r=4, lora_alpha=8, target_modules=targets, compute_dtype="float32")
     base, _, _ = load_base(cfg)
@@ -307,10 +308,13 @@ def test_merge_starts_from_the_4bit_base_the_adapter_was_trained_on(
         patch.setattr(calibration, "BATCH", 1)
         alone = calibration.activation_moments(meta, adapter, texts, name_map)
     assert set(padded) == set(alone) and len(padded) == 18 * 7
-    for key, value in alone.items():  # bitsandbytes' CPU kernel rounds to bf16 by batch shape
+    # bitsandbytes' CPU kernel rounds to bf16 by batch shape: on an AMX machine the two differed
+    # by up to 1.1% (median 0.4%); with the padding counted they differed by 21% at least
+    # (median 135%), so 3% tells the one from the other
+    for key, value in alone.items():
         assert value.shape == (value.shape[0], value.shape[0])
         drift = np.linalg.norm(padded[key] - value) / np.linalg.norm(value)
-        assert drift < 0.01, f"{key}: padded batch {drift:.2%} from one row at a time"
+        assert drift < 0.03, f"{key}: padded batch {drift:.2%} from one row at a time"
     for name, want_np in wanted.items():
         moments = padded[f"{name}.weight"].astype(np.float64)
         got = _dequantised(small[f"{name}.weight"]).astype(np.float64)
