@@ -133,7 +133,9 @@ def test_the_plugin_only_acts_when_switched_on(
 
     plugins = {e.name: e.value for e in entry_points(group="vllm.general_plugins")}
     assert plugins.get("synthmill_top_p_window") == "generators.teachers.vllm_top_p:register"
-    original = TopKTopPSampler.forward_cpu
+    # vLLM's own, even where an engine started in this process already loaded the plugin
+    original = vllm_top_p._ORIGINAL.get("forward_cpu", TopKTopPSampler.forward_cpu)
+    monkeypatch.setattr(TopKTopPSampler, "forward_cpu", original)
     monkeypatch.setattr(vllm_top_p, "_ORIGINAL", {})
     monkeypatch.setattr(vllm, "__version__", version)
     monkeypatch.setattr(ops, "HAS_TRITON", triton)
