@@ -11,6 +11,7 @@ the label set and what the evaluation needs to render the student's prompt the s
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +25,8 @@ from pipelines.train_plan import TrainPlan, plan_training
 from schemas.base import FrozenModel
 from schemas.errors import ConfigError, InputError
 from schemas.tables import read_table, write_json, write_jsonl
+
+log = logging.getLogger(__name__)
 
 META_FILE = "finetune_config.json"
 LOG_FILE = "train_log.json"
@@ -63,6 +66,24 @@ def pick_device(cfg: FinetuneConfig) -> str:
     if cfg.device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return cfg.device
+
+
+def fit_cpu_threads() -> int:
+    """Torch's CPU threads cut to the CPUs this process may use (`schemas.host.usable_cpus`).
+    Torch starts one per core of the affinity mask; under a container's CPU quota (2 CPUs of a
+    16-core host) those threads are throttled to the quota's time and wait on each other.
+    Never raised: a user's smaller `torch.set_num_threads` or `OMP_NUM_THREADS` stays."""
+    import torch
+
+    from schemas.host import usable_cpus
+
+    cpus = usable_cpus()
+    if torch.get_num_threads() > cpus:
+        log.info(
+            "torch threads %d -> %d (the CPUs this process may use)", torch.get_num_threads(), cpus
+        )
+        torch.set_num_threads(cpus)
+    return torch.get_num_threads()
 
 
 def pick_dtype(cfg: FinetuneConfig, device: str) -> Any:
@@ -119,6 +140,8 @@ def load_base(cfg: FinetuneConfig, model: str | None = None) -> tuple[Any, Any, 
 
     path = str(resolve_model(model or cfg.model))
     device = pick_device(cfg)
+    if device == "cpu":
+        fit_cpu_threads()
     dtype = pick_dtype(cfg, device)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)

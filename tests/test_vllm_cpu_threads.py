@@ -14,7 +14,7 @@ import pytest
 
 from generators.config import TeacherConfig
 from generators.teachers import vllm_engine
-from generators.teachers.vllm_engine import RESERVED_ENV, start_env
+from generators.teachers.vllm_engine import BIND_ENV, RESERVED_ENV, start_env
 
 
 def _record_starts(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
@@ -110,3 +110,42 @@ def test_auto_and_its_resolved_number_share_one_engine(monkeypatch: pytest.Monke
     vllm_engine._engine("m", TeacherConfig(reserved_cpus=1))
     vllm_engine._engine("m", TeacherConfig(reserved_cpus="vllm"))  # vLLM's choice: a third
     assert len(started) == 3
+
+
+@pytest.mark.parametrize(
+    ("reserved", "user_reserved", "expected"),
+    [
+        ("auto", None, "0,1"),  # 2 CPUs of quota: both to the model (batch-invariant engine)
+        ("vllm", None, "0"),  # vLLM's own choice keeps one for the scheduler
+        ("vllm", "0", "0,1"),  # ...or what the user set for it
+        (1, None, "0"),
+    ],
+)
+def test_under_a_cpu_quota_the_threads_bind_to_as_many_cores(
+    monkeypatch: pytest.MonkeyPatch, reserved: int | str, user_reserved: str | None, expected: str
+) -> None:
+    """A container limited to 2 CPUs of a 16-core host: vLLM would start a thread on each of
+    the 16 cores, throttled to the time of 2."""
+    monkeypatch.setattr(vllm_engine, "affinity_cpus", lambda: list(range(16)))
+    monkeypatch.delenv(BIND_ENV, raising=False)
+    if user_reserved is None:
+        monkeypatch.delenv(RESERVED_ENV, raising=False)
+    else:
+        monkeypatch.setenv(RESERVED_ENV, user_reserved)
+    env = start_env(TeacherConfig(reserved_cpus=reserved), cpus=2)  # type: ignore[arg-type]
+    assert env[BIND_ENV] == expected
+
+
+def test_no_binding_without_a_quota_or_over_the_users_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vllm_engine, "affinity_cpus", lambda: list(range(16)))
+    monkeypatch.delenv(BIND_ENV, raising=False)
+    assert BIND_ENV not in start_env(TeacherConfig(), cpus=16)
+    monkeypatch.setenv(BIND_ENV, "4-5")
+    assert BIND_ENV not in start_env(TeacherConfig(), cpus=2)
+
+
+def test_vllm_reads_the_binding_by_that_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import vllm.envs as envs
+
+    monkeypatch.setenv(BIND_ENV, "0,1")
+    assert envs.VLLM_CPU_OMP_THREADS_BIND == "0,1"

@@ -18,8 +18,10 @@ from generators.config import TeacherConfig
 from generators.teachers import vllm_fixed_rows, vllm_top_p
 from generators.teachers.base import TeacherRequest, TeacherResponse
 from schemas.errors import MissingDependencyError
+from schemas.host import affinity_cpus, usable_cpus
 
 RESERVED_ENV = "VLLM_CPU_NUM_OF_RESERVED_CPU"
+BIND_ENV = "VLLM_CPU_OMP_THREADS_BIND"
 #: `reserved_cpus: auto` keeps no core back on machines with at most this many usable cores.
 AUTO_NO_RESERVE_UP_TO = 4
 
@@ -56,14 +58,6 @@ def _engine(model_path: str, cfg: TeacherConfig) -> Any:
     return _ENGINES[key]
 
 
-def usable_cpus() -> int:
-    """The cores this process may run on (its affinity mask where the OS has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def start_env(cfg: TeacherConfig, cpus: int | None = None) -> dict[str, str]:
     """The environment the engine's processes start with.
 
@@ -77,7 +71,9 @@ def start_env(cfg: TeacherConfig, cpus: int | None = None) -> dict[str, str]:
     texts independent of the batch. So `auto` (the default) frees the core on machines of up to
     4 cores where that holds (an eager engine on the checked vLLM), unless the user's own
     `VLLM_CPU_NUM_OF_RESERVED_CPU` says otherwise; `vllm` leaves vLLM's choice; a number is used
-    as it is.
+    as it is. `cpus` (default: `schemas.host.usable_cpus`, the affinity mask capped by a
+    container's CPU quota) decides `auto`; under a quota the threads are bound to match it
+    (`quota_binding`).
     """
     invariant = cfg.batch_invariant and vllm_fixed_rows.applies(cfg.enforce_eager)
     env = {
@@ -88,16 +84,29 @@ def start_env(cfg: TeacherConfig, cpus: int | None = None) -> dict[str, str]:
         # vLLM's CPU attention splits a sequence's keys between threads by how many sequences
         # a step has; summed another way, a request's text changed with the batch again
         env[vllm_fixed_rows.SPLIT_KV_ENV] = "0"
+    cpus = cpus or usable_cpus()
     reserved = cfg.reserved_cpus
-    if reserved == "vllm":
-        return env
     if reserved == "auto":
         mine = RESERVED_ENV in os.environ
-        if mine or not invariant or (cpus or usable_cpus()) > AUTO_NO_RESERVE_UP_TO:
-            return env
-        reserved = 0
-    env[RESERVED_ENV] = str(reserved)
+        reserved = "vllm" if mine or not invariant or cpus > AUTO_NO_RESERVE_UP_TO else 0
+    if reserved != "vllm":
+        env[RESERVED_ENV] = str(reserved)
+    env.update(quota_binding(cpus, reserved))
     return env
+
+
+def quota_binding(cpus: int, reserved: int | str) -> dict[str, str]:
+    """Under a container's CPU quota (fewer usable CPUs than the affinity mask shows), the cores
+    the model's threads bind to: the first of the mask, as many as the quota less the reserved
+    ones. vLLM would otherwise start a thread on every core of the mask, all throttled to the
+    quota's time. Empty where there is no quota or the user binds threads themselves."""
+    mask = affinity_cpus()
+    if cpus >= len(mask) or BIND_ENV in os.environ:
+        return {}
+    if reserved == "vllm":  # the user's own setting, else vLLM's default: one core on x86
+        reserved = os.environ.get(RESERVED_ENV, "1")
+    keep = int(reserved) if str(reserved).isdigit() else 1
+    return {BIND_ENV: ",".join(str(c) for c in mask[: max(1, cpus - keep)])}
 
 
 @contextlib.contextmanager
