@@ -15,8 +15,11 @@ Which pairs are near copies depends on length, because a Jaccard ratio means dif
   estimated Jaccard of `short_min_jaccard` (0.4), and each candidate is read word by word
   (`validators.dedup.words`): a near copy differs only by typos, spelling, WordNet synonyms
   ("purchase" -> "buy"), a word and its broader word in WordNet ("funds" -> "money"), everyday
-  rephrasings ("Can I" -> "Am I able to"), small talk ("hi", "thanks in advance") and at most
-  `added_words` other words, in at most `changed_places` places. One content word swapped for
+  rephrasings ("Can I" -> "Am I able to"), small talk ("hi", "thanks in advance"), re-send
+  frames learned from the data (`frame_min_texts`: "Second time asking:", "Sent from my
+  iPhone"; `validators.dedup.frames`) and at most `added_words` other words, in at most
+  `changed_places` places. Short texts are also signed with their frames and small talk taken
+  off (`validators.dedup.variants`), so LSH proposes framed copies that share few 4-grams. One content word swapped for
   another ("lost" -> "found", "charged" -> "refunded") or a negation added or dropped makes a
   different message, however high its Jaccard.
 - The published index keeps signatures, not texts, so against it short texts are judged by the
@@ -117,6 +120,13 @@ class DedupConfig(FrozenModel):
         le=16,
         description="places (aligned blocks of words, small talk aside) where a short near copy "
         "may differ from its original, one more per 16 words of the shorter text",
+    )
+    frame_min_texts: int = Field(
+        3,
+        ge=0,
+        description="a segment at the edge of at least this many short texts (an opener such "
+        "as 'Second time asking:', a sign-off such as 'Sent from my phone') is a re-send frame, "
+        "and short texts are also compared without their frames; 0: off",
     )
     edit_shingles: int | None = Field(
         None,

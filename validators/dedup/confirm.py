@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 
 from validators.dedup.config import DedupConfig
+from validators.dedup.frames import Frames, Stripped, compatible
 from validators.dedup.lsh_bands import near
 from validators.dedup.words import same_words, words
 
@@ -24,12 +25,15 @@ def word_counts(texts: pl.Series, rows: np.ndarray) -> np.ndarray:
 
 
 class TextWords:
-    """Words of the texts at `rows` of a column, split on first use."""
+    """Words of the texts at `rows` of a column, split on first use, and the same words with
+    the dataset's re-send frames taken off (`frames`)."""
 
-    def __init__(self, texts: pl.Series, rows: np.ndarray) -> None:
+    def __init__(self, texts: pl.Series, rows: np.ndarray, frames: Frames | None = None) -> None:
         self._texts = texts
         self._rows = rows
+        self._frames = frames or Frames()
         self._split: dict[int, tuple[str, ...]] = {}
+        self._stripped: dict[int, Stripped | None] = {}
 
     def load(self, ks: np.ndarray) -> None:
         """Split the texts of positions `ks` (one gather for all of them)."""
@@ -37,9 +41,37 @@ class TextWords:
         if wanted:
             chosen = self._texts.gather(self._rows[wanted]).fill_null("").to_list()
             self._split.update(zip(wanted, map(words, chosen), strict=True))
+            if self._frames:
+                self._stripped.update(zip(wanted, map(self._frames.peel, chosen), strict=True))
 
     def __getitem__(self, k: int) -> tuple[str, ...]:
         return self._split[k]
+
+    def stripped(self, k: int) -> Stripped | None:
+        """The words of text `k` without its frames; None when it has none."""
+        return self._stripped.get(k)
+
+
+def same_message(
+    a: tuple[str, ...],
+    b: tuple[str, ...],
+    sa: Stripped | None,
+    sb: Stripped | None,
+    added: int,
+    places: int,
+) -> bool:
+    """`same_words` on the texts as written, else with the re-send frames of one or both taken
+    off (`frames.compatible`); a core that is itself a bare frame never matches."""
+    if same_words(a, b, added, places):
+        return True
+    options = []
+    if sa is not None:
+        options.append((sa.core, b))
+    if sb is not None:
+        options.append((a, sb.core))
+    if sa is not None and sb is not None and compatible(sa, sb):
+        options.append((sa.core, sb.core))
+    return any(x and y and same_words(x, y, added, places) for x, y in options)
 
 
 def confirm(
@@ -71,7 +103,9 @@ def confirm(
         words_b.load(ib[check])
         added, places = config.added_words, config.changed_places
         ok[check] = [
-            same_words(words_a[a], words_b[b], added, places)
+            same_message(
+                words_a[a], words_b[b], words_a.stripped(a), words_b.stripped(b), added, places
+            )
             for a, b in zip(ia[check].tolist(), ib[check].tolist(), strict=True)
         ]
     return ok

@@ -29,6 +29,7 @@ from schemas.errors import ConfigError
 from schemas.rejection import Rejection, RejectReason, Stage
 from validators.dedup.config import DedupConfig
 from validators.dedup.confirm import TextWords, confirm, word_counts
+from validators.dedup.frames import Frames
 from validators.dedup.index import PublishedIndex
 from validators.dedup.lsh_bands import (
     LowBand,
@@ -40,9 +41,16 @@ from validators.dedup.lsh_bands import (
     pairs_within,
     short_band,
     similarity,
+    union,
 )
 from validators.dedup.minhash import Signer
 from validators.dedup.sketch import Sketches, sketch
+from validators.dedup.variants import (
+    best_similarity,
+    pairs_across_variants,
+    pairs_within_variants,
+    sign_variants,
+)
 
 _KEEP, _EXACT, _NEAR, _PUBLISHED, _LEAK = range(5)
 _DUPLICATES = ("exact_duplicate", "near_duplicate", "published_before")
@@ -101,9 +109,15 @@ def dedup_frame(
         stats: dict[str, Any] = {"bands": bands, "rows": rows}
         sizes = sk.sizes
         counts = word_counts(texts, sk.rows)
-        text_words = TextWords(texts, sk.rows) if config.short_words else None
+        frames = learn_frames(texts, sk.rows, counts, config, reference)
+        text_words = TextWords(texts, sk.rows, frames) if config.short_words else None
+        short = sk.has_shingles & (counts <= config.short_words) if config.short_words else None
+        var = None
+        if short is not None:
+            var = sign_variants(texts, sk.rows, short, frames, signer, sk.signatures)
         if config.short_words:
             stats["word_check"] = {
+                "frames_learned": len(frames),
                 "short_words": config.short_words,
                 "added_words": config.added_words,
                 "changed_places": config.changed_places,
@@ -134,14 +148,21 @@ def dedup_frame(
                 ref_low.keys(ref_sig),
                 config,
             )
+            if var is not None:
+                ref_short = ref_counts <= config.short_words
+                ref_var = sign_variants(ref_texts, ref_rows, ref_short, frames, signer, ref_sig)
+                vq, vb = pairs_across_variants(var, ref_var, config)
+                q, b = union((q, b), _in_pool(pool, sk.rows.size, vq, vb), ref_sig.shape[0])
             sim = similarity(sk.signatures[pool], q, ref_sig, b)
+            if var is not None:
+                sim = best_similarity(sim, var, pool[q], ref_var, b)
             ok = confirm(
                 sim,
                 sizes[pool[q]] + ref_sizes[b],
                 text_words,
                 counts,
                 pool[q],
-                TextWords(ref_texts, ref_rows) if config.short_words else None,
+                TextWords(ref_texts, ref_rows, frames) if config.short_words else None,
                 ref_counts,
                 b,
                 config,
@@ -159,7 +180,14 @@ def dedup_frame(
         i, j = pairs_within(
             sk.signatures[pool], keys[pool], low_band(sizes[pool], counts[pool]), config
         )
+        if var is not None:
+            vi, vj = pairs_within_variants(var, config)
+            inv = _positions(pool, sk.rows.size)
+            both = (inv[vi] >= 0) & (inv[vj] >= 0)
+            i, j = union((i, j), (inv[vi[both]], inv[vj[both]]), pool.size)
         sim = similarity(sk.signatures[pool], i, sk.signatures[pool], j)
+        if var is not None:
+            sim = best_similarity(sim, var, pool[i], var, pool[j])
         ok = confirm(
             sim,
             sizes[pool[i]] + sizes[pool[j]],
@@ -271,6 +299,38 @@ def _assemble(
         kept_signatures=sk.signatures[position[publishable]],
         kept_sizes=sk.sizes[position[publishable]],
     )
+
+
+def _positions(pool: np.ndarray, n: int) -> np.ndarray:
+    """Each of n records' position in the sorted `pool`, -1 where it is not in it."""
+    inv = np.full(n, -1, dtype=np.int64)
+    inv[pool] = np.arange(pool.size)
+    return inv
+
+
+def _in_pool(pool: np.ndarray, n: int, q: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Pairs (record q, base b) whose record is in `pool`, with q as its position there."""
+    inv = _positions(pool, n)
+    keep = inv[q] >= 0
+    return inv[q[keep]], b[keep]
+
+
+def learn_frames(
+    texts: pl.Series,
+    rows: np.ndarray,
+    counts: np.ndarray,
+    config: DedupConfig,
+    reference: pl.DataFrame | None,
+) -> Frames:
+    """The re-send frames of this run (`validators.dedup.frames`), learned from its short texts
+    and the reference's: a frame of the trusted rows wraps a leak as well as a re-send."""
+    if not config.short_words or not config.frame_min_texts:
+        return Frames()
+    short = texts.gather(rows[counts <= config.short_words]).drop_nulls().to_list()
+    if reference is not None:
+        ref = text_column(reference, config, "reference").drop_nulls()
+        short += ref.filter(ref.str.count_matches(r"\w+") <= config.short_words).to_list()
+    return Frames.learn(short, config.frame_min_texts)
 
 
 def check_fields(frame: pl.DataFrame, config: DedupConfig, what: str) -> None:

@@ -49,6 +49,17 @@ PLEASANTRIES = tuple(
 )
 
 
+def _by_first_word(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[int, ...]]:
+    """Each first word and the positions of the phrases it starts."""
+    found: dict[str, tuple[int, ...]] = {}
+    for k, phrase in enumerate(phrases):
+        found[phrase[0]] = (*found.get(phrase[0], ()), k)
+    return found
+
+
+_PLEASANTRY_BY_FIRST = _by_first_word(PLEASANTRIES)
+
+
 def without_small_talk(block: tuple[str, ...]) -> tuple[str, ...]:
     """The block without small talk: greetings and sign-offs (`PLEASANTRIES`) as whole
     phrases, single small-talk words, and phrases like "in advance" only next to other small
@@ -56,7 +67,9 @@ def without_small_talk(block: tuple[str, ...]) -> tuple[str, ...]:
     if not block:
         return block
     words = list(block)
-    for phrase in PLEASANTRIES:
+    # only the phrases that can match, in PLEASANTRIES' order (removing words adds none)
+    present = sorted({k for w in set(words) for k in _PLEASANTRY_BY_FIRST.get(w, ())})
+    for phrase in (PLEASANTRIES[k] for k in present):
         n = len(phrase)
         k = 0
         while k <= len(words) - n:

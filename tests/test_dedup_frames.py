@@ -1,0 +1,145 @@
+"""Re-send frames learned from the data (`validators.dedup.frames`) and the canonical signatures
+that let LSH propose framed copies (`validators.dedup.variants`).
+
+The frames used here ("Pinging you again on this:", "sent via my tablet") are in no list of the
+code: the point is that the data teaches them. The messages are real banking77 queries (PolyAI,
+CC BY 4.0; examples/banking77/ATTRIBUTION.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from validators.dedup.config import DedupConfig
+from validators.dedup.frame import dedup_frame
+from validators.dedup.frames import Frames, Stripped, compatible, edges
+from validators.dedup.lsh_bands import similarity
+from validators.dedup.minhash import Signer
+from validators.dedup.normalise import normalise_many
+from validators.dedup.variants import canonical_text, sign_variants
+from validators.dedup.words import words
+
+BANKING = (
+    Path(__file__).resolve().parents[1] / "examples" / "banking77" / "banking77_train_full.csv"
+)
+OPENER = "Pinging you again on this:"
+CLOSER = "Sent via my tablet"
+
+
+def _messages(n: int, skip: int = 0) -> list[str]:
+    """n real banking77 queries of 4-20 words, none a near copy of another (banking77 holds
+    natural ones: "I'm still waiting for my new card." / "I am still waiting for my card.")."""
+    seen: set[tuple[str, ...]] = set()
+    pool: list[str] = []
+    for text in pl.read_csv(BANKING)["text"].to_list()[skip:]:
+        key = words(text)
+        if 4 <= len(key) <= 20 and key not in seen and text.rstrip()[-1:] in "?.!":
+            seen.add(key)
+            pool.append(text.strip())
+        if len(pool) == 2 * n:
+            break
+    frame = pl.DataFrame({"id": [str(i) for i in range(len(pool))], "text": pool})
+    kept = dedup_frame(frame, DedupConfig()).kept["text"].to_list()
+    assert len(kept) >= n, "not enough messages"
+    return kept[:n]
+
+
+def test_a_frame_is_an_edge_segment_of_enough_different_messages() -> None:
+    texts = [f"{OPENER} {m}" for m in _messages(3)] + [f"{m} {CLOSER}" for m in _messages(2)]
+    learned = Frames.learn(texts, 3).frames
+    assert words(OPENER) in learned
+    assert words(CLOSER) not in learned  # 2 messages: not enough
+    assert words(CLOSER) in Frames.learn(texts, 2).frames
+    assert not Frames.learn(texts, 0)  # off
+
+
+def test_what_is_never_a_frame() -> None:
+    # a number (an amount or a date says what is asked), more than six words, and a first
+    # sentence of more than three words (it usually says what the message is about)
+    assert edges("Sent 20 pounds: why is it not here?") == {("why", "is", "it", "not", "here")}
+    assert edges("Why is it not here? I have waited for a very long time now") == set()
+    assert edges("My card is about to expire. How do I get a new one?") == set()
+    assert edges("My card is about to expire. Help me.") == {("help", "me")}
+    expire = ("my", "card", "is", "about", "to", "expire")
+    assert edges("My card is about to expire: what now?") == {expire, ("what", "now")}
+    assert edges("One sentence only.") == set()
+    # one word is a frame only where a colon, dash or bracket sets it apart
+    assert edges("Was I charged twice? Why?") == set()
+    assert edges("Re: was I charged twice? (resent)") == {("re",), ("resent",)}
+
+
+def test_strip_peels_both_edges_and_keeps_the_request() -> None:
+    thanks = ("thanks", "a", "lot")
+    frames = Frames([words(OPENER), words(CLOSER), thanks])
+    s = frames.peel(f"{OPENER} Why was my card declined? Thanks a lot. {CLOSER}")
+    assert s == Stripped(
+        ("why", "was", "my", "card", "declined"), (words(OPENER),), (words(CLOSER), thanks)
+    )
+    assert frames.peel("Why was my card declined?") is None
+    # a message that is only frames keeps them: nothing would be left to compare
+    assert frames.peel(f"{OPENER} Thanks a lot.") is None
+
+
+def test_two_different_frames_at_one_edge_are_two_requests() -> None:
+    a = Stripped(("x",), (), (("is", "there", "a", "fee"),))
+    b = Stripped(("x",), (), (("how", "long", "does", "it", "take"),))
+    assert not compatible(a, b)
+    assert compatible(a, Stripped(("x",), (("re",),), ()))
+    assert compatible(a, None)
+
+
+def test_framed_copies_of_real_messages_are_found_and_the_originals_kept() -> None:
+    originals = _messages(60)
+    framed = [f"{OPENER} {m}" for m in originals[:20]] + [f"{m} {CLOSER}" for m in originals[20:40]]
+    both = [f"{OPENER} {m} {CLOSER}" for m in originals[40:50]]
+    ids = [f"o{i}" for i in range(60)] + [f"f{i}" for i in range(40)] + [f"b{i}" for i in range(10)]
+    frame = pl.DataFrame({"id": ids, "text": originals + framed + both})
+    result = dedup_frame(frame, DedupConfig())
+    rejected = {r.record_id: r.duplicate_of for r in result.rejections}
+    assert not any(k.startswith("o") for k in rejected), rejected
+    assert sum(rejected.get(f"f{i}") == f"o{i}" for i in range(40)) >= 39
+    assert sum(rejected.get(f"b{i}") == f"o{40 + i}" for i in range(10)) >= 10
+    assert result.report["lsh"]["word_check"]["frames_learned"] >= 2
+    # without learned frames most of them stay: the frames are what finds them
+    off = dedup_frame(frame, DedupConfig(frame_min_texts=0)).rejections
+    assert sum(r.record_id.startswith(("f", "b")) for r in off) <= 25
+
+
+def test_messages_that_end_differently_stay_apart() -> None:
+    """Each closer is at the end of enough messages to be learned, but two messages that end
+    with different ones ask different things."""
+    bases = _messages(8, skip=500)
+    texts = [f"{m} Is there a fee?" for m in bases[:4]] + [
+        f"{m} How long does it take?" for m in bases[:4]
+    ]
+    frame = pl.DataFrame({"id": [f"t{i}" for i in range(8)], "text": texts})
+    result = dedup_frame(frame, DedupConfig())
+    assert result.report["lsh"]["word_check"]["frames_learned"] >= 2
+    assert result.rejections == []
+
+
+def test_canonical_signatures_bring_framed_short_copies_together() -> None:
+    """A short message wrapped in a frame shares too few character 4-grams to be proposed;
+    its canonical form is the message itself."""
+    config = DedupConfig()
+    signer = Signer(config)
+    frames = Frames([words(OPENER), words(CLOSER)])
+    a, b = "Is my card lost?", f"{OPENER} is my card lost? {CLOSER}"
+    assert canonical_text(b, frames) == "is my card lost"
+    assert canonical_text(a, frames) is None  # no frame: its own signature serves
+    raw, _ = signer.sign(normalise_many([a, b], config.normalise))
+    one = np.array([0])
+    assert similarity(raw, one, raw, one + 1)[0] < config.short_min_jaccard
+    v = sign_variants(pl.Series([a, b]), np.arange(2), np.ones(2, dtype=bool), frames, signer, raw)
+    assert (v.signatures[0] == raw[0]).all()
+    assert similarity(v.signatures, one, v.signatures, one + 1)[0] == 1.0
+    frame = pl.DataFrame(
+        {
+            "id": ["a", "b"] + [f"x{i}" for i in range(3)],
+            "text": [a, b] + [f"{OPENER} {m} {CLOSER}" for m in _messages(3, skip=900)],
+        }
+    )
+    assert [r.record_id for r in dedup_frame(frame, config).rejections] == ["b"]

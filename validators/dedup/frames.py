@@ -1,0 +1,155 @@
+"""Re-send frames learned from the data: openers and sign-offs that wrap many different messages.
+
+A customer who sends a message again wraps it: "Second time asking: ...", "... Sent from my
+iPhone", "(resent)", "- following up". No list holds every such frame (`small_talk` holds the
+common ones), but within one dataset a frame wraps many different messages, while the words that
+make a request rarely stand alone at the edge of several of them.
+
+So a segment at the edge of a message (the text before the first boundary or after the last
+one; boundaries are a sentence end, a colon, a spaced dash, a line break and brackets) is a
+frame when it has at most `MAX_WORDS` words (an opener that ends as a sentence, not with a
+colon, dash or bracket: at most `MAX_SENTENCE_OPENER`), no digits, and stands at the edge of at
+least `min_texts` different messages of the data being deduplicated
+(`DedupConfig.frame_min_texts`).
+The word check then also compares the messages with their frames taken off (`Frames.peel`).
+
+What it cannot do: a frame seen fewer than `min_texts` times, or typed with a typo, stays part
+of the message; a request that many messages end with ("Is there a fee?") is learned like a
+frame, so "X. Is there a fee?" and "X." become near copies. Two messages whose frames differ at
+the same edge are never both stripped there, so "X. Is there a fee?" and "X. How long does it
+take?" stay apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from validators.dedup.words import words
+
+MAX_WORDS = 6
+MAX_SENTENCE_OPENER = 3  # words of an opener that ends as a sentence, not with ":" or "-"
+MAX_PEEL = 2  # frames taken off each edge at most ("Thanks in advance. Still no answer!")
+_BOUNDARY = re.compile(r"[.!?]+(?:\s+|$)|:\s+|\s+[-\u2013\u2014]+\s+|\n+|\s*\(\s*|\s*\)\s*")
+_DIGIT = re.compile(r"\d")
+_MARKED = re.compile(r"[:\-\u2013\u2014()]")
+
+
+@dataclass(frozen=True)
+class Stripped:
+    """A message's words with its learned frames taken off, and the frames, per edge."""
+
+    core: tuple[str, ...]
+    opener: tuple[tuple[str, ...], ...] = ()
+    closer: tuple[tuple[str, ...], ...] = ()
+
+
+def segments(text: str) -> list[tuple[str, str]]:
+    """The non-empty pieces of `text` between boundaries, in order, each with the boundary
+    that follows it ("" at the end)."""
+    pieces: list[tuple[str, str]] = []
+    last = 0
+    for m in _BOUNDARY.finditer(text):
+        piece = text[last : m.start()]
+        if piece.strip():
+            pieces.append((piece, m.group()))
+        elif pieces:  # boundaries in a row ("? (") are one boundary
+            pieces[-1] = (pieces[-1][0], pieces[-1][1] + m.group())
+        last = m.end()
+    if text[last:].strip():
+        pieces.append((text[last:], ""))
+    return pieces
+
+
+def _frame_words(piece: str, marked: bool, limit: int = MAX_WORDS) -> tuple[str, ...] | None:
+    """The words of a piece that can be a frame: at most `limit` words, no digit, and one word
+    only where a colon, dash or bracket sets it apart ("Re:", "(resent)"; a bare "Why?" at the
+    end asks something)."""
+    found = words(piece)
+    if not found or len(found) > limit or _DIGIT.search(piece):
+        return None
+    if len(found) == 1 and not marked:
+        return None
+    return found
+
+
+def _opener_words(piece: str, boundary: str) -> tuple[str, ...] | None:
+    """An opener ends with a colon, a dash or a bracket ("Second time asking:", "Re:"), or is
+    a short sentence ("Hello.", "Help me!"). A longer first sentence usually says what the
+    message is about ("My card is about to expire. How do I get a new one?")."""
+    marked = bool(_MARKED.search(boundary))
+    return _frame_words(piece, marked, MAX_WORDS if marked else MAX_SENTENCE_OPENER)
+
+
+def _closer_words(piece: str, boundary_before: str) -> tuple[str, ...] | None:
+    return _frame_words(piece, bool(_MARKED.search(boundary_before)))
+
+
+def edges(text: str) -> set[tuple[str, ...]]:
+    """The words of the first and the last segment of a text of two or more segments, where
+    they can be frames."""
+    pieces = segments(text)
+    if len(pieces) < 2:
+        return set()
+    first, last = _opener_words(*pieces[0]), _closer_words(pieces[-1][0], pieces[-2][1])
+    return {w for w in (first, last) if w is not None}
+
+
+class Frames:
+    """The frames of one dataset (`learn`), and messages with them taken off (`strip`)."""
+
+    def __init__(self, frames: Iterable[tuple[str, ...]] = ()) -> None:
+        self.frames = frozenset(frames)
+
+    @classmethod
+    def learn(cls, texts: Iterable[str], min_texts: int) -> Frames:
+        """Segments at the edge of at least `min_texts` different texts (0: none learned)."""
+        if min_texts <= 0:
+            return cls()
+        seen: Counter[tuple[str, ...]] = Counter()
+        for text in set(texts):
+            seen.update(edges(text))
+        return cls(f for f, n in seen.items() if n >= min_texts)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def peel(self, text: str) -> Stripped | None:
+        """`text` without its learned frames (up to `MAX_PEEL` at each edge, at least one
+        segment left), or None when it has none."""
+        if not self.frames:
+            return None
+        pieces = segments(text)
+        lo, hi = 0, len(pieces)
+        opener: list[tuple[str, ...]] = []
+        closer: list[tuple[str, ...]] = []
+        while len(opener) < MAX_PEEL and hi - lo > 1:
+            w = _opener_words(*pieces[lo])
+            if w not in self.frames:
+                break
+            opener.append(w)  # type: ignore[arg-type]
+            lo += 1
+        while len(closer) < MAX_PEEL and hi - lo > 1:
+            w = _closer_words(pieces[hi - 1][0], pieces[hi - 2][1])
+            if w not in self.frames:
+                break
+            closer.append(w)  # type: ignore[arg-type]
+            hi -= 1
+        if not opener and not closer:
+            return None
+        core = tuple(w for p, _ in pieces[lo:hi] for w in words(p))
+        if not core or core in self.frames:  # "I lost my phone. What should I do?"
+            return None
+        return Stripped(core, tuple(opener), tuple(closer))
+
+
+def compatible(a: Stripped | None, b: Stripped | None) -> bool:
+    """Whether both messages may be compared with their frames off: never when each lost a
+    different frame at the same edge (two requests, not one request and its frame)."""
+    if a is None or b is None:
+        return True
+    clash_open = a.opener and b.opener and a.opener != b.opener
+    clash_close = a.closer and b.closer and a.closer != b.closer
+    return not (clash_open or clash_close)
