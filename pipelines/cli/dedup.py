@@ -83,6 +83,16 @@ def dedup(
             )
         ),
     ] = None,
+    frame_min_texts: Annotated[
+        int | None,
+        typer.Option(
+            help=shown_default(
+                "an edge segment of this many short texts is a re-send frame (0: off)",
+                DedupConfig,
+                "frame_min_texts",
+            )
+        ),
+    ] = None,
     rejects: Annotated[Path | None, typer.Option(help="write the rejected rows here")] = None,
     report: Annotated[Path | None, typer.Option(help="write the JSON report here")] = None,
     id_field: Annotated[
@@ -157,6 +167,7 @@ def dedup(
             short_words=short_words,
             added_words=added_words,
             changed_places=changed_places,
+            frame_min_texts=frame_min_texts,
             num_perm=num_perm,
             seed=seed,
             shingle=shingle,
