@@ -85,8 +85,9 @@ class TeacherConfig(StrictModel):
         "scheduler. auto (default): none on machines of at most 4 usable cores when the engine "
         "is batch-invariant (vLLM keeps one on x86, which leaves the model one thread on 2 "
         "cores; the example's teacher ran 1.3x faster with two), else vLLM's choice; vllm: "
-        "always vLLM's choice; or a number. A VLLM_CPU_NUM_OF_RESERVED_CPU in the environment "
-        "wins over auto",
+        "vLLM's choice of how many; or a number. A VLLM_CPU_NUM_OF_RESERVED_CPU in the "
+        "environment wins over auto. Under a container's CPU quota the model's threads are bound "
+        "to as many cores as the quota allows less the reserved ones",
     )
     trust_remote_code: bool = False
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 PROC_CGROUP = Path("/proc/self/cgroup")
+CPU_TOPOLOGY = Path("/sys/devices/system/cpu")
 
 
 def affinity_cpus() -> list[int]:
@@ -27,6 +28,22 @@ def affinity_cpus() -> list[int]:
         return sorted(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return list(range(os.cpu_count() or 1))
+
+
+def spread_cpus(cpus: list[int], topology: Path = CPU_TOPOLOGY) -> list[int]:
+    """`cpus` ordered one per physical core first (the lowest id of each core), then their
+    hyperthread siblings: threads bound to the first n of them share no core while they can.
+    Unknown topology leaves the order as it is."""
+    firsts, siblings = [], []
+    seen: set[str] = set()
+    for cpu in cpus:
+        try:
+            core = (topology / f"cpu{cpu}" / "topology" / "core_cpus_list").read_text().strip()
+        except OSError:
+            return cpus
+        (siblings if core in seen else firsts).append(cpu)
+        seen.add(core)
+    return firsts + siblings
 
 
 def cpu_quota(root: Path = CGROUP_ROOT, proc_cgroup: Path = PROC_CGROUP) -> float | None:
@@ -62,7 +79,7 @@ def usable_cpus(root: Path = CGROUP_ROOT, proc_cgroup: Path = PROC_CGROUP) -> in
 
 def _dirs(mount: Path, path: str) -> list[Path]:
     """The cgroup's folder under `mount` and each parent up to the mount (a container sees "/")."""
-    parts = [p for p in path.strip("/").split("/") if p]
+    parts = [p for p in path.strip("/").split("/") if p and p != ".."]
     return [mount.joinpath(*parts[:n]) for n in range(len(parts), -1, -1)]
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 
 from validators.dedup.config import DedupConfig
 from validators.dedup.frame import dedup_frame
@@ -108,15 +109,15 @@ def test_framed_copies_of_real_messages_are_found_and_the_originals_kept() -> No
     assert sum(r.record_id.startswith(("f", "b")) for r in off) <= 25
 
 
-def test_messages_that_end_differently_stay_apart() -> None:
+@pytest.mark.parametrize("added_words", [1, 3])
+def test_messages_that_end_differently_stay_apart(added_words: int) -> None:
     """Each closer is at the end of enough messages to be learned, but two messages that end
-    with different ones ask different things."""
+    with different ones ask different things, even where `added_words` would let one closer be
+    dropped."""
     bases = _messages(8, skip=500)
-    texts = [f"{m} Is there a fee?" for m in bases[:4]] + [
-        f"{m} How long does it take?" for m in bases[:4]
-    ]
+    texts = [f"{m} Is it free?" for m in bases[:4]] + [f"{m} Is it safe?" for m in bases[:4]]
     frame = pl.DataFrame({"id": [f"t{i}" for i in range(8)], "text": texts})
-    result = dedup_frame(frame, DedupConfig())
+    result = dedup_frame(frame, DedupConfig(added_words=added_words))
     assert result.report["lsh"]["word_check"]["frames_learned"] >= 2
     assert result.rejections == []
 
@@ -142,4 +143,22 @@ def test_canonical_signatures_bring_framed_short_copies_together() -> None:
             "text": [a, b] + [f"{OPENER} {m} {CLOSER}" for m in _messages(3, skip=900)],
         }
     )
-    assert [r.record_id for r in dedup_frame(frame, config).rejections] == ["b"]
+    found = dedup_frame(frame, config)
+    assert [r.record_id for r in found.rejections] == ["b"]
+    # the reported similarity is the texts' own, not their canonical forms'
+    assert found.rejects["similarity"][0] < config.short_min_jaccard
+
+
+def test_a_framed_copy_of_a_trusted_row_is_a_leak() -> None:
+    """The frames of the reference count too: a trusted row re-sent in a frame is a leak."""
+    trusted = _messages(4, skip=1200)
+    reference = pl.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(4)],
+            "text": [f"{OPENER} {m}" for m in trusted[1:]] + [trusted[0]],
+        }
+    )
+    frame = pl.DataFrame({"id": ["g"], "text": [f"{OPENER} {trusted[0]}"]})
+    result = dedup_frame(frame, DedupConfig(), reference=reference)
+    assert [(r.record_id, r.duplicate_of) for r in result.rejections] == [("g", "r3")]
+    assert dedup_frame(frame, DedupConfig(frame_min_texts=0), reference=reference).rejections == []

@@ -38,7 +38,13 @@ def _tree(tmp_path: Path, proc: str, files: dict[str, str]) -> tuple[Path, Path]
             3.0,
         ),
         ("1:cpu:/\n", {"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000"}, None),
-        # hybrid: v1 controllers beside a v2 tree mounted at unified/
+        # a v1 container: the path names the host's cgroup, the files sit at the mount's root
+        (
+            "4:cpuacct,cpu:/docker/abc\n",
+            {"cpuacct,cpu/cpu.cfs_quota_us": "50000", "cpuacct,cpu/cpu.cfs_period_us": "100000"},
+            0.5,
+        ),
+        # hybrid: v1 controllers beside a v2 tree mounted at unified/ (systemd's layout)
         ("1:cpu:/\n0::/\n", {"unified/cpu.max": "50000 100000"}, 0.5),
         ("0::/\n", {"cpu.max": "garbage"}, None),  # unreadable: no quota, never an error
         ("0::/\n", {}, None),
@@ -87,3 +93,13 @@ def test_torch_threads_are_cut_to_the_quota_and_never_raised(
         assert fit_cpu_threads() == 1  # a smaller count (the user's own) stays
     finally:
         torch.set_num_threads(before)
+
+
+def test_threads_spread_over_physical_cores_first(tmp_path: Path) -> None:
+    """cpu0/cpu1 and cpu2/cpu3 are hyperthread pairs: two threads go to cpu0 and cpu2."""
+    for cpu, core in {0: "0-1", 1: "0-1", 2: "2-3", 3: "2-3"}.items():
+        folder = tmp_path / f"cpu{cpu}" / "topology"
+        folder.mkdir(parents=True)
+        (folder / "core_cpus_list").write_text(core + "\n")
+    assert host.spread_cpus([0, 1, 2, 3], tmp_path) == [0, 2, 1, 3]
+    assert host.spread_cpus([0, 1, 9], tmp_path) == [0, 1, 9]  # topology unknown: as given

@@ -127,6 +127,8 @@ def test_under_a_cpu_quota_the_threads_bind_to_as_many_cores(
     """A container limited to 2 CPUs of a 16-core host: vLLM would start a thread on each of
     the 16 cores, throttled to the time of 2."""
     monkeypatch.setattr(vllm_engine, "affinity_cpus", lambda: list(range(16)))
+    monkeypatch.setattr(vllm_engine, "cpu_quota", lambda: 2.0)
+    monkeypatch.setattr(vllm_engine, "spread_cpus", lambda cpus: cpus)
     monkeypatch.delenv(BIND_ENV, raising=False)
     if user_reserved is None:
         monkeypatch.delenv(RESERVED_ENV, raising=False)
@@ -139,7 +141,11 @@ def test_under_a_cpu_quota_the_threads_bind_to_as_many_cores(
 def test_no_binding_without_a_quota_or_over_the_users_own(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(vllm_engine, "affinity_cpus", lambda: list(range(16)))
     monkeypatch.delenv(BIND_ENV, raising=False)
+    monkeypatch.setattr(vllm_engine, "cpu_quota", lambda: None)
+    assert BIND_ENV not in start_env(TeacherConfig(), cpus=2)  # a count given, but no quota
+    monkeypatch.setattr(vllm_engine, "cpu_quota", lambda: 16.0)
     assert BIND_ENV not in start_env(TeacherConfig(), cpus=16)
+    monkeypatch.setattr(vllm_engine, "cpu_quota", lambda: 2.0)
     monkeypatch.setenv(BIND_ENV, "4-5")
     assert BIND_ENV not in start_env(TeacherConfig(), cpus=2)
 

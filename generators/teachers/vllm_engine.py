@@ -18,7 +18,7 @@ from generators.config import TeacherConfig
 from generators.teachers import vllm_fixed_rows, vllm_top_p
 from generators.teachers.base import TeacherRequest, TeacherResponse
 from schemas.errors import MissingDependencyError
-from schemas.host import affinity_cpus, usable_cpus
+from schemas.host import affinity_cpus, cpu_quota, spread_cpus, usable_cpus
 
 RESERVED_ENV = "VLLM_CPU_NUM_OF_RESERVED_CPU"
 BIND_ENV = "VLLM_CPU_OMP_THREADS_BIND"
@@ -96,17 +96,18 @@ def start_env(cfg: TeacherConfig, cpus: int | None = None) -> dict[str, str]:
 
 
 def quota_binding(cpus: int, reserved: int | str) -> dict[str, str]:
-    """Under a container's CPU quota (fewer usable CPUs than the affinity mask shows), the cores
-    the model's threads bind to: the first of the mask, as many as the quota less the reserved
-    ones. vLLM would otherwise start a thread on every core of the mask, all throttled to the
-    quota's time. Empty where there is no quota or the user binds threads themselves."""
+    """Under a container's CPU quota (a cgroup quota below the affinity mask's count), the cores
+    the model's threads bind to: as many as the quota allows (`cpus`) less the reserved ones,
+    one per physical core first. vLLM would otherwise start a thread on every core of the mask,
+    all throttled to the quota's time. Empty where there is no quota or the user binds threads
+    themselves."""
     mask = affinity_cpus()
-    if cpus >= len(mask) or BIND_ENV in os.environ:
+    if cpu_quota() is None or cpus >= len(mask) or BIND_ENV in os.environ:
         return {}
     if reserved == "vllm":  # the user's own setting, else vLLM's default: one core on x86
         reserved = os.environ.get(RESERVED_ENV, "1")
     keep = int(reserved) if str(reserved).isdigit() else 1
-    return {BIND_ENV: ",".join(str(c) for c in mask[: max(1, cpus - keep)])}
+    return {BIND_ENV: ",".join(str(c) for c in spread_cpus(mask)[: max(1, cpus - keep)])}
 
 
 @contextlib.contextmanager

@@ -18,10 +18,10 @@ Which pairs are near copies depends on length, because a Jaccard ratio means dif
   rephrasings ("Can I" -> "Am I able to"), small talk ("hi", "thanks in advance"), re-send
   frames learned from the data (`frame_min_texts`: "Second time asking:", "Sent from my
   iPhone"; `validators.dedup.frames`) and at most `added_words` other words, in at most
-  `changed_places` places. Short texts are also signed with their frames and small talk taken
-  off (`validators.dedup.variants`), so LSH proposes framed copies that share few 4-grams. One content word swapped for
-  another ("lost" -> "found", "charged" -> "refunded") or a negation added or dropped makes a
-  different message, however high its Jaccard.
+  `changed_places` places. Framed short texts are also signed with frames and small talk taken off
+  (`validators.dedup.variants`), so LSH proposes framed copies that share few 4-grams. One content
+  word swapped for another ("lost" -> "found", "charged" -> "refunded") or a negation added or
+  dropped makes a different message, however high its Jaccard.
 - The published index keeps signatures, not texts, so against it short texts are judged by the
   shingle rule instead: at most `edit_shingles` shingles apart (12: one typo, or one short word
   added or dropped) with an estimated Jaccard of at least `edit_min_jaccard` (0.6). It applies to

@@ -61,15 +61,19 @@ def same_message(
     places: int,
 ) -> bool:
     """`same_words` on the texts as written, else with the re-send frames of one or both taken
-    off (`frames.compatible`); a core that is itself a bare frame never matches."""
+    off. Two texts that lost different frames at the same edge (`frames.compatible`) are only
+    compared as written: "X. Is it free?" / "X. Is it safe?" are two requests even where
+    `added` would let one frame be dropped."""
     if same_words(a, b, added, places):
         return True
+    if sa is not None and sb is not None and not compatible(sa, sb):
+        return False
     options = []
     if sa is not None:
         options.append((sa.core, b))
     if sb is not None:
         options.append((a, sb.core))
-    if sa is not None and sb is not None and compatible(sa, sb):
+    if sa is not None and sb is not None:
         options.append((sa.core, sb.core))
     return any(x and y and same_words(x, y, added, places) for x, y in options)
 

@@ -113,7 +113,7 @@ def dedup_frame(
         text_words = TextWords(texts, sk.rows, frames) if config.short_words else None
         short = sk.has_shingles & (counts <= config.short_words) if config.short_words else None
         var = None
-        if short is not None:
+        if short is not None and frames:  # without frames every variant is the text itself
             var = sign_variants(texts, sk.rows, short, frames, signer, sk.signatures)
         if config.short_words:
             stats["word_check"] = {
@@ -154,10 +154,11 @@ def dedup_frame(
                 vq, vb = pairs_across_variants(var, ref_var, config)
                 q, b = union((q, b), _in_pool(pool, sk.rows.size, vq, vb), ref_sig.shape[0])
             sim = similarity(sk.signatures[pool], q, ref_sig, b)
-            if var is not None:
-                sim = best_similarity(sim, var, pool[q], ref_var, b)
+            # framed texts reach the word check on their canonical forms' Jaccard; the
+            # reported similarity stays the texts' own
+            gate = sim if var is None else best_similarity(sim, var, pool[q], ref_var, b)
             ok = confirm(
-                sim,
+                gate,
                 sizes[pool[q]] + ref_sizes[b],
                 text_words,
                 counts,
@@ -186,10 +187,9 @@ def dedup_frame(
             both = (inv[vi] >= 0) & (inv[vj] >= 0)
             i, j = union((i, j), (inv[vi[both]], inv[vj[both]]), pool.size)
         sim = similarity(sk.signatures[pool], i, sk.signatures[pool], j)
-        if var is not None:
-            sim = best_similarity(sim, var, pool[i], var, pool[j])
+        gate = sim if var is None else best_similarity(sim, var, pool[i], var, pool[j])
         ok = confirm(
-            sim,
+            gate,
             sizes[pool[i]] + sizes[pool[j]],
             text_words,
             counts,
@@ -323,7 +323,7 @@ def learn_frames(
     reference: pl.DataFrame | None,
 ) -> Frames:
     """The re-send frames of this run (`validators.dedup.frames`), learned from its short texts
-    and the reference's: a frame of the trusted rows wraps a leak as well as a re-send."""
+    and the reference's (a frame of the trusted rows wraps a leak as well as a re-send)."""
     if not config.short_words or not config.frame_min_texts:
         return Frames()
     short = texts.gather(rows[counts <= config.short_words]).drop_nulls().to_list()

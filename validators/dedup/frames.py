@@ -9,15 +9,16 @@ So a segment at the edge of a message (the text before the first boundary or aft
 one; boundaries are a sentence end, a colon, a spaced dash, a line break and brackets) is a
 frame when it has at most `MAX_WORDS` words (an opener that ends as a sentence, not with a
 colon, dash or bracket: at most `MAX_SENTENCE_OPENER`), no digits, and stands at the edge of at
-least `min_texts` different messages of the data being deduplicated
+least `min_texts` different short messages of the data being deduplicated and its reference
 (`DedupConfig.frame_min_texts`).
 The word check then also compares the messages with their frames taken off (`Frames.peel`).
 
-What it cannot do: a frame seen fewer than `min_texts` times, or typed with a typo, stays part
-of the message; a request that many messages end with ("Is there a fee?") is learned like a
-frame, so "X. Is there a fee?" and "X." become near copies. Two messages whose frames differ at
-the same edge are never both stripped there, so "X. Is there a fee?" and "X. How long does it
-take?" stay apart.
+What it cannot do: a frame seen fewer than `min_texts` times, or typed with a typo, stays part of
+the message; near copies count as different messages, so three re-sends of one message that end
+alike teach their ending as a frame; a request that many messages end with ("Is there a fee?") is
+learned like a frame, so "X. Is there a fee?" and "X." become near copies. Two messages whose frames
+differ at the same edge are compared only as written, so "X. Is there a fee?" and "X. How long
+does it take?" stay apart.
 """
 
 from __future__ import annotations

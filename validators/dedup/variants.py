@@ -50,6 +50,7 @@ class Variants:
 
     @property
     def positions(self) -> np.ndarray:
+        """The records that have a variant, in order."""
         return np.flatnonzero(self.index >= 0)
 
 
@@ -73,7 +74,8 @@ def sign_variants(
         canon = [canonical_text(t, frames) if frames else None for t in chosen]
         framed = [k for k, c in enumerate(canon) if c]
         if framed:
-            norm = normalise_many([canon[k] for k in framed], config.normalise)  # type: ignore[misc]
+            found = [canon[k] or "" for k in framed]
+            norm = normalise_many(found, config.normalise)
             own[framed], _ = signer.sign(norm)
     return Variants(index, own, band_keys(own, *config.short_lsh_params()))
 
