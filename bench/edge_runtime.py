@@ -18,6 +18,9 @@ llama-cpp-python builds from source (a compiler, minutes), so it lives in a venv
 never in `make test`:
 
     python3 -m venv /tmp/llamavenv && /tmp/llamavenv/bin/pip install llama-cpp-python
+    (where the worker exits -4, SIGILL: the CPU reports AMX but the VM does not allow it; build
+    with CMAKE_ARGS="-DGGML_NATIVE=OFF -DCMAKE_C_FLAGS='-march=native -mno-amx-tile
+    -mno-amx-int8 -mno-amx-bf16'" and the same CMAKE_CXX_FLAGS)
     .venv/bin/synthmill export runs/demo --quant q8_0 --out /tmp/student.gguf
     .venv/bin/python bench/edge_runtime.py --gguf /tmp/student.gguf --adapter runs/demo/adapter \
         --llama-python /tmp/llamavenv/bin/python --rows 50 --threads 2
