@@ -162,3 +162,35 @@ def test_a_framed_copy_of_a_trusted_row_is_a_leak() -> None:
     result = dedup_frame(frame, DedupConfig(), reference=reference)
     assert [(r.record_id, r.duplicate_of) for r in result.rejections] == [("g", "r3")]
     assert dedup_frame(frame, DedupConfig(frame_min_texts=0), reference=reference).rejections == []
+
+
+def test_letter_lines_come_off_without_being_learned() -> None:
+    from validators.dedup.frames import letter_body
+
+    msg = "Why was my card declined?"
+    assert letter_body(f"{msg}\n\nSent from Yahoo Mail on Android") == msg
+    assert letter_body(f"Dear team,\n{msg}\n\nBest,\nMaria") == msg
+    assert letter_body(f"Hiya,\n{msg}\nRgds, Beth") == msg
+    # a question, a number or a long line is part of the message
+    for kept in (
+        f"{msg}\n\nIs there a fee?",
+        f"{msg}\n\nCall me on 0612",
+        f"{msg}\nI tried it three times at two shops today",
+    ):
+        assert words(letter_body(kept)) == words(kept)
+    assert letter_body("Help me\nplease") == "Help me"  # one line always stays
+    assert letter_body(msg) == msg
+
+
+def test_letters_of_real_messages_are_found_whatever_their_signatures() -> None:
+    """Each signature appears once, too seldom to be learned as a frame."""
+    originals = _messages(30, skip=1500)
+    signs = [f"Best,\nName{chr(65 + i)}" for i in range(15)] + [
+        f"Sent from device {chr(65 + i)}x" for i in range(15)
+    ]
+    letters = [f"Hello,\n{m}\n\n{s}" for m, s in zip(originals, signs, strict=True)]
+    ids = [f"o{i}" for i in range(30)] + [f"l{i}" for i in range(30)]
+    frame = pl.DataFrame({"id": ids, "text": originals + letters})
+    rejected = {r.record_id: r.duplicate_of for r in dedup_frame(frame, DedupConfig()).rejections}
+    assert not any(k.startswith("o") for k in rejected), rejected
+    assert sum(rejected.get(f"l{i}") == f"o{i}" for i in range(30)) >= 29

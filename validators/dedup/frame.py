@@ -113,7 +113,7 @@ def dedup_frame(
         text_words = TextWords(texts, sk.rows, frames) if config.short_words else None
         short = sk.has_shingles & (counts <= config.short_words) if config.short_words else None
         var = None
-        if short is not None and frames:  # without frames every variant is the text itself
+        if short is not None:
             var = sign_variants(texts, sk.rows, short, frames, signer, sk.signatures)
         if config.short_words:
             stats["word_check"] = {

@@ -32,9 +32,12 @@ from validators.dedup.words import words
 
 MAX_WORDS = 6
 MAX_SENTENCE_OPENER = 3  # words of an opener that ends as a sentence, not with ":" or "-"
+MAX_LETTER_LINE = 3  # words of a greeting or sign-off line of its own ("Dear team,")
 MAX_PEEL = 2  # frames taken off each edge at most ("Thanks in advance. Still no answer!")
 _BOUNDARY = re.compile(r"[.!?]+(?:\s+|$)|:\s+|\s+[-\u2013\u2014]+\s+|\n+|\s*\(\s*|\s*\)\s*")
 _DIGIT = re.compile(r"\d")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+_LINE = re.compile(r"\n")
 _MARKED = re.compile(r"[:\-\u2013\u2014()]")
 
 
@@ -118,11 +121,12 @@ class Frames:
         return len(self.frames)
 
     def peel(self, text: str) -> Stripped | None:
-        """`text` without its learned frames (up to `MAX_PEEL` at each edge, at least one
-        segment left), or None when it has none."""
-        if not self.frames:
+        """`text` without its letter lines (`letter_body`) and its learned frames (up to
+        `MAX_PEEL` at each edge, at least one segment left), or None when it has none."""
+        body = letter_body(text)
+        if not self.frames and body == text:
             return None
-        pieces = segments(text)
+        pieces = segments(body)
         lo, hi = 0, len(pieces)
         opener: list[tuple[str, ...]] = []
         closer: list[tuple[str, ...]] = []
@@ -138,12 +142,33 @@ class Frames:
                 break
             closer.append(w)  # type: ignore[arg-type]
             hi -= 1
-        if not opener and not closer:
+        if not opener and not closer and body == text:
             return None
         core = tuple(w for p, _ in pieces[lo:hi] for w in words(p))
         if not core or core in self.frames:  # "I lost my phone. What should I do?"
             return None
         return Stripped(core, tuple(opener), tuple(closer))
+
+
+def letter_body(text: str) -> str:
+    """`text` without the lines a letter or an e-mail puts around its message: a first or last
+    block set apart by a blank line ("Sent from Yahoo Mail on Android", "Best,\nMaria") of at
+    most `MAX_WORDS` words, and a first or last line of at most `MAX_LETTER_LINE` words
+    ("Dear team,", "Rgds, Beth"). None of them may hold a digit or end with a question mark
+    ("\n\nIs there a fee?" asks something), and at least one line stays."""
+    for split, limit in ((_BLANK_LINE, MAX_WORDS), (_LINE, MAX_LETTER_LINE)):
+        blocks = [b for b in split.split(text.strip()) if b.strip()]
+        if len(blocks) > 1 and _letter_line(blocks[-1], limit):
+            blocks.pop()
+        if len(blocks) > 1 and _letter_line(blocks[0], limit):
+            blocks.pop(0)
+        text = "\n\n".join(blocks) if split is _BLANK_LINE else "\n".join(blocks)
+    return text
+
+
+def _letter_line(block: str, limit: int) -> bool:
+    found = words(block)
+    return 0 < len(found) <= limit and not _DIGIT.search(block) and not block.rstrip().endswith("?")
 
 
 def compatible(a: Stripped | None, b: Stripped | None) -> bool:

@@ -4,15 +4,16 @@ LSH proposes a pair only when the texts share enough character 4-grams. A short 
 re-send can share few of them even when the word check would call them the same request:
 "Is it possible to cancel my transfer?" / "Can I cancel my transfer?", or a message wrapped in
 "Second time asking: ... Sent from my iPhone". So each short text is also signed in its
-canonical form: re-send frames off (`frames`) and small talk dropped (`small_talk`). A pair is a
+canonical form: letter lines and re-send frames off (`frames`), small talk dropped
+(`small_talk`). A pair is a
 candidate when either its texts or their canonical forms share a band, and its similarity is the
 higher of the two estimated Jaccards. The word check still decides every short pair.
 
-Only texts with frames get a canonical signature; the others keep their own. Signing every
-short text in canonical form (small talk off, contractions spelled out, and everyday phrases in
-one spelling: "Is it possible to" -> "Can I") found 0.4-1.2 points more near copies on the
-outside short sets, but also merged 2-7 more pairs of banking77's own originals that the sets
-count as different messages (false removals 0.48% -> 0.55-0.73% on the first set).
+Only texts with frames or letter lines get a canonical signature; the others keep their own. Signing
+every short text in canonical form (small talk off, contractions spelled out, and everyday phrases
+in one spelling: "Is it possible to" -> "Can I") found 0.4-1.2 points more near copies on the
+outside short sets, but also merged 2-7 more pairs of banking77's own originals that the sets count
+as different messages (false removals 0.48% -> 0.55-0.73% on the first set).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def sign_variants(
     own = signatures[positions].copy()
     if positions.size:
         chosen = texts.gather(rows[positions]).fill_null("").to_list()
-        canon = [canonical_text(t, frames) if frames else None for t in chosen]
+        canon = [canonical_text(t, frames) for t in chosen]
         framed = [k for k, c in enumerate(canon) if c]
         if framed:
             found = [canon[k] or "" for k in framed]
