@@ -48,6 +48,7 @@ class Variants:
     index: np.ndarray
     signatures: np.ndarray
     keys: np.ndarray
+    framed: bool = False  # any canonical signature; else every pair is one the texts make
 
     @property
     def positions(self) -> np.ndarray:
@@ -70,6 +71,7 @@ def sign_variants(
     index = np.full(rows.size, -1, dtype=np.int64)
     index[positions] = np.arange(positions.size)
     own = signatures[positions].copy()
+    framed: list[int] = []
     if positions.size:
         chosen = texts.gather(rows[positions]).fill_null("").to_list()
         canon = [canonical_text(t, frames) for t in chosen]
@@ -78,11 +80,13 @@ def sign_variants(
             found = [canon[k] or "" for k in framed]
             norm = normalise_many(found, config.normalise)
             own[framed], _ = signer.sign(norm)
-    return Variants(index, own, band_keys(own, *config.short_lsh_params()))
+    return Variants(index, own, band_keys(own, *config.short_lsh_params()), bool(framed))
 
 
 def pairs_within_variants(v: Variants, config: DedupConfig) -> Pairs:
     """Pairs (i, j), i < j, of records whose canonical forms share a short band."""
+    if not v.framed:  # the texts' own short band already made these pairs
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     a, b = self_pairs(v.keys, config.max_bucket_pairs)
     pos = v.positions
     return pos[a], pos[b]
@@ -90,6 +94,8 @@ def pairs_within_variants(v: Variants, config: DedupConfig) -> Pairs:
 
 def pairs_across_variants(q: Variants, b: Variants, config: DedupConfig) -> Pairs:
     """Pairs (query, base) whose canonical forms share a short band."""
+    if not (q.framed or b.framed):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     x, y = cross_pairs(q.keys, b.keys, config.max_bucket_pairs)
     return q.positions[x], b.positions[y]
 
