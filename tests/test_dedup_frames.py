@@ -1,7 +1,7 @@
 """Re-send frames learned from the data (`validators.dedup.frames`) and the canonical signatures
 that let LSH propose framed copies (`validators.dedup.variants`).
 
-The frames used here ("Pinging you again on this:", "sent via my tablet") are in no list of the
+The frames used here ("Circling back on my chat:", "sent via my tablet") are in no list of the
 code: the point is that the data teaches them. The messages are real banking77 queries (PolyAI,
 CC BY 4.0; examples/banking77/ATTRIBUTION.md).
 """
@@ -26,7 +26,7 @@ from validators.dedup.words import words
 BANKING = (
     Path(__file__).resolve().parents[1] / "examples" / "banking77" / "banking77_train_full.csv"
 )
-OPENER = "Pinging you again on this:"
+OPENER = "Circling back on my chat:"
 CLOSER = "Sent via my tablet"
 
 
@@ -76,8 +76,9 @@ def test_strip_peels_both_edges_and_keeps_the_request() -> None:
     thanks = ("thanks", "a", "lot")
     frames = Frames([words(OPENER), words(CLOSER), thanks])
     s = frames.peel(f"{OPENER} Why was my card declined? Thanks a lot. {CLOSER}")
+    # "Thanks a lot." is small talk: it comes off too, without counting as a frame
     assert s == Stripped(
-        ("why", "was", "my", "card", "declined"), (words(OPENER),), (words(CLOSER), thanks)
+        ("why", "was", "my", "card", "declined"), (words(OPENER),), (words(CLOSER),)
     )
     assert frames.peel("Why was my card declined?") is None
     # a message that is only frames keeps them: nothing would be left to compare

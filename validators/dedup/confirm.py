@@ -41,8 +41,7 @@ class TextWords:
         if wanted:
             chosen = self._texts.gather(self._rows[wanted]).fill_null("").to_list()
             self._split.update(zip(wanted, map(words, chosen), strict=True))
-            if self._frames:
-                self._stripped.update(zip(wanted, map(self._frames.peel, chosen), strict=True))
+            self._stripped.update(zip(wanted, map(self._frames.peel, chosen), strict=True))
 
     def __getitem__(self, k: int) -> tuple[str, ...]:
         return self._split[k]

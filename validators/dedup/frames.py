@@ -28,6 +28,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from validators.dedup.follow_ups import is_follow_up
+from validators.dedup.small_talk import SMALL_TALK, without_small_talk
 from validators.dedup.words import words
 
 MAX_WORDS = 6
@@ -121,54 +123,149 @@ class Frames:
         return len(self.frames)
 
     def peel(self, text: str) -> Stripped | None:
-        """`text` without its letter lines (`letter_body`) and its learned frames (up to
-        `MAX_PEEL` at each edge, at least one segment left), or None when it has none."""
+        """`text` without its letter lines (`letter_body`), its follow-ups (`follow_ups`) and
+        its learned frames (up to `MAX_PEEL` of each at each edge, at least one segment left),
+        or None when it has none. Only the learned frames are kept in the result, for
+        `compatible`: a follow-up carries no request, so two texts that lost different
+        follow-ups are still one request."""
         body = letter_body(text)
-        if not self.frames and body == text:
-            return None
         pieces = segments(body)
         lo, hi = 0, len(pieces)
         opener: list[tuple[str, ...]] = []
         closer: list[tuple[str, ...]] = []
-        while len(opener) < MAX_PEEL and hi - lo > 1:
-            w = _opener_words(*pieces[lo])
-            if w not in self.frames:
+        followed = [0, 0]
+        while hi - lo > 1:
+            piece, boundary = pieces[lo]
+            if followed[0] < MAX_PEEL and _carries_nothing(piece, _opens(boundary)):
+                followed[0] += 1
+            elif len(opener) < MAX_PEEL and (w := _opener_words(piece, boundary)) in self.frames:
+                opener.append(w)  # type: ignore[arg-type]
+            else:
                 break
-            opener.append(w)  # type: ignore[arg-type]
             lo += 1
-        while len(closer) < MAX_PEEL and hi - lo > 1:
-            w = _closer_words(pieces[hi - 1][0], pieces[hi - 2][1])
-            if w not in self.frames:
+        while hi - lo > 1:
+            piece, before = pieces[hi - 1][0], pieces[hi - 2][1]
+            if followed[1] < MAX_PEEL and (_carries_nothing(piece) or _signed(piece)):
+                followed[1] += 1
+            elif len(closer) < MAX_PEEL and (w := _closer_words(piece, before)) in self.frames:
+                closer.append(w)  # type: ignore[arg-type]
+            else:
                 break
-            closer.append(w)  # type: ignore[arg-type]
             hi -= 1
-        if not opener and not closer and body == text:
+        kept = [p for p, _ in pieces[lo:hi]]
+        clipped = _without_follow_up_clauses(kept)
+        if not opener and not closer and not any(followed) and clipped == kept and body == text:
             return None
-        core = tuple(w for p, _ in pieces[lo:hi] for w in words(p))
+        core = tuple(w for p in clipped for w in words(p))
         if not core or core in self.frames:  # "I lost my phone. What should I do?"
             return None
         return Stripped(core, tuple(opener), tuple(closer))
 
 
+def _opens(boundary: str) -> bool:
+    """Whether an opener is set off by a colon or a dash ("Hi, quick one:", "Re: Re:")."""
+    return bool(re.search(r":|\s[-\u2013\u2014]", boundary))
+
+
+def _carries_nothing(piece: str, marked: bool = False) -> bool:
+    """A segment that is a follow-up ("Still waiting for an answer"; `marked`: an opener
+    set off by a colon or a dash) or small talk alone ("Many thanks"), with no digit."""
+    if _DIGIT.search(piece):
+        return False
+    found = words(piece)
+    return bool(found) and (is_follow_up(found, marked) or not without_small_talk(found))
+
+
+_SIGNED = re.compile(r"^\s*([^,\n]+),\s*([A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)?)\s*[.!]?\s*$")
+
+
+def _signed(piece: str) -> bool:
+    """A sign-off and a name as the last segment: "Cheers, Tariq", "Yours sincerely, Giulia"."""
+    m = _SIGNED.match(piece)
+    return m is not None and _carries_nothing(m.group(1))
+
+
+_COMMA = re.compile(r",\s*")
+
+
+def _without_follow_up_clauses(kept: list[str]) -> list[str]:
+    """The kept segments without a follow-up clause set off by a comma at the start of the
+    first ("Sorry for the double message, I don't see ...") or the end of the last ("...,
+    still waiting for an answer"), where words remain."""
+    if not kept:
+        return kept
+    out = list(kept)
+    for _ in range(MAX_PEEL):  # "To whom it may concern, Sorry for the double message, ..."
+        head = _COMMA.split(out[0], maxsplit=1)
+        if len(head) < 2 or not words(head[1]) or not _is_follow_up_clause(head[0]):
+            break
+        out[0] = head[1]
+    tail = out[-1].rsplit(",", 1)
+    if len(tail) == 2 and words(tail[0]) and _is_follow_up_clause(tail[1]):
+        out[-1] = tail[0]
+    return out
+
+
+def _is_follow_up_clause(clause: str) -> bool:
+    """A follow-up, or small talk before one ("To whom it may concern,")."""
+    return _carries_nothing(clause)
+
+
 def letter_body(text: str) -> str:
     """`text` without the lines a letter or an e-mail puts around its message: a first or last
-    block set apart by a blank line ("Sent from Yahoo Mail on Android", "Best,\nMaria") of at
-    most `MAX_WORDS` words, and a first or last line of at most `MAX_LETTER_LINE` words
-    ("Dear team,", "Rgds, Beth"). None of them may hold a digit or end with a question mark
-    ("\n\nIs there a fee?" asks something), and at least one line stays."""
+    block set apart by a blank line of at most `MAX_WORDS` words, and a first or last line of
+    at most `MAX_LETTER_LINE` words, where that block or line is a greeting, a sign-off, a
+    follow-up or a name (`_letter_line`: "Dear team,", "Best,\nMaria", "Rgds, Beth", "Sent from
+    Yahoo Mail on Android"). None of them may hold a digit or end with a question mark, and at
+    least one line stays: "Hi,\n\nMy card is lost." keeps its message."""
     for split, limit in ((_BLANK_LINE, MAX_WORDS), (_LINE, MAX_LETTER_LINE)):
         blocks = [b for b in split.split(text.strip()) if b.strip()]
-        if len(blocks) > 1 and _letter_line(blocks[-1], limit):
-            blocks.pop()
-        if len(blocks) > 1 and _letter_line(blocks[0], limit):
-            blocks.pop(0)
+        for _ in range(MAX_PEEL):  # "Regards,\nLena"
+            if len(blocks) > 1 and _letter_line(blocks[-1], limit, first=False):
+                blocks.pop()
+        for _ in range(MAX_PEEL):
+            if len(blocks) > 1 and _letter_line(blocks[0], limit, first=True):
+                blocks.pop(0)
         text = "\n\n".join(blocks) if split is _BLANK_LINE else "\n".join(blocks)
     return text
 
 
-def _letter_line(block: str, limit: int) -> bool:
+_DEVICE = re.compile(r"^\s*(sent (from|via|using|with|on) |get outlook )", re.IGNORECASE)
+MAX_DEVICE_LINE = 10  # words of a device signature ("Sent from my phone, please excuse typos")
+SIGN_OFF = frozenset(
+    """best regards rgds br kr sincerely yours warmly faithfully truly respectfully love
+    cordially thanks cheers from""".split()
+)
+_TOKEN = re.compile(r"[^\W\d_][\w'.-]*")
+MAX_NAME = 2  # words of a name under a sign-off ("Emma T")
+
+
+def _letter_line(block: str, limit: int, first: bool) -> bool:
+    """A greeting or a sign-off with or without a name ("Hi Anna,", "Cheers, Tariq",
+    "Thanks\nYasmin"), small talk or a follow-up alone ("Thanks!", "Still no answer."), a
+    device signature, or, last, a name alone ("Omar"). A first line of capitalised words
+    and no greeting ("Card lost") is the message's subject, and stays."""
+    if _DIGIT.search(block) or block.rstrip().endswith("?"):
+        return False
     found = words(block)
-    return 0 < len(found) <= limit and not _DIGIT.search(block) and not block.rstrip().endswith("?")
+    if not found:
+        return False
+    if _DEVICE.match(block):
+        return len(found) <= MAX_DEVICE_LINE
+    if len(found) > limit:
+        return False
+    if _carries_nothing(block):
+        return True
+    tokens = _TOKEN.findall(block)
+    names = [t for t in tokens if t.lower() not in SMALL_TALK and t.lower() not in SIGN_OFF]
+    if not 0 < len(names) <= MAX_NAME or not all(_is_name(t) for t in names):
+        return False
+    return not first or len(names) < len(tokens)  # a first line greets before the name
+
+
+def _is_name(token: str) -> bool:
+    """Written as a name: a capital first, not a word in capitals ("Maria", "T", not "HELP")."""
+    return token[0].isupper() and (len(token) <= 2 or not token.isupper())
 
 
 def compatible(a: Stripped | None, b: Stripped | None) -> bool:

@@ -32,6 +32,7 @@ _add(
     "can i",
     *("am i able to", "could i", "may i", "is it possible to", "is it possible for me to"),
     *("is there a way to", "is there any way to", "is there a way i can"),
+    *("is there any way i can", "is there a way for me to", "is there any way for me to"),
 )
 _add("can we", "are we able to", "could we", "may we", "is it possible for us to")
 _add("can you", "could you", "are you able to")
@@ -40,6 +41,7 @@ _add("how do we", "how can we", "how could we")
 _add("where do i", "where can i")
 _add("what do i do", "what should i do", "what can i do", "what do i need to do")
 _add("how long", "how much time")
+_add("has been", "is been")  # "it's been": the "'s" of "has", spelled out as "is"
 # "should of" for "should have": a slip of the ear, like "their" for "there".
 _add("should have", "should of")
 _add("could have", "could of")
@@ -55,7 +57,7 @@ _add("want", "would like")
 _add("i want to", "id like to", "id love to")  # "I'd like to" without its apostrophe
 _add("i want", "id like")
 # Vague amounts.
-_add("a few", "several", "a couple of", "a couple")
+_add("a few", "several", "a couple of", "a couple", "multiple")
 # Chat shorthand (whole words only; "u" and "r" only where a shorthand reading is the only one).
 _add("hours", "hrs")
 _add("hour", "hr")
@@ -80,6 +82,20 @@ _add("though", "tho")
 _add("message", "msg")
 _add("account", "acct")
 _add("amount", "amt")
+_add("identity", "id")
+_add("account", "a c")  # "a/c"
+_add("number", "nr")
+_add("help", "hlp")
+_add("something", "smth", "sth", "sumthing")
+_add("please", "pls", "plz")
+# One thing under its British, American and other names (regional wording, not a synonym
+# list: each group names the same object or act everywhere).
+_add("atm", "cashpoint", "cash point", "cash machine", "cashpoints", "cash points")
+_add("atms", "cash machines")
+_add("phone", "mobile", "mobile phone", "cell phone", "cellphone")
+_add("in the mail", "in the post")
+_add("by mail", "by post")
+_add("zip code", "postcode", "post code", "postal code")
 
 # Number words and digits ("1 week" / "one week"); a changed number still differs.
 for _n, _word in enumerate("zero one two three four five six seven eight nine ten".split()):
@@ -90,7 +106,17 @@ _LONGEST = max(len(v) for v in _PHRASES)
 
 def canonical(words: tuple[str, ...]) -> tuple[str, ...]:
     """`words` (lower case, contractions spelled out) with every listed phrase in its canonical
-    form, longest match first, left to right."""
+    form, longest match first, left to right, until nothing changes ("how may i" -> "how can
+    i" -> "how do i")."""
+    for _ in range(3):
+        changed = _canonical_once(words)
+        if changed == words:
+            break
+        words = changed
+    return words
+
+
+def _canonical_once(words: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     i, n = 0, len(words)
     while i < n:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 # Words that carry no request: greetings, politeness, hedges. Adding or dropping them is free.
 SMALL_TALK = frozenset(
-    """please pls plz kindly thanks thank thx ty cheers regards hi hello hey dear sir madam team
-    just really actually basically simply so well ok okay um uh oh also quickly""".split()
+    """please pls plz kindly thanks thank thx ty cheers regards hi hiya hello hey dear sir madam team
+    just really actually basically simply so well ok okay um uh oh hmm also quickly anyway
+    guys folks""".split()
 )
 # Phrases whose other words are only small talk in that phrase ("thanks in advance").
 SMALL_TALK_PHRASES = (
@@ -36,7 +37,8 @@ PLEASANTRIES = tuple(
             any help|any help appreciated|any help would be appreciated|i appreciate it|
             appreciate it|appreciate the help|appreciate your help|much appreciated|
             thanks for your help|thanks for the help|thanks for helping|many thanks|best regards|
-            kind regards|best wishes|have a nice day|have a good day|hope you are well|
+            kind regards|warm regards|best wishes|yours sincerely|yours faithfully|yours truly|
+            sincerely|many thanks in advance|tia|please excuse typos|excuse typos|have a nice day|have a good day|hope you are well|
             hope you are doing well|if you can|if possible|thanks a lot|thanks so much|
             any update|any updates|any news|following up|just following up|me again|it is me again|
             asking again|sorry asking again|as i asked before|as i said before|

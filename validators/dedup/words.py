@@ -72,8 +72,9 @@ NEGATIONS = frozenset(
 # Words written for one another by sound, in any kind of text ("their" / "there", "too" /
 # "to"): a spelling slip, not another word. Number words are never among them ("two").
 HOMOPHONES = (
-    frozenset({"there", "their"}),
+    frozenset({"there", "their", "thier"}),  # "thier": the common misspelling
     frozenset({"to", "too"}),
+    frozenset({"of", "off"}),
     frozenset({"then", "than"}),
     frozenset({"were", "where", "wear"}),
     frozenset({"whose", "whos"}),
@@ -85,6 +86,18 @@ HOMOPHONES = (
 )
 # A typo never turns a word into its opposite: "blocked" / "unblocked", "activate" / "deactivate".
 FLIP_PREFIXES = ("un", "dis", "non", "de", "in", "im", "ir", "il", "mis", "re")
+# Nor into the word with the opposite prefix: "minimum" / "maximum", "increase" / "decrease",
+# "include" / "exclude", "import" / "export", "inbound" / "outbound", "overpaid" / "underpaid".
+OPPOSITE_PREFIXES = (
+    ("min", "max"),
+    ("in", "de"),
+    ("in", "ex"),
+    ("im", "ex"),
+    ("in", "out"),
+    ("up", "down"),
+    ("over", "under"),
+    ("pre", "post"),
+)
 
 _CONTRACTIONS = (
     (re.compile(r"\bcan'?t\b"), "can not"),
@@ -109,7 +122,7 @@ _CONTRACTIONS = (
     (re.compile(r"\b(you|they)ll\b"), r"\1 will"),
     (re.compile(r"\b(i|you|we|they|he|she)'d\b"), r"\1 would"),
     (re.compile(r"\b(you|they)d\b"), r"\1 would"),
-    (re.compile(r"\b(it|that|there|what|here|who|where|how|he|she)'s\b"), r"\1 is"),
+    (re.compile(r"\b(it|that|there|what|here|who|where|how|he|she|when|why|wat)'s\b"), r"\1 is"),
     (re.compile(r"\b(whats|thats|theres)\b"), lambda m: m.group(1)[:-1] + " is"),
     (re.compile(r"\blet's\b"), "let us"),
     (re.compile(r"\bthank (?:you|u)\b"), "thanks"),  # small talk, without a stray "you"
@@ -373,9 +386,17 @@ def _homophones(p: str, q: str) -> bool:
 
 
 def _flipped(p: str, q: str) -> bool:
-    """Is one word the other with a prefix that may make it its opposite ("un", "dis", ...)?"""
+    """Is one word the other with a prefix that may make it its opposite ("un", "dis", ...),
+    or the other with the opposite prefix ("minimum" / "maximum", `OPPOSITE_PREFIXES`)?"""
     short, long_ = sorted((p, q), key=len)
-    return any(long_ == prefix + short for prefix in FLIP_PREFIXES)
+    if any(long_ == prefix + short for prefix in FLIP_PREFIXES):
+        return True
+    for x, y in OPPOSITE_PREFIXES:
+        for a, b in ((p, q), (q, p)):
+            if a.startswith(x) and b.startswith(y) and len(a) - len(x) >= 3:
+                if a[len(x) :] == b[len(y) :]:
+                    return True
+    return False
 
 
 def _same_letters(p: str, q: str) -> bool:

@@ -1,0 +1,188 @@
+"""Follow-ups, sign-offs and regional wording in short near copies
+(`validators.dedup.follow_ups`, `frames.letter_body`, `phrases`, `words`).
+
+The messages are real banking77 queries (PolyAI, CC BY 4.0; examples/banking77/ATTRIBUTION.md).
+The follow-ups are written in many forms, each once, so no frame can be learned from them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import validators.dedup.frames as frames_module
+from validators.dedup.config import DedupConfig
+from validators.dedup.follow_ups import is_follow_up
+from validators.dedup.frame import dedup_frame
+from validators.dedup.frames import Frames, letter_body
+from validators.dedup.words import same_request, words
+
+BANKING = (
+    Path(__file__).resolve().parents[1] / "examples" / "banking77" / "banking77_train_full.csv"
+)
+FOLLOW_UPS = (
+    ("{m} Still waiting for an answer.", "closer"),
+    ("I asked this earlier but got no answer. {m}", "opener"),
+    ("{m} This is my second message about it.", "closer"),
+    ("Sending this again as I didn't get a reply: {m}", "opener"),
+    ("{m} Can anyone help with this?", "closer"),
+    ("Nobody got back to me on this:\n{m}", "opener"),
+    ("{m} Hope to hear from you soon.", "closer"),
+    ("Not sure my last message went through, so again: {m}", "opener"),
+    ("{m} Would appreciate a quick answer.", "closer"),
+    ("Sorry for the double message, {m}", "clause"),
+    ("{m} I've asked this before.", "closer"),
+    ("My previous message may not have sent.\n\n{m}", "opener"),
+)
+
+
+def _messages(n: int) -> list[str]:
+    """n real banking77 queries of 5-20 words ending a sentence, none a near copy of another."""
+    seen: set[tuple[str, ...]] = set()
+    pool: list[str] = []
+    for text in pl.read_csv(BANKING)["text"].to_list():
+        key = words(text)
+        if 5 <= len(key) <= 20 and key not in seen and text.rstrip()[-1:] in "?.!":
+            seen.add(key)
+            pool.append(text.strip())
+        if len(pool) == 3 * n:
+            break
+    frame = pl.DataFrame({"id": [str(i) for i in range(len(pool))], "text": pool})
+    kept = dedup_frame(frame, DedupConfig()).kept["text"].to_list()
+    assert len(kept) >= n, "not enough messages"
+    return kept[:n]
+
+
+def _resend(template: str, message: str) -> str:
+    return template.format(m=message[0].lower() + message[1:] if "," in template else message)
+
+
+def _found(originals: list[str], copies: list[str]) -> set[str]:
+    texts = originals + copies
+    frame = pl.DataFrame({"id": [f"r{i}" for i in range(len(texts))], "text": texts})
+    rejects = dedup_frame(frame, DedupConfig()).rejects
+    return set(rejects["id"].to_list())
+
+
+def test_follow_ups_that_no_list_or_frame_holds_are_near_copies() -> None:
+    originals = _messages(3 * len(FOLLOW_UPS))
+    copies = [_resend(t, originals[k]) for k, (t, _) in enumerate(FOLLOW_UPS)]
+    removed = _found(originals, copies)
+    n = len(originals)
+    copies_found = {f"r{n + k}" for k in range(len(copies))} & removed
+    assert len(copies_found) >= len(copies) - 1, sorted(set(range(len(copies))))
+    assert not removed & {f"r{k}" for k in range(n)}  # every original kept
+
+
+def test_without_the_follow_up_rule_most_are_missed(monkeypatch: pytest.MonkeyPatch) -> None:
+    originals = _messages(3 * len(FOLLOW_UPS))
+    copies = [_resend(t, originals[k]) for k, (t, _) in enumerate(FOLLOW_UPS)]
+    with_rule = len(_found(originals, copies))
+    monkeypatch.setattr(frames_module, "is_follow_up", lambda found, marked=False: False)
+    without = len(_found(originals, copies))
+    assert without <= with_rule - len(copies) // 2
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Is there a fee?",  # a request
+        "It has not arrived.",  # news about the request
+        "Why?",
+        "I was charged twice.",  # "twice" is about messages, "charged" is not
+        "Still waiting for my refund.",  # "refund" keeps it in the message
+        "I asked for a new card.",
+        "Sent 3 days ago.",  # a digit
+    ],
+)
+def test_a_sentence_with_a_word_of_a_request_is_no_follow_up(sentence: str) -> None:
+    assert not is_follow_up(words(sentence)) or any(c.isdigit() for c in sentence)
+    message = "My card payment was declined at the shop."
+    assert not same_request(message, f"{message} {sentence}", added_words=0)
+    stripped = Frames().peel(f"{message} {sentence}")
+    assert stripped is None or stripped.core != words(message)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Still waiting for an answer.",
+        "I asked this earlier but got no answer.",
+        "Any update?",
+        "Help!",
+        "Re:",
+        "This is urgent, please reply asap.",
+    ],
+)
+def test_sentences_about_the_message_are_follow_ups(sentence: str) -> None:
+    assert is_follow_up(words(sentence), marked=sentence.endswith(":"))
+
+
+def test_a_letter_keeps_its_message_when_its_body_is_short() -> None:
+    # the body is one short line under a greeting: it is the message, not a sign-off
+    a, b = "Hi,\n\nMy card is lost.", "Hi,\n\nI want a refund."
+    assert words(letter_body(a)) == ("my", "card", "is", "lost")
+    sa, sb = Frames().peel(a), Frames().peel(b)
+    assert sa is None or sa.core != (sb.core if sb else words(b))
+    frame = pl.DataFrame({"id": ["a", "b"], "text": [a, b]})
+    assert dedup_frame(frame, DedupConfig()).rejects.height == 0
+    # a capitalised first line without a greeting is a subject, and stays
+    assert letter_body("Card lost\nI need a new one") == "Card lost\nI need a new one"
+
+
+@pytest.mark.parametrize(
+    ("letter", "body"),
+    [
+        (
+            "Is there a fee to top up by bank transfer?\n\nThank you,\n\nEmma T",
+            "Is there a fee to top up by bank transfer?",
+        ),
+        ("Can I use Apple Pay?\n\nSent from my phone, please excuse typos", "Can I use Apple Pay?"),
+        ("Dear team,\nmy card will not work\nRegards,\nLena", "my card will not work"),
+        ("Hi Anna,\nmy card will not work\nOmar", "my card will not work"),
+    ],
+)
+def test_greetings_sign_offs_names_and_devices_come_off(letter: str, body: str) -> None:
+    assert letter_body(letter).strip() == body
+
+
+def test_a_sign_off_with_a_name_on_the_same_line_comes_off() -> None:
+    stripped = Frames().peel("Am I able to use Apple Pay? Yours sincerely, Giulia")
+    assert stripped is not None and stripped.core == words("Am I able to use Apple Pay")
+    assert Frames().peel("Am I able to use Apple Pay? Send it to Giulia") is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (
+            "Why couldn't I get cash from the ATM?",
+            "Why couldn't I get cash from the cash point?",
+            True,
+        ),
+        (
+            "Why would my payment be returned to my account?",
+            "Why would my payment be returned to my a/c?",
+            True,
+        ),
+        ("How can I check on my new card?", "How may I check on my new card?", True),
+        (
+            "I withdrew some cash, when is it going to show?",
+            "i withdrew some cash, when's it going to show?",
+            True,
+        ),
+        ("Is there a fee for this?", "Is thier a fee for this?", True),
+        ("minimum how many days get the courier?", "maximum how many days get the courier?", False),
+        ("Can I increase my limit?", "Can I decrease my limit?", False),
+        (
+            "Is there a fee for an internal transfer?",
+            "Is there a fee for an external transfer?",
+            False,
+        ),
+        ("Can I incraese my limit?", "Can I increase my limit?", True),
+    ],
+)
+def test_regional_wording_shorthand_and_opposite_prefixes(a: str, b: str, same: bool) -> None:
+    assert same_request(a, b) is same
