@@ -14,7 +14,7 @@ import pytest
 
 import validators.dedup.frames as frames_module
 from validators.dedup.config import DedupConfig
-from validators.dedup.follow_ups import is_follow_up
+from validators.dedup.follow_ups import is_follow_up, spelled
 from validators.dedup.frame import dedup_frame
 from validators.dedup.frames import Frames, letter_body
 from validators.dedup.words import same_request, words
@@ -186,3 +186,44 @@ def test_a_sign_off_with_a_name_on_the_same_line_comes_off() -> None:
 )
 def test_regional_wording_shorthand_and_opposite_prefixes(a: str, b: str, same: bool) -> None:
     assert same_request(a, b) is same
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [("plase", "please"), ("qucik", "quick"), ("exuse", "excuse"), ("anwser", "answer")],
+)
+def test_a_typo_in_a_follow_up_word_is_read_as_the_word(typed: str, read: str) -> None:
+    assert spelled(typed) == read
+
+
+@pytest.mark.parametrize("word", ["what", "where", "line", "card", "fee", "wait"])
+def test_english_words_are_never_read_as_another(word: str) -> None:
+    assert spelled(word) == word
+
+
+def test_follow_ups_and_greetings_with_typos_come_off() -> None:
+    message = "Is there a fee to top up by bank transfer?"
+    for typed in (
+        f"Qucik question: {message}",
+        f"{message} Plase help.",
+        f"Gkod morning, {message}",
+    ):
+        stripped = Frames().peel(typed)
+        assert stripped is not None and stripped.core == words(message), typed
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Do you have a problem with EUR exchanges?", "Do you have a issue with EUR exchanges?"),
+        ("Where can I find my card PIN?", "Where can I locate my card PIN?"),
+        ("Please could you give me a refund", "Please could you give me a reimbursement"),
+        ("How do I withdraw money?", "what's the way to withdraw money"),
+        (
+            "If my card is going to expire, do I order a new one?",
+            "If my card is gonna expire, do I order a new one?",
+        ),
+    ],
+)
+def test_everyday_synonyms_and_phrasings(a: str, b: str) -> None:
+    assert same_request(a, b)

@@ -13,14 +13,19 @@ or small talk, at least one is about messages, and it holds no digit. One word o
 keeps it in the message: "fee", "card", "refund", "arrived", "transfer", "why" and "how" are in
 neither list, so "Is there a fee?", "It has not arrived." and "Why?" are never follow-ups.
 
+A typo in such a word is read as the word (`spelled`: "Plase help.", "Thankk you", "Qucik
+question:"), where the typo is no English word of its own: "line" is never read as "time".
+
 What it cannot do: a follow-up with a word outside the lists ("The app crashed while I was
-typing, so again:") or with a typo ("Stil waiting for an anwser") stays in the message; a
-follow-up in another language stays too.
+typing, so again:") stays in the message; so does a follow-up in another language.
 """
 
 from __future__ import annotations
 
-from validators.dedup.small_talk import SMALL_TALK
+from functools import lru_cache
+
+from validators.dedup.small_talk import PLEASANTRIES, SMALL_TALK
+from validators.dedup.synonyms import NO_SYNONYMS, lemmas
 
 # Words about writing, asking, answering and waiting. A follow-up has at least one.
 ABOUT_MESSAGES = frozenset(
@@ -51,6 +56,41 @@ MAX_FOLLOW_UP = 14  # words of a follow-up sentence at most
 
 
 _KNOWN = ABOUT_MESSAGES | AROUND | SMALL_TALK
+_VOCABULARY = _KNOWN | {w for phrase in PLEASANTRIES for w in phrase}
+MIN_TYPO_LETTERS = 4  # shorter words are read only as written ("hte" stays "hte")
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:k] + word[k + 1 :] for k in range(len(word))}
+
+
+def _typo_index() -> dict[str, frozenset[str]]:
+    """Each vocabulary word and each of its one-letter deletions -> the vocabulary words it
+    comes from (symmetric deletion: two words one insertion, deletion, substitution or
+    swap apart share a key)."""
+    index: dict[str, set[str]] = {}
+    for word in _VOCABULARY:
+        if len(word) >= MIN_TYPO_LETTERS:
+            for key in {word} | _deletions(word):
+                index.setdefault(key, set()).add(word)
+    return {k: frozenset(v) for k, v in index.items()}
+
+
+_TYPOS = _typo_index()
+
+
+@lru_cache(maxsize=1 << 14)
+def spelled(word: str) -> str:
+    """`word`, or the vocabulary word it is a typo of (one letter added, dropped, changed or
+    two swapped), when it is no English word itself: no WordNet word and no function word
+    ("what" is not "that")."""
+    if word in _VOCABULARY or len(word) < MIN_TYPO_LETTERS or word in NO_SYNONYMS or lemmas(word):
+        return word
+    found: set[str] = set()
+    for key in {word} | _deletions(word):
+        found |= _TYPOS.get(key, frozenset())
+    # "thankk": "thank" or "thanks", one reading as far as a follow-up goes
+    return min(found, key=lambda w: (w not in ABOUT_MESSAGES, w)) if found else word
 
 
 def is_follow_up(found: tuple[str, ...], marked: bool = False) -> bool:
@@ -60,4 +100,5 @@ def is_follow_up(found: tuple[str, ...], marked: bool = False) -> bool:
     more thing -")."""
     if not found or len(found) > MAX_FOLLOW_UP:
         return False
+    found = tuple(map(spelled, found))
     return all(w in _KNOWN for w in found) and (marked or any(w in ABOUT_MESSAGES for w in found))

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from validators.dedup.follow_ups import is_follow_up
+from validators.dedup.follow_ups import is_follow_up, spelled
 from validators.dedup.small_talk import SMALL_TALK, without_small_talk
 from validators.dedup.words import words
 
@@ -172,7 +172,7 @@ def _carries_nothing(piece: str, marked: bool = False) -> bool:
     set off by a colon or a dash) or small talk alone ("Many thanks"), with no digit."""
     if _DIGIT.search(piece):
         return False
-    found = words(piece)
+    found = tuple(map(spelled, words(piece)))
     return bool(found) and (is_follow_up(found, marked) or not without_small_talk(found))
 
 

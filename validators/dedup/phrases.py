@@ -36,7 +36,7 @@ _add(
 )
 _add("can we", "are we able to", "could we", "may we", "is it possible for us to")
 _add("can you", "could you", "are you able to")
-_add("how do i", "how can i", "how could i")
+_add("how do i", "how can i", "how could i", "what is the way to", "whats the way to")
 _add("how do we", "how can we", "how could we")
 _add("where do i", "where can i")
 _add("what do i do", "what should i do", "what can i do", "what do i need to do")
@@ -53,6 +53,7 @@ _add("tell me", "let me know", "inform me")
 # Obligation and wishes.
 _add("need to", "have to", "has to", "gotta")
 _add("want to", "would like to", "wish to", "wanna")
+_add("going to", "gonna")
 _add("want", "would like")
 _add("i want to", "id like to", "id love to")  # "I'd like to" without its apostrophe
 _add("i want", "id like")

@@ -180,11 +180,29 @@ def senses(word: str, max_rank: int = MAX_RANK) -> frozenset[int]:
     )
 
 
+# Everyday synonyms whose shared sense WordNet ranks below `MAX_RANK` for one of the words
+# ("issue" is "problem" in its 8th sense), checked on lemmas so inflections count.
+EVERYDAY = (
+    frozenset({"problem", "issue"}),
+    frozenset({"refund", "reimbursement"}),
+    frozenset({"find", "locate"}),
+    frozenset({"verify", "confirm"}),
+)
+
+
 def are_synonyms(a: str, b: str, max_rank: int = MAX_RANK) -> bool:
     """True when lower-case words `a` and `b` share a synset among the first `max_rank` senses of
-    both (inflections of one word share them all: "pays" / "paid"). Words of a phrase are
-    joined by underscores, as WordNet writes them ("cash_machine" / "atm")."""
-    return bool(senses(a, max_rank) & senses(b, max_rank))
+    both (inflections of one word share them all: "pays" / "paid"), or are `EVERYDAY` synonyms.
+    Words of a phrase are joined by underscores, as WordNet writes them ("cash_machine" /
+    "atm")."""
+    return bool(senses(a, max_rank) & senses(b, max_rank)) or _everyday(a, b)
+
+
+@lru_cache(maxsize=1 << 14)
+def _everyday(a: str, b: str) -> bool:
+    base_a = {a} | {w for _, w in lemmas(a)}
+    base_b = {b} | {w for _, w in lemmas(b)}
+    return any(base_a & group and base_b & group and base_a != base_b for group in EVERYDAY)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -128,6 +128,7 @@ _CONTRACTIONS = (
     (re.compile(r"\bthank (?:you|u)\b"), "thanks"),  # small talk, without a stray "you"
     (re.compile(r"\bw/o(?:ut)?\b"), "without"),  # chat shorthand that punctuation would split
     (re.compile(r"\bw/"), "with "),
+    (re.compile(r"\s&\s"), " and "),
 )
 _WORD = re.compile(r"\w+")
 # A currency sign before or after an amount, and currency codes, as the currency's word.
