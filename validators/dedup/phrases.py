@@ -17,6 +17,8 @@ is the one frame where "should" and "can" ask the same.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # (variant words) -> (canonical words). Both sides of a pair are rewritten, so a variant and its
 # canonical form meet; longer variants are tried first at each position.
 _PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -105,6 +107,7 @@ for _n, _word in enumerate("zero one two three four five six seven eight nine te
 _LONGEST = max(len(v) for v in _PHRASES)
 
 
+@lru_cache(maxsize=1 << 16)
 def canonical(words: tuple[str, ...]) -> tuple[str, ...]:
     """`words` (lower case, contractions spelled out) with every listed phrase in its canonical
     form, longest match first, left to right, until nothing changes ("how may i" -> "how can

@@ -198,11 +198,17 @@ def are_synonyms(a: str, b: str, max_rank: int = MAX_RANK) -> bool:
     return bool(senses(a, max_rank) & senses(b, max_rank)) or _everyday(a, b)
 
 
-@lru_cache(maxsize=1 << 14)
 def _everyday(a: str, b: str) -> bool:
-    base_a = {a} | {w for _, w in lemmas(a)}
-    base_b = {b} | {w for _, w in lemmas(b)}
-    return any(base_a & group and base_b & group and base_a != base_b for group in EVERYDAY)
+    ga, gb = _everyday_groups(a), _everyday_groups(b)
+    return bool(ga and gb) and any(ga[k] and gb[k] and ga[k] != gb[k] for k in range(len(ga)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _everyday_groups(word: str) -> tuple[frozenset[str], ...]:
+    """For each `EVERYDAY` group, the word's lemmas in it (empty tuple: in none)."""
+    base = {word} | {w for _, w in lemmas(word)}
+    found = tuple(frozenset(base & group) for group in EVERYDAY)
+    return found if any(found) else ()
 
 
 @lru_cache(maxsize=1 << 16)

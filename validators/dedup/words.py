@@ -195,6 +195,7 @@ NUMBER_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def words(text: str) -> tuple[str, ...]:
     """Lower-cased words of `text`, contractions spelled out, currency signs as words ("$20" ->
     "20 dollars", so "$20" / "€20" differ and "$20" / "20 USD" do not), punctuation dropped, a
@@ -386,6 +387,7 @@ def _homophones(p: str, q: str) -> bool:
     return any(p in group and q in group for group in HOMOPHONES)
 
 
+@lru_cache(maxsize=1 << 16)
 def _flipped(p: str, q: str) -> bool:
     """Is one word the other with a prefix that may make it its opposite ("un", "dis", ...),
     or the other with the opposite prefix ("minimum" / "maximum", `OPPOSITE_PREFIXES`)?"""
