@@ -74,6 +74,7 @@ OUTSIDE_FILES = {
     "outside-short-c": ROOT / "bench" / "data" / "outside-short-c" / "near_dups_short3.jsonl",
     "outside-short-d": ROOT / "bench" / "data" / "outside-short-d" / "near_dups_short4.jsonl",
     "outside-short-e": ROOT / "bench" / "data" / "outside-short-e" / "near_dups_short5.jsonl",
+    "outside-short-f": ROOT / "bench" / "data" / "outside-short-f" / "near_dups_short6.jsonl",
     "outside-long": OUTSIDE / "near_dups_long.jsonl",
 }
 SHARES = {"exact": 0.05, "near": 0.10, "hard": 0.05}

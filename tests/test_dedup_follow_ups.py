@@ -227,3 +227,41 @@ def test_follow_ups_and_greetings_with_typos_come_off() -> None:
 )
 def test_everyday_synonyms_and_phrasings(a: str, b: str) -> None:
     assert same_request(a, b)
+
+
+@pytest.mark.parametrize(
+    "resent",
+    [
+        "Could someone pick this up?\n\n-----Original Message-----\n> {m}",
+        "Still no reply to this.\n\nAmara Bello wrote:\n> {m}",
+        'My question was "{m}". Just bumping this.',
+        "Re my message \u201c{m}\u201d - still nothing.",
+    ],
+)
+def test_a_quoted_re_send_is_compared_by_its_quote(resent: str) -> None:
+    message = "Why is the exchange rate different than expected on my transaction?"
+    text = resent.format(m=message)
+    stripped = Frames().peel(text)
+    assert stripped is not None and stripped.core == words(message)
+    frame = pl.DataFrame({"id": ["a", "b"], "text": [message, text]})
+    assert dedup_frame(frame, DedupConfig()).rejects["id"].to_list() == ["b"]
+
+
+def test_a_short_quoted_phrase_is_part_of_the_message() -> None:
+    assert Frames().peel('My transfer says "pending", why?') is None
+
+
+def test_different_follow_ups_at_one_edge_keep_two_messages_apart() -> None:
+    a = "I've been waiting since Thursday, where is my money?"
+    b = "I've been waiting since Friday, where is my money?"
+    frame = pl.DataFrame({"id": ["a", "b"], "text": [a, b]})
+    assert dedup_frame(frame, DedupConfig()).rejects.height == 0
+    # one that only adds a follow-up to the other is the same message
+    c = "I've been waiting since Friday, where is my money? Still no answer."
+    frame = pl.DataFrame({"id": ["b", "c"], "text": [b, c]})
+    assert dedup_frame(frame, DedupConfig()).rejects["id"].to_list() == ["c"]
+
+
+def test_a_name_after_a_dash_comes_off() -> None:
+    stripped = Frames().peel("I need a new card. Grateful for any help - Olivia")
+    assert stripped is not None and stripped.core == words("I need a new card")

@@ -36,7 +36,10 @@ ABOUT_MESSAGES = frozenset(
     news hear heard hearing wait waiting waited chat chatted email emailed emails mail mailed
     wrote written writing again earlier twice second third previous previously urgent
     urgently asap someone somebody anyone anybody nobody noone disconnected ignore reminder
-    remind pinging ping bump checking help support re fwd fw""".split()
+    remind pinging ping bump bumping bumped checking help support re fwd fw forwarding
+    forwarded subject grateful appreciate appreciated emergency chasing chase raised agent
+    agents needful reading word hope hoping speak panicking stressing stressed frustrated
+    frustrating annoyed ages request sensitive""".split()
 )
 # Words that stand around them in a follow-up: pronouns, auxiliaries, particles and time
 # words. Alone they say nothing ("It did not go through." has none of the words above).
@@ -49,8 +52,10 @@ AROUND = frozenset(
     get gets got getting send sends sent sending post posted posting try trying tried
     see look looking forward hope hoping let know think like said say saying went go
     gone come through been again guys folks quite very really still never ever anyway
-    while if when yet just sorry apologies double need needed request quick more thing who
-    appreciate appreciated""".split()
+    while if when yet just sorry apologies double need needed quick more thing who
+    much per below above same once something anything lost case pick fixed sorted closed check
+    without original finds bit out ago morning afternoon evening tonight lunchtime monday
+    tuesday wednesday thursday friday saturday sunday weekend""".split()
 )
 MAX_FOLLOW_UP = 14  # words of a follow-up sentence at most
 

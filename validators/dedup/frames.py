@@ -28,7 +28,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from validators.dedup.follow_ups import is_follow_up, spelled
+from validators.dedup.follow_ups import ABOUT_MESSAGES, AROUND, is_follow_up, spelled
+from validators.dedup.quotes import quoted
 from validators.dedup.small_talk import SMALL_TALK, without_small_talk
 from validators.dedup.words import words
 
@@ -36,7 +37,11 @@ MAX_WORDS = 6
 MAX_SENTENCE_OPENER = 3  # words of an opener that ends as a sentence, not with ":" or "-"
 MAX_LETTER_LINE = 3  # words of a greeting or sign-off line of its own ("Dear team,")
 MAX_PEEL = 2  # frames taken off each edge at most ("Thanks in advance. Still no answer!")
-_BOUNDARY = re.compile(r"[.!?]+(?:\s+|$)|:\s+|\s+[-\u2013\u2014]+\s+|\n+|\s*\(\s*|\s*\)\s*")
+_BOUNDARY = re.compile(
+    r"[.!?]+(?:\s+|$)|:\s+|\s+[-\u2013\u2014]+\s+|\n+|\s*\(\s*|\s*\)\s*|\s*>>\s*"
+)
+_DASH = re.compile(r"\s[-\u2013\u2014]+\s")
+_FOLLOW_UP_WORDS = ABOUT_MESSAGES | AROUND
 _DIGIT = re.compile(r"\d")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _LINE = re.compile(r"\n")
@@ -123,12 +128,14 @@ class Frames:
         return len(self.frames)
 
     def peel(self, text: str) -> Stripped | None:
-        """`text` without its letter lines (`letter_body`), its follow-ups (`follow_ups`) and
-        its learned frames (up to `MAX_PEEL` of each at each edge, at least one segment left),
-        or None when it has none. Only the learned frames are kept in the result, for
-        `compatible`: a follow-up carries no request, so two texts that lost different
-        follow-ups are still one request."""
-        body = letter_body(text)
+        """`text` without what wraps its request, or None when nothing does: the quote it
+        re-sends (`quotes`), its letter lines (`letter_body`), and at each edge up to
+        `MAX_PEEL` follow-ups (`follow_ups`, small talk and sign-offs included) and up to
+        `MAX_PEEL` learned frames, at least one segment left. What came off at each edge is
+        kept for `compatible` (small talk and names aside): "..., waiting since Thursday" and
+        "..., waiting since Friday" are not the same follow-up."""
+        quote = quoted(text)
+        body = letter_body(text if quote is None else quote)
         pieces = segments(body)
         lo, hi = 0, len(pieces)
         opener: list[tuple[str, ...]] = []
@@ -138,6 +145,7 @@ class Frames:
             piece, boundary = pieces[lo]
             if followed[0] < MAX_PEEL and _carries_nothing(piece, _opens(boundary)):
                 followed[0] += 1
+                _note(opener, piece)
             elif len(opener) < MAX_PEEL and (w := _opener_words(piece, boundary)) in self.frames:
                 opener.append(w)  # type: ignore[arg-type]
             else:
@@ -145,21 +153,32 @@ class Frames:
             lo += 1
         while hi - lo > 1:
             piece, before = pieces[hi - 1][0], pieces[hi - 2][1]
-            if followed[1] < MAX_PEEL and (_carries_nothing(piece) or _signed(piece)):
+            if followed[1] < MAX_PEEL and (
+                _carries_nothing(piece) or _signed(piece) or _dashed_name(piece, before)
+            ):
                 followed[1] += 1
+                _note(closer, piece)
             elif len(closer) < MAX_PEEL and (w := _closer_words(piece, before)) in self.frames:
                 closer.append(w)  # type: ignore[arg-type]
             else:
                 break
             hi -= 1
         kept = [p for p, _ in pieces[lo:hi]]
-        clipped = _without_follow_up_clauses(kept)
-        if not opener and not closer and not any(followed) and clipped == kept and body == text:
+        clipped = _without_follow_up_clauses(kept, opener, closer)
+        unchanged = clipped == kept and body == text
+        if not opener and not closer and not any(followed) and unchanged:
             return None
         core = tuple(w for p in clipped for w in words(p))
         if not core or core in self.frames:  # "I lost my phone. What should I do?"
             return None
         return Stripped(core, tuple(opener), tuple(closer))
+
+
+def _note(edge: list[tuple[str, ...]], piece: str) -> None:
+    """Keep what a follow-up said, small talk and names aside, for `compatible`."""
+    said = tuple(w for w in without_small_talk(words(piece)) if w in _FOLLOW_UP_WORDS)
+    if said:
+        edge.append(said)
 
 
 def _opens(boundary: str) -> bool:
@@ -179,6 +198,17 @@ def _carries_nothing(piece: str, marked: bool = False) -> bool:
 _SIGNED = re.compile(r"^\s*([^,\n]+),\s*([A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)?)\s*[.!]?\s*$")
 
 
+def _dashed_name(piece: str, before: str) -> bool:
+    """A name after a dash as the last segment: "Grateful for any help - Olivia"."""
+    tokens = _TOKEN.findall(piece)
+    return (
+        bool(_DASH.search(before))
+        and 0 < len(tokens) <= MAX_NAME
+        and len(tokens) == len(piece.split())
+        and all(_is_name(t) for t in tokens)
+    )
+
+
 def _signed(piece: str) -> bool:
     """A sign-off and a name as the last segment: "Cheers, Tariq", "Yours sincerely, Giulia"."""
     m = _SIGNED.match(piece)
@@ -188,10 +218,12 @@ def _signed(piece: str) -> bool:
 _COMMA = re.compile(r",\s*")
 
 
-def _without_follow_up_clauses(kept: list[str]) -> list[str]:
+def _without_follow_up_clauses(
+    kept: list[str], opener: list[tuple[str, ...]], closer: list[tuple[str, ...]]
+) -> list[str]:
     """The kept segments without a follow-up clause set off by a comma at the start of the
     first ("Sorry for the double message, I don't see ...") or the end of the last ("...,
-    still waiting for an answer"), where words remain."""
+    still waiting for an answer"), where words remain; what came off is noted at its edge."""
     if not kept:
         return kept
     out = list(kept)
@@ -200,9 +232,11 @@ def _without_follow_up_clauses(kept: list[str]) -> list[str]:
         if len(head) < 2 or not words(head[1]) or not _is_follow_up_clause(head[0]):
             break
         out[0] = head[1]
+        _note(opener, head[0])
     tail = out[-1].rsplit(",", 1)
     if len(tail) == 2 and words(tail[0]) and _is_follow_up_clause(tail[1]):
         out[-1] = tail[0]
+        _note(closer, tail[1])
     return out
 
 
@@ -269,10 +303,15 @@ def _is_name(token: str) -> bool:
 
 
 def compatible(a: Stripped | None, b: Stripped | None) -> bool:
-    """Whether both messages may be compared with their frames off: never when each lost a
-    different frame at the same edge (two requests, not one request and its frame)."""
+    """Whether both messages may be compared with what wraps them off: never when each lost
+    something different at the same edge, neither a part of the other (two requests, not
+    one request and its frame: "X. Is it free?" / "X. Is it safe?"; "Waiting since
+    Thursday, X" / "Waiting since Friday, X"). One that lost more ("X. Still waiting. Any
+    news?" / "X. Any news?") is the same request."""
     if a is None or b is None:
         return True
-    clash_open = a.opener and b.opener and a.opener != b.opener
-    clash_close = a.closer and b.closer and a.closer != b.closer
-    return not (clash_open or clash_close)
+    return _fits(a.opener, b.opener) and _fits(a.closer, b.closer)
+
+
+def _fits(x: tuple[tuple[str, ...], ...], y: tuple[tuple[str, ...], ...]) -> bool:
+    return not x or not y or set(x) <= set(y) or set(y) <= set(x)

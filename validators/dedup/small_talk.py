@@ -12,7 +12,7 @@ from __future__ import annotations
 SMALL_TALK = frozenset(
     """please pls plz kindly thanks thank thx ty cheers regards hi hiya hello hey dear sir madam team
     just really actually basically simply so well ok okay um uh oh hmm also quickly anyway
-    guys folks""".split()
+    guys folks mate lol tbh btw honestly haha""".split()
 )
 # Phrases whose other words are only small talk in that phrase ("thanks in advance").
 SMALL_TALK_PHRASES = (
@@ -37,7 +37,8 @@ PLEASANTRIES = tuple(
             any help|any help appreciated|any help would be appreciated|i appreciate it|
             appreciate it|appreciate the help|appreciate your help|much appreciated|
             thanks for your help|thanks for the help|thanks for helping|many thanks|best regards|
-            kind regards|warm regards|best wishes|yours sincerely|yours faithfully|yours truly|
+            kind regards|warm regards|best wishes|all the best|by the way|or what|or something|
+            yours sincerely|yours faithfully|yours truly|
             sincerely|many thanks in advance|tia|please excuse typos|excuse typos|have a nice day|have a good day|hope you are well|
             hope you are doing well|if you can|if possible|thanks a lot|thanks so much|
             any update|any updates|any news|following up|just following up|me again|it is me again|
