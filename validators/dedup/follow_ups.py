@@ -39,7 +39,7 @@ ABOUT_MESSAGES = frozenset(
     remind pinging ping bump bumping bumped checking help support re fwd fw forwarding
     forwarded subject grateful appreciate appreciated emergency chasing chase raised agent
     agents needful reading word hope hoping speak panicking stressing stressed frustrated
-    frustrating annoyed ages request sensitive""".split()
+    frustrating annoyed ages request sensitive revert""".split()
 )
 # Words that stand around them in a follow-up: pronouns, auxiliaries, particles and time
 # words. Alone they say nothing ("It did not go through." has none of the words above).
@@ -55,7 +55,9 @@ AROUND = frozenset(
     while if when yet just sorry apologies double need needed quick more thing who
     much per below above same once something anything lost case pick fixed sorted closed check
     without original finds bit out ago morning afternoon evening tonight lunchtime monday
-    tuesday wednesday thursday friday saturday sunday weekend""".split()
+    tuesday wednesday thursday friday saturday sunday weekend nothing first other day days
+    week weeks month two three few couple cut fast looked being makes sense attempt kind
+    opened far""".split()
 )
 MAX_FOLLOW_UP = 14  # words of a follow-up sentence at most
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 # Words that carry no request: greetings, politeness, hedges. Adding or dropping them is free.
 SMALL_TALK = frozenset(
     """please pls plz kindly thanks thank thx ty cheers regards hi hiya hello hey dear sir madam team
-    just really actually basically simply so well ok okay um uh oh hmm also quickly anyway
+    just really actually basically simply so well ok okay um uh oh hmm erm also quickly anyway
     guys folks mate lol tbh btw honestly haha""".split()
 )
 # Phrases whose other words are only small talk in that phrase ("thanks in advance").
