@@ -182,6 +182,8 @@ def test_a_sign_off_with_a_name_on_the_same_line_comes_off() -> None:
             False,
         ),
         ("Can I incraese my limit?", "Can I increase my limit?", True),
+        ("How can I change my PIN? Help.", "How often can I change my PIN?", False),
+        ("How long does a transfer take?", "How much time does a transfer take?", True),
     ],
 )
 def test_regional_wording_shorthand_and_opposite_prefixes(a: str, b: str, same: bool) -> None:

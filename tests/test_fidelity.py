@@ -15,7 +15,7 @@ from schemas.rejection import RejectReason
 from schemas.stage import run_stage
 from validators.fidelity.config import LabelCheckConfig, SelectionConfig
 from validators.fidelity.label_check import LabelModel, measure_precision
-from validators.fidelity.select import log_importance, quotas, select
+from validators.fidelity.select import log_importance, quotas, record_gumbel, select
 from validators.fidelity.split import split_rows
 from validators.fidelity.stage import LabelCheckStage, SelectStage
 from validators.fidelity.two_sample import two_sample_auc
@@ -131,6 +131,39 @@ def test_quotas_and_select_are_exact() -> None:
     assert sum(quotas(["x"] * 3 + ["y"] * 9, 100).values()) == 12
     mask = select(np.zeros(10), ["a"] * 4 + ["b"] * 6, 5, seed=0)
     assert mask.sum() == 5 and mask[:4].sum() == 2
+
+
+def test_a_few_candidates_dropped_upstream_change_a_few_picks() -> None:
+    """With ids, a candidate's Gumbel draw is its own: dropping 5 of 400 candidates (as a
+    stronger leak check does) changes a handful of the 200 picks, not the whole draw."""
+    rng = np.random.default_rng(3)
+    log_w = rng.normal(size=400)
+    labels = [f"l{k % 10}" for k in range(400)]
+    ids = [f"gen-{k:06d}" for k in range(400)]
+    gone = {7, 50, 133, 250, 391}
+    rest = [k for k in range(400) if k not in gone]
+
+    def picks(with_ids: bool, rows: list[int]) -> set[str]:
+        mask = select(
+            log_w[rows],
+            [labels[k] for k in rows],
+            200,
+            seed=1,
+            ids=[ids[k] for k in rows] if with_ids else None,
+        )
+        return {ids[k] for k, kept in zip(rows, mask, strict=True) if kept}
+
+    stable = picks(True, list(range(400))) ^ picks(True, rest)
+    positional = picks(False, list(range(400))) ^ picks(False, rest)
+    assert len(stable) <= 20, len(stable)
+    assert len(positional) >= 60, len(positional)  # the draw the ids replace
+
+
+def test_record_gumbel_is_a_standard_gumbel_per_id() -> None:
+    g = record_gumbel([str(k) for k in range(50_000)], seed=7)
+    assert abs(g.mean() - np.euler_gamma) < 0.03 and abs(g.std() - np.pi / np.sqrt(6)) < 0.03
+    assert record_gumbel(["a", "b"], 7)[0] == record_gumbel(["x", "a"], 7)[1]  # by id alone
+    assert record_gumbel(["a"], 7)[0] != record_gumbel(["a"], 8)[0]
 
 
 def test_two_sample_auc_tells_real_from_altered_but_not_real_from_real(

@@ -31,6 +31,8 @@ the candidate pairs that LSH finds are therefore confirmed by their words instea
   are edited in a place or two; texts that differ in three places of ten words are a rewording,
   and a rewording is often another request ("Why didn't I receive the right amount?" / "I did
   not receive the correct amount.");
+- "how" with another word that asks for a quantity ("how often", "how long", "how much") is
+  another question, added or changed;
 - anything else is a different request: another content word in place of one ("charged" ->
   "refunded", "deposit" -> "withdrawal"), a negation added or dropped ("not", "never",
   "un-"/"dis-" prefixes; "not" / "now" is no typo), or a changed number ("$20" -> "$100").
@@ -227,6 +229,8 @@ def same_words(
     """`same_request` on texts already split by `words`."""
     if a == b:
         return True
+    if not (_same_how(a, b) or _same_how(canonical(a), canonical(b))):
+        return False  # "How can I change my PIN?" / "How often can I change my PIN?"
     limit = changed_places + min(len(a), len(b)) // PLACE_PER_WORDS
     if _within(_changed_blocks(a, b), limit, added_words):
         return True
@@ -235,6 +239,26 @@ def same_words(
         return False
     # the rephrasing itself is one place
     return _within(_changed_blocks(ca, cb), limit - 1, added_words)
+
+
+# "how" and the word that makes it ask for a quantity: another question when added or changed.
+HOW_WHAT = frozenset("often long much many soon far old big fast late early".split())
+
+
+def _same_how(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether each "how" + quantity word of one text ("how often") is in the other, typos
+    allowed ("how mch")."""
+    after_a, after_b = _after_how(a), _after_how(b)
+    return all(
+        any(x == y or _same_word(x, y) for y in other)
+        for mine, other in ((after_a, after_b), (after_b, after_a))
+        for x in mine
+        if x in HOW_WHAT
+    )
+
+
+def _after_how(found: tuple[str, ...]) -> list[str]:
+    return [found[k + 1] for k in range(len(found) - 1) if found[k] == "how"]
 
 
 def _within(

@@ -14,6 +14,7 @@ by its own term: fixed-width bins of log word count.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -66,11 +67,23 @@ def quotas(labels: Sequence[str], n: int) -> dict[str, int]:
     return {str(v): int(b) for v, b in zip(values, base, strict=True)}
 
 
-def select(log_w: np.ndarray, labels: Sequence[str] | None, n: int, seed: int) -> np.ndarray:
+def select(
+    log_w: np.ndarray,
+    labels: Sequence[str] | None,
+    n: int,
+    seed: int,
+    ids: Sequence[str] | None = None,
+) -> np.ndarray:
     """Boolean mask of the kept candidates: per label, `quotas` many drawn without replacement
-    with probability proportional to their weights (Gumbel top-k, seeded)."""
-    rng = np.random.default_rng(seed)
-    keys = log_w + rng.gumbel(size=log_w.size)
+    with probability proportional to their weights (Gumbel top-k, seeded). With `ids`, each
+    candidate's Gumbel draw comes from its own id and the seed (`record_gumbel`), so a
+    candidate's chance does not depend on where it stands: a validator that drops a few
+    candidates upstream changes a few picks, not the whole draw."""
+    if ids is None:
+        noise = np.random.default_rng(seed).gumbel(size=log_w.size)
+    else:
+        noise = record_gumbel(ids, seed)
+    keys = log_w + noise
     keep = np.zeros(log_w.size, dtype=bool)
     groups = np.asarray(labels, dtype=object).astype(str) if labels is not None else None
     if groups is None:
@@ -80,3 +93,13 @@ def select(log_w: np.ndarray, labels: Sequence[str] | None, n: int, seed: int) -
         rows = np.flatnonzero(groups == label)
         keep[rows[np.argsort(-keys[rows], kind="stable")[:k]]] = True
     return keep
+
+
+def record_gumbel(ids: Sequence[str], seed: int) -> np.ndarray:
+    """A standard Gumbel draw per id, from a hash of the seed and the id (blake2b, 64 bits)."""
+    raw = [
+        int.from_bytes(hashlib.blake2b(f"{seed}:{i}".encode(), digest_size=8).digest(), "big")
+        for i in ids
+    ]
+    u = (np.asarray(raw, dtype=np.float64) + 0.5) / 2.0**64
+    return -np.log(-np.log(u))

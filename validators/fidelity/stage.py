@@ -168,9 +168,9 @@ class SelectStage:
             if self.label_field and self.label_field in frame.columns
             else None
         )
-        keep = select(log_w, labels, self.n, self.seed)
-        words = np.array([len(t.split()) for t in texts], dtype=float)
         ids = [str(v) for v in frame[self.id_field].to_list()]
+        keep = select(log_w, labels, self.n, self.seed, ids)
+        words = np.array([len(t.split()) for t in texts], dtype=float)
         rank = np.empty(log_w.size, dtype=int)
         rank[np.argsort(-log_w, kind="stable")] = np.arange(1, log_w.size + 1)
         rejections = [
