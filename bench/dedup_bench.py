@@ -75,6 +75,7 @@ OUTSIDE_FILES = {
     "outside-short-d": ROOT / "bench" / "data" / "outside-short-d" / "near_dups_short4.jsonl",
     "outside-short-e": ROOT / "bench" / "data" / "outside-short-e" / "near_dups_short5.jsonl",
     "outside-short-f": ROOT / "bench" / "data" / "outside-short-f" / "near_dups_short6.jsonl",
+    "outside-short-g": ROOT / "bench" / "data" / "outside-short-g" / "near_dups_short7.jsonl",
     "outside-long": OUTSIDE / "near_dups_long.jsonl",
 }
 SHARES = {"exact": 0.05, "near": 0.10, "hard": 0.05}

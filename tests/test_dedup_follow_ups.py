@@ -14,6 +14,7 @@ import pytest
 
 import validators.dedup.frames as frames_module
 from validators.dedup.config import DedupConfig
+from validators.dedup.email import email_body
 from validators.dedup.follow_ups import is_follow_up, spelled
 from validators.dedup.frame import dedup_frame
 from validators.dedup.frames import Frames, letter_body
@@ -267,3 +268,25 @@ def test_different_follow_ups_at_one_edge_keep_two_messages_apart() -> None:
 def test_a_name_after_a_dash_comes_off() -> None:
     stripped = Frames().peel("I need a new card. Grateful for any help - Olivia")
     assert stripped is not None and stripped.core == words("I need a new card")
+
+
+@pytest.mark.parametrize(
+    "mail",
+    [
+        "Any update on the below?\n\n________________________________\nFrom: Lars Lindqvist\n"
+        "Subject: RE: Enquiry\n\n{m}",
+        "{m}\n\nKind regards\n\nMARTA CHATTERJEE\nResearch Assistant, Bluebell Nursery",
+        "{m}\n\n--\nTyped with thumbs, excuse the brevity",
+        "{m}  {m}",  # pasted twice
+    ],
+)
+def test_forward_headers_signatures_and_a_double_paste_come_off(mail: str) -> None:
+    message = "What are the fees imposed when I make a transaction?"
+    stripped = Frames().peel(mail.format(m=message))
+    assert stripped is not None and stripped.core == words(message)
+
+
+def test_a_subject_of_its_own_and_a_question_after_thanks_stay() -> None:
+    assert "fees" in email_body("Subject: What are the fees?\n\nCould someone pick this up?")
+    text = "My card is lost.\nThanks, can you also tell me the fee?"
+    assert email_body(text) == text

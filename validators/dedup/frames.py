@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from validators.dedup.email import email_body
 from validators.dedup.follow_ups import ABOUT_MESSAGES, AROUND, is_follow_up, spelled
 from validators.dedup.quotes import quoted
 from validators.dedup.small_talk import SMALL_TALK, without_small_talk
@@ -135,7 +136,7 @@ class Frames:
         kept for `compatible` (small talk and names aside): "..., waiting since Thursday" and
         "..., waiting since Friday" are not the same follow-up."""
         quote = quoted(text)
-        body = letter_body(text if quote is None else quote)
+        body = letter_body(email_body(text if quote is None else quote))
         pieces = segments(body)
         lo, hi = 0, len(pieces)
         opener: list[tuple[str, ...]] = []
@@ -165,13 +166,25 @@ class Frames:
             hi -= 1
         kept = [p for p, _ in pieces[lo:hi]]
         clipped = _without_follow_up_clauses(kept, opener, closer)
-        unchanged = clipped == kept and body == text
+        written = tuple(w for p in clipped for w in words(p))
+        core = _once(written)
+        unchanged = clipped == kept and body == text and core == written
         if not opener and not closer and not any(followed) and unchanged:
             return None
-        core = tuple(w for p in clipped for w in words(p))
         if not core or core in self.frames:  # "I lost my phone. What should I do?"
             return None
         return Stripped(core, tuple(opener), tuple(closer))
+
+
+MIN_PASTED = 3  # words of a message pasted twice ("X X") that count as one
+
+
+def _once(core: tuple[str, ...]) -> tuple[str, ...]:
+    """A message pasted twice in a row, once."""
+    half = len(core) // 2
+    if half >= MIN_PASTED and len(core) % 2 == 0 and core[:half] == core[half:]:
+        return core[:half]
+    return core
 
 
 def _note(edge: list[tuple[str, ...]], piece: str) -> None:

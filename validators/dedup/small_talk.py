@@ -10,7 +10,7 @@ from __future__ import annotations
 
 # Words that carry no request: greetings, politeness, hedges. Adding or dropping them is free.
 SMALL_TALK = frozenset(
-    """please pls plz kindly thanks thank thx ty cheers regards hi hiya hello hey dear sir madam team
+    """please pls plz kindly thanks thank thx ty cheers regards hi hiya hello hey greetings dear sir madam team
     just really actually basically simply so well ok okay um uh oh hmm erm also quickly anyway
     guys folks mate lol tbh btw honestly haha""".split()
 )
