@@ -6,8 +6,10 @@ Part 1, quality. One block per source, one line per method, all on the same rows
   outside-short-b  bench/data/outside-short-b/near_dups_short2.jsonl, -c (near_dups_short3),
   outside-short-d  -d (near_dups_short4): three more such sets, each written by another helper
                    session blind to this code, with its README and generator
-  outside-short-e  bench/data/outside-short-e/near_dups_short5.jsonl (held out: written blind
-                   after the learned re-send frames, measured once and not used to change them)
+  outside-short-e  bench/data/outside-short-e/near_dups_short5.jsonl, -f (near_dups_short6),
+  outside-short-f  -g (near_dups_short7): three more, each written blind to this code and
+  outside-short-g  measured once held out (e: 68.2% after the learned frames; f: 71.2% after
+                   the follow-ups; g: 53.8% after the quotes), then read
   outside-long     bench/data/outside/near_dups_long.jsonl (documents of 80-200 words)
   templates-short  our own regression set: screened banking77 queries, our own edits (built here)
 Methods:

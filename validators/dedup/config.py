@@ -17,7 +17,10 @@ Which pairs are near copies depends on length, because a Jaccard ratio means dif
   ("purchase" -> "buy"), a word and its broader word in WordNet ("funds" -> "money"), everyday
   rephrasings ("Can I" -> "Am I able to"), small talk ("hi", "thanks in advance"), re-send
   frames learned from the data (`frame_min_texts`: "Second time asking:", "Sent from my
-  iPhone"; `validators.dedup.frames`) and at most `added_words` other words, in at most
+  iPhone"; `validators.dedup.frames`), what wraps a re-sent message whatever the data
+  (follow-ups such as "Still waiting for an answer.", greetings and sign-offs, e-mail headers
+  and signatures, a quote: `follow_ups`, `email`, `quotes`) and at most `added_words` other
+  words, in at most
   `changed_places` places. Framed short texts are also signed with frames and small talk taken off
   (`validators.dedup.variants`), so LSH proposes framed copies that share few 4-grams. One content
   word swapped for another ("lost" -> "found", "charged" -> "refunded") or a negation added or
@@ -126,7 +129,8 @@ class DedupConfig(FrozenModel):
         ge=0,
         description="a segment at the edge of at least this many short texts (an opener such "
         "as 'Second time asking:', a sign-off such as 'Sent from my phone') is a re-send frame, "
-        "and short texts are also compared without their frames; 0: off",
+        "and short texts are also compared without their frames; 0: none learned (follow-ups, "
+        "letter lines and quotes still come off)",
     )
     edit_shingles: int | None = Field(
         None,
