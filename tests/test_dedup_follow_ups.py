@@ -14,6 +14,7 @@ import pytest
 
 import validators.dedup.frames as frames_module
 from validators.dedup.config import DedupConfig
+from validators.dedup.confirm import same_message
 from validators.dedup.email import email_body
 from validators.dedup.follow_ups import is_follow_up, spelled
 from validators.dedup.frame import dedup_frame
@@ -112,7 +113,7 @@ def test_a_sentence_with_a_word_of_a_request_is_no_follow_up(sentence: str) -> N
         "Still waiting for an answer.",
         "I asked this earlier but got no answer.",
         "Any update?",
-        "Help!",
+        "Anyone?",
         "Re:",
         "This is urgent, please reply asap.",
     ],
@@ -290,3 +291,50 @@ def test_a_subject_of_its_own_and_a_question_after_thanks_stay() -> None:
     assert "fees" in email_body("Subject: What are the fees?\n\nCould someone pick this up?")
     text = "My card is lost.\nThanks, can you also tell me the fee?"
     assert email_body(text) == text
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # a line that starts like a sign-off but goes on is part of the message
+        (
+            "Hi Sarah,\n\nThanks for your reply.\n\nThe transfer still has not arrived.",
+            "Hi Sarah,\n\nThanks for your reply.\n\nCan you close my savings account?",
+        ),
+        (
+            "I am moving to Spain.\nBest way to move my savings",
+            "I am moving to Spain.\nBest way to close my account",
+        ),
+        # a quoted error message inside a question of its own
+        (
+            'The app says "Your card has been blocked for security reasons". How do I unblock it?',
+            'The app says "Your card has been blocked for security reasons". Who blocked it?',
+        ),
+        # words taken off as names or headers still differ
+        ("My card was declined - Visa", "My card was declined - Mastercard"),
+        (
+            "What is the fee for sending money abroad - UK",
+            "What is the fee for sending money abroad - US",
+        ),
+        (
+            "How do I close my account?\nJoint Account",
+            "How do I close my account?\nBusiness Account",
+        ),
+        ("My transfer never arrived.\nDate: 3 March", "My transfer never arrived.\nDate: 5 April"),
+        # requests built from words about messages
+        ("I paid my rent on Monday. It went through twice.", "I paid my rent on Monday."),
+        ("I reset my password. I did not get the email.", "I reset my password."),
+        ("My card was stolen. Can I speak to an agent?", "My card was stolen."),
+        ("How do I register for mobile banking?", "How do I register for phone banking?"),
+    ],
+)
+def test_what_looks_like_wrapping_but_is_part_of_the_request(a: str, b: str) -> None:
+    sa, sb = Frames().peel(a), Frames().peel(b)
+    assert not same_message(words(a), words(b), sa, sb, 1, 2)
+
+
+def test_a_long_run_of_spaces_counts_as_one_and_a_long_text_is_compared_as_written() -> None:
+    text = "My card is lost." + " " * 1_500 + "Still waiting for an answer."
+    stripped = Frames().peel(text)
+    assert stripped is not None and stripped.core == words("My card is lost")
+    assert Frames().peel(text + " x" * 1_000) is None  # over MAX_PEEL_CHARS

@@ -59,6 +59,11 @@ AROUND = frozenset(
     week weeks month two three few couple cut fast looked being makes sense attempt kind
     opened far""".split()
 )
+# Words about messages that also make requests with the words around them ("It went through
+# twice.", "Can you email it to me?", "Can I speak to an agent?"): a follow-up needs another.
+WEAK = frozenset(
+    """again twice email emailed emails mail mailed agent agents speak chat chatted""".split()
+)
 MAX_FOLLOW_UP = 14  # words of a follow-up sentence at most
 
 
@@ -102,10 +107,12 @@ def spelled(word: str) -> str:
 
 def is_follow_up(found: tuple[str, ...], marked: bool = False) -> bool:
     """Whether the words of one sentence (`words.words`, no digit in it) are a follow-up:
-    all about messages, around them, or small talk, and at least one about messages. An
-    opener set off by a colon or a dash needs none about messages ("Hi, quick one:", "One
-    more thing -")."""
+    all about messages, around them, or small talk, and at least one about messages that is
+    not `WEAK`. An opener set off by a colon or a dash needs none about messages ("Hi, quick
+    one:", "One more thing -")."""
     if not found or len(found) > MAX_FOLLOW_UP:
         return False
     found = tuple(map(spelled, found))
-    return all(w in _KNOWN for w in found) and (marked or any(w in ABOUT_MESSAGES for w in found))
+    return all(w in _KNOWN for w in found) and (
+        marked or any(w in ABOUT_MESSAGES and w not in WEAK for w in found)
+    )

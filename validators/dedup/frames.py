@@ -28,8 +28,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from validators.dedup.email import email_body
-from validators.dedup.follow_ups import ABOUT_MESSAGES, AROUND, is_follow_up, spelled
+from validators.dedup.email import email_parts
+from validators.dedup.follow_ups import is_follow_up, spelled
 from validators.dedup.quotes import quoted
 from validators.dedup.small_talk import SMALL_TALK, without_small_talk
 from validators.dedup.words import words
@@ -41,8 +41,9 @@ MAX_PEEL = 2  # frames taken off each edge at most ("Thanks in advance. Still no
 _BOUNDARY = re.compile(
     r"[.!?]+(?:\s+|$)|:\s+|\s+[-\u2013\u2014]+\s+|\n+|\s*\(\s*|\s*\)\s*|\s*>>\s*"
 )
+_SPACES = re.compile(r"[ \t]{2,}")
 _DASH = re.compile(r"\s[-\u2013\u2014]+\s")
-_FOLLOW_UP_WORDS = ABOUT_MESSAGES | AROUND
+MAX_PEEL_CHARS = 2_000  # longer texts are compared as written (and never read as letters)
 _DIGIT = re.compile(r"\d")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _LINE = re.compile(r"\n")
@@ -60,7 +61,9 @@ class Stripped:
 
 def segments(text: str) -> list[tuple[str, str]]:
     """The non-empty pieces of `text` between boundaries, in order, each with the boundary
-    that follows it ("" at the end)."""
+    that follows it ("" at the end). Runs of spaces count as one (the boundary patterns would
+    rescan a long run at every position)."""
+    text = _SPACES.sub(" ", text)
     pieces: list[tuple[str, str]] = []
     last = 0
     for m in _BOUNDARY.finditer(text):
@@ -135,12 +138,22 @@ class Frames:
         `MAX_PEEL` learned frames, at least one segment left. What came off at each edge is
         kept for `compatible` (small talk and names aside): "..., waiting since Thursday" and
         "..., waiting since Friday" are not the same follow-up."""
-        quote = quoted(text)
-        body = letter_body(email_body(text if quote is None else quote))
-        pieces = segments(body)
-        lo, hi = 0, len(pieces)
+        if len(text) > MAX_PEEL_CHARS:
+            return None
         opener: list[tuple[str, ...]] = []
         closer: list[tuple[str, ...]] = []
+        quote = quoted(text)
+        if quote is not None:
+            _note(opener, quote.around)
+        mail = email_parts(text if quote is None else quote.text)
+        _note(closer, mail.dropped)
+        body, before, after = letter_parts(mail.body)
+        for line in before:
+            _note(opener, line)
+        for line in after:
+            _note(closer, line)
+        pieces = segments(body)
+        lo, hi = 0, len(pieces)
         followed = [0, 0]
         while hi - lo > 1:
             piece, boundary = pieces[lo]
@@ -171,7 +184,7 @@ class Frames:
         unchanged = clipped == kept and body == text and core == written
         if not opener and not closer and not any(followed) and unchanged:
             return None
-        if not core or core in self.frames:  # "I lost my phone. What should I do?"
+        if not without_small_talk(core) or core in self.frames:  # "I lost my phone. What ..."
             return None
         return Stripped(core, tuple(opener), tuple(closer))
 
@@ -188,8 +201,9 @@ def _once(core: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _note(edge: list[tuple[str, ...]], piece: str) -> None:
-    """Keep what a follow-up said, small talk and names aside, for `compatible`."""
-    said = tuple(w for w in without_small_talk(words(piece)) if w in _FOLLOW_UP_WORDS)
+    """Keep what came off at an edge, small talk aside, for `compatible`: names and product
+    words read as names too ("- Visa" / "- Mastercard" differ)."""
+    said = without_small_talk(words(piece))
     if said:
         edge.append(said)
 
@@ -265,16 +279,23 @@ def letter_body(text: str) -> str:
     follow-up or a name (`_letter_line`: "Dear team,", "Best,\nMaria", "Rgds, Beth", "Sent from
     Yahoo Mail on Android"). None of them may hold a digit or end with a question mark, and at
     least one line stays: "Hi,\n\nMy card is lost." keeps its message."""
+    return letter_parts(text)[0]
+
+
+def letter_parts(text: str) -> tuple[str, list[str], list[str]]:
+    """`letter_body(text)`, with the lines taken off before and after it."""
+    before: list[str] = []
+    after: list[str] = []
     for split, limit in ((_BLANK_LINE, MAX_WORDS), (_LINE, MAX_LETTER_LINE)):
         blocks = [b for b in split.split(text.strip()) if b.strip()]
         for _ in range(MAX_PEEL):  # "Regards,\nLena"
             if len(blocks) > 1 and _letter_line(blocks[-1], limit, first=False):
-                blocks.pop()
+                after.append(blocks.pop())
         for _ in range(MAX_PEEL):
             if len(blocks) > 1 and _letter_line(blocks[0], limit, first=True):
-                blocks.pop(0)
+                before.append(blocks.pop(0))
         text = "\n\n".join(blocks) if split is _BLANK_LINE else "\n".join(blocks)
-    return text
+    return text, before, after
 
 
 _DEVICE = re.compile(r"^\s*(sent (from|via|using|with|on) |get outlook )", re.IGNORECASE)
@@ -311,8 +332,9 @@ def _letter_line(block: str, limit: int, first: bool) -> bool:
 
 
 def _is_name(token: str) -> bool:
-    """Written as a name: a capital first, not a word in capitals ("Maria", "T", not "HELP")."""
-    return token[0].isupper() and (len(token) <= 2 or not token.isupper())
+    """Written as a name: a capital first, not a word in capitals ("Maria", "T", not "HELP",
+    "UK")."""
+    return token[0].isupper() and (len(token) == 1 or not token.isupper())
 
 
 def compatible(a: Stripped | None, b: Stripped | None) -> bool:

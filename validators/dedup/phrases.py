@@ -95,7 +95,7 @@ _add("please", "pls", "plz")
 # list: each group names the same object or act everywhere).
 _add("atm", "cashpoint", "cash point", "cash machine", "cashpoints", "cash points")
 _add("atms", "cash machines")
-_add("phone", "mobile", "mobile phone", "cell phone", "cellphone")
+_add("phone", "mobile phone", "cell phone", "cellphone")  # not "mobile": "mobile banking"
 _add("in the mail", "in the post")
 _add("by mail", "by post")
 _add("zip code", "postcode", "post code", "postal code")

@@ -197,7 +197,7 @@ NUMBER_WORDS = frozenset(
 )
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def words(text: str) -> tuple[str, ...]:
     """Lower-cased words of `text`, contractions spelled out, currency signs as words ("$20" ->
     "20 dollars", so "$20" / "€20" differ and "$20" / "20 USD" do not), punctuation dropped, a

@@ -78,8 +78,9 @@ def select(
     with probability proportional to their weights (Gumbel top-k, seeded). With `ids`, each
     candidate's Gumbel draw comes from its own id and the seed (`record_gumbel`), so a
     candidate's chance does not depend on where it stands: a validator that drops a few
-    candidates upstream changes a few picks, not the whole draw."""
-    if ids is None:
+    candidates upstream changes a few picks, not the whole draw. Ids that repeat fall back to
+    the positional draw."""
+    if ids is None or len(set(ids)) < len(ids):  # ids that repeat would share a draw
         noise = np.random.default_rng(seed).gumbel(size=log_w.size)
     else:
         noise = record_gumbel(ids, seed)
@@ -101,5 +102,5 @@ def record_gumbel(ids: Sequence[str], seed: int) -> np.ndarray:
         int.from_bytes(hashlib.blake2b(f"{seed}:{i}".encode(), digest_size=8).digest(), "big")
         for i in ids
     ]
-    u = (np.asarray(raw, dtype=np.float64) + 0.5) / 2.0**64
+    u = ((np.asarray(raw, dtype=np.uint64) >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0**53
     return -np.log(-np.log(u))
