@@ -1,5 +1,5 @@
 """Follow-ups, sign-offs and regional wording in short near copies
-(`validators.dedup.follow_ups`, `frames.letter_body`, `phrases`, `words`).
+(`validators.dedup.follow_ups`, `letters.letter_body`, `phrases`, `words`).
 
 The messages are real banking77 queries (PolyAI, CC BY 4.0; examples/banking77/ATTRIBUTION.md).
 The follow-ups are written in many forms, each once, so no frame can be learned from them.
@@ -12,13 +12,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import validators.dedup.frames as frames_module
+import validators.dedup.follow_ups as follow_ups_module
 from validators.dedup.config import DedupConfig
 from validators.dedup.confirm import same_message
 from validators.dedup.email import email_body
 from validators.dedup.follow_ups import is_follow_up, spelled
 from validators.dedup.frame import dedup_frame
-from validators.dedup.frames import Frames, letter_body
+from validators.dedup.frames import Frames
+from validators.dedup.letters import letter_body
 from validators.dedup.words import same_request, words
 
 BANKING = (
@@ -82,7 +83,7 @@ def test_without_the_follow_up_rule_most_are_missed(monkeypatch: pytest.MonkeyPa
     originals = _messages(3 * len(FOLLOW_UPS))
     copies = [_resend(t, originals[k]) for k, (t, _) in enumerate(FOLLOW_UPS)]
     with_rule = len(_found(originals, copies))
-    monkeypatch.setattr(frames_module, "is_follow_up", lambda found, marked=False: False)
+    monkeypatch.setattr(follow_ups_module, "is_follow_up", lambda found, marked=False: False)
     without = len(_found(originals, copies))
     assert without <= with_rule - len(copies) // 2
 

@@ -166,7 +166,7 @@ def test_a_framed_copy_of_a_trusted_row_is_a_leak() -> None:
 
 
 def test_letter_lines_come_off_without_being_learned() -> None:
-    from validators.dedup.frames import letter_body
+    from validators.dedup.letters import letter_body
 
     msg = "Why was my card declined?"
     assert letter_body(f"{msg}\n\nSent from Yahoo Mail on Android") == msg

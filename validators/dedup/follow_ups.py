@@ -22,10 +22,12 @@ typing, so again:") stays in the message; so does a follow-up in another languag
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
-from validators.dedup.small_talk import PLEASANTRIES, SMALL_TALK
+from validators.dedup.small_talk import PLEASANTRIES, SMALL_TALK, without_small_talk
 from validators.dedup.synonyms import NO_SYNONYMS, lemmas
+from validators.dedup.words import words
 
 # Words about writing, asking, answering and waiting. A follow-up has at least one.
 ABOUT_MESSAGES = frozenset(
@@ -65,6 +67,7 @@ WEAK = frozenset(
     """again twice email emailed emails mail mailed agent agents speak chat chatted""".split()
 )
 MAX_FOLLOW_UP = 14  # words of a follow-up sentence at most
+_DIGIT = re.compile(r"\d")
 
 
 _KNOWN = ABOUT_MESSAGES | AROUND | SMALL_TALK
@@ -116,3 +119,12 @@ def is_follow_up(found: tuple[str, ...], marked: bool = False) -> bool:
     return all(w in _KNOWN for w in found) and (
         marked or any(w in ABOUT_MESSAGES and w not in WEAK for w in found)
     )
+
+
+def carries_nothing(piece: str, marked: bool = False) -> bool:
+    """A segment that is a follow-up ("Still waiting for an answer"; `marked`: an opener
+    set off by a colon or a dash) or small talk alone ("Many thanks"), with no digit."""
+    if _DIGIT.search(piece):
+        return False
+    found = tuple(map(spelled, words(piece)))
+    return bool(found) and (is_follow_up(found, marked) or not without_small_talk(found))

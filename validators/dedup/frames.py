@@ -29,25 +29,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from validators.dedup.email import email_parts
-from validators.dedup.follow_ups import is_follow_up, spelled
+from validators.dedup.follow_ups import carries_nothing
+from validators.dedup.letters import dashed_name, letter_parts, signed_name
 from validators.dedup.quotes import quoted
-from validators.dedup.small_talk import SMALL_TALK, without_small_talk
+from validators.dedup.small_talk import without_small_talk
 from validators.dedup.words import words
 
 MAX_WORDS = 6
 MAX_SENTENCE_OPENER = 3  # words of an opener that ends as a sentence, not with ":" or "-"
-MAX_LETTER_LINE = 3  # words of a greeting or sign-off line of its own ("Dear team,")
 MAX_PEEL = 2  # frames taken off each edge at most ("Thanks in advance. Still no answer!")
 _BOUNDARY = re.compile(
     r"[.!?]+(?:\s+|$)|:\s+|\s+[-\u2013\u2014]+\s+|\n+|\s*\(\s*|\s*\)\s*|\s*>>\s*"
 )
 _SPACES = re.compile(r"[ \t]{2,}")
-_DASH = re.compile(r"\s[-\u2013\u2014]+\s")
 MAX_PEEL_CHARS = 2_000  # longer texts are compared as written (and never read as letters)
 _DIGIT = re.compile(r"\d")
-_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
-_LINE = re.compile(r"\n")
 _MARKED = re.compile(r"[:\-\u2013\u2014()]")
+_OPENS = re.compile(r":|\s[-\u2013\u2014]")  # an opener set off by a colon or a dash
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ class Frames:
 
     def peel(self, text: str) -> Stripped | None:
         """`text` without what wraps its request, or None when nothing does: the quote it
-        re-sends (`quotes`), its letter lines (`letter_body`), and at each edge up to
+        re-sends (`quotes`), its letter lines (`letters`), and at each edge up to
         `MAX_PEEL` follow-ups (`follow_ups`, small talk and sign-offs included) and up to
         `MAX_PEEL` learned frames, at least one segment left. What came off at each edge is
         kept for `compatible` (small talk and names aside): "..., waiting since Thursday" and
@@ -157,7 +155,7 @@ class Frames:
         followed = [0, 0]
         while hi - lo > 1:
             piece, boundary = pieces[lo]
-            if followed[0] < MAX_PEEL and _carries_nothing(piece, _opens(boundary)):
+            if followed[0] < MAX_PEEL and carries_nothing(piece, bool(_OPENS.search(boundary))):
                 followed[0] += 1
                 _note(opener, piece)
             elif len(opener) < MAX_PEEL and (w := _opener_words(piece, boundary)) in self.frames:
@@ -168,7 +166,7 @@ class Frames:
         while hi - lo > 1:
             piece, before = pieces[hi - 1][0], pieces[hi - 2][1]
             if followed[1] < MAX_PEEL and (
-                _carries_nothing(piece) or _signed(piece) or _dashed_name(piece, before)
+                carries_nothing(piece) or signed_name(piece) or dashed_name(piece, before)
             ):
                 followed[1] += 1
                 _note(closer, piece)
@@ -208,40 +206,6 @@ def _note(edge: list[tuple[str, ...]], piece: str) -> None:
         edge.append(said)
 
 
-def _opens(boundary: str) -> bool:
-    """Whether an opener is set off by a colon or a dash ("Hi, quick one:", "Re: Re:")."""
-    return bool(re.search(r":|\s[-\u2013\u2014]", boundary))
-
-
-def _carries_nothing(piece: str, marked: bool = False) -> bool:
-    """A segment that is a follow-up ("Still waiting for an answer"; `marked`: an opener
-    set off by a colon or a dash) or small talk alone ("Many thanks"), with no digit."""
-    if _DIGIT.search(piece):
-        return False
-    found = tuple(map(spelled, words(piece)))
-    return bool(found) and (is_follow_up(found, marked) or not without_small_talk(found))
-
-
-_SIGNED = re.compile(r"^\s*([^,\n]+),\s*([A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)?)\s*[.!]?\s*$")
-
-
-def _dashed_name(piece: str, before: str) -> bool:
-    """A name after a dash as the last segment: "Grateful for any help - Olivia"."""
-    tokens = _TOKEN.findall(piece)
-    return (
-        bool(_DASH.search(before))
-        and 0 < len(tokens) <= MAX_NAME
-        and len(tokens) == len(piece.split())
-        and all(_is_name(t) for t in tokens)
-    )
-
-
-def _signed(piece: str) -> bool:
-    """A sign-off and a name as the last segment: "Cheers, Tariq", "Yours sincerely, Giulia"."""
-    m = _SIGNED.match(piece)
-    return m is not None and _carries_nothing(m.group(1))
-
-
 _COMMA = re.compile(r",\s*")
 
 
@@ -269,72 +233,7 @@ def _without_follow_up_clauses(
 
 def _is_follow_up_clause(clause: str) -> bool:
     """A follow-up, or small talk before one ("To whom it may concern,")."""
-    return _carries_nothing(clause)
-
-
-def letter_body(text: str) -> str:
-    """`text` without the lines a letter or an e-mail puts around its message: a first or last
-    block set apart by a blank line of at most `MAX_WORDS` words, and a first or last line of
-    at most `MAX_LETTER_LINE` words, where that block or line is a greeting, a sign-off, a
-    follow-up or a name (`_letter_line`: "Dear team,", "Best,\nMaria", "Rgds, Beth", "Sent from
-    Yahoo Mail on Android"). None of them may hold a digit or end with a question mark, and at
-    least one line stays: "Hi,\n\nMy card is lost." keeps its message."""
-    return letter_parts(text)[0]
-
-
-def letter_parts(text: str) -> tuple[str, list[str], list[str]]:
-    """`letter_body(text)`, with the lines taken off before and after it."""
-    before: list[str] = []
-    after: list[str] = []
-    for split, limit in ((_BLANK_LINE, MAX_WORDS), (_LINE, MAX_LETTER_LINE)):
-        blocks = [b for b in split.split(text.strip()) if b.strip()]
-        for _ in range(MAX_PEEL):  # "Regards,\nLena"
-            if len(blocks) > 1 and _letter_line(blocks[-1], limit, first=False):
-                after.append(blocks.pop())
-        for _ in range(MAX_PEEL):
-            if len(blocks) > 1 and _letter_line(blocks[0], limit, first=True):
-                before.append(blocks.pop(0))
-        text = "\n\n".join(blocks) if split is _BLANK_LINE else "\n".join(blocks)
-    return text, before, after
-
-
-_DEVICE = re.compile(r"^\s*(sent (from|via|using|with|on) |get outlook )", re.IGNORECASE)
-MAX_DEVICE_LINE = 10  # words of a device signature ("Sent from my phone, please excuse typos")
-SIGN_OFF = frozenset(
-    """best regards rgds br kr sincerely yours warmly faithfully truly respectfully love
-    cordially thanks cheers from""".split()
-)
-_TOKEN = re.compile(r"[^\W\d_][\w'.-]*")
-MAX_NAME = 2  # words of a name under a sign-off ("Emma T")
-
-
-def _letter_line(block: str, limit: int, first: bool) -> bool:
-    """A greeting or a sign-off with or without a name ("Hi Anna,", "Cheers, Tariq",
-    "Thanks\nYasmin"), small talk or a follow-up alone ("Thanks!", "Still no answer."), a
-    device signature, or, last, a name alone ("Omar"). A first line of capitalised words
-    and no greeting ("Card lost") is the message's subject, and stays."""
-    if _DIGIT.search(block) or block.rstrip().endswith("?"):
-        return False
-    found = words(block)
-    if not found:
-        return False
-    if _DEVICE.match(block):
-        return len(found) <= MAX_DEVICE_LINE
-    if len(found) > limit:
-        return False
-    if _carries_nothing(block):
-        return True
-    tokens = _TOKEN.findall(block)
-    names = [t for t in tokens if t.lower() not in SMALL_TALK and t.lower() not in SIGN_OFF]
-    if not 0 < len(names) <= MAX_NAME or not all(_is_name(t) for t in names):
-        return False
-    return not first or len(names) < len(tokens)  # a first line greets before the name
-
-
-def _is_name(token: str) -> bool:
-    """Written as a name: a capital first, not a word in capitals ("Maria", "T", not "HELP",
-    "UK")."""
-    return token[0].isupper() and (len(token) == 1 or not token.isupper())
+    return carries_nothing(clause)
 
 
 def compatible(a: Stripped | None, b: Stripped | None) -> bool:
