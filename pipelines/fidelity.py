@@ -61,7 +61,7 @@ def label_check_stage(state: BuildState) -> LabelCheckStage | None:
 
 def apply_label_check(state: BuildState, result: StageResult[LabelCheckReport]) -> None:
     n = state.frame.height
-    state.accepted = result.kept
+    state.keep(result.kept)
     state.rejections.extend(result.rejections)
     state.record_stage("fidelity", n, result.kept.height)
     if result.report is not None:
@@ -69,18 +69,29 @@ def apply_label_check(state: BuildState, result: StageResult[LabelCheckReport]) 
 
 
 def select_stage(state: BuildState) -> SelectStage | None:
-    """Keep `n` of the candidates toward the fit rows; None when nothing was oversampled."""
+    """Keep `n` of the candidates toward the fit rows (their texts, and with `label_weight` their
+    labels, through the label check's classifier); None when nothing was oversampled."""
     cfg = state.config.fidelity.selection
     text, label = _text_and_label(state)
     if cfg.oversample <= 1.0 or text is None:
         return None
-    target = [str(t) for t in state.reference_part("fit")[text].to_list()]
-    return SelectStage(cfg, target, state.config.n, text, label, state.config.seed)
+    fit = state.reference_part("fit")
+    target = [str(t) for t in fit[text].to_list()]
+    model = None
+    if label is not None and cfg.label_weight > 0:
+        from validators.fidelity.label_check import LabelModel
+
+        given = [str(v) for v in fit[label].to_list()]
+        if len(set(given)) >= 2:  # a classifier needs two labels; else the term is left out
+            model = LabelModel(target, given, seed=state.config.seed)
+    return SelectStage(
+        cfg, target, state.config.n, text, label, state.config.seed, label_model=model
+    )
 
 
 def apply_select(state: BuildState, result: StageResult[SelectReport]) -> None:
     n = state.frame.height
-    state.accepted = result.kept
+    state.keep(result.kept)
     state.rejections.extend(result.rejections)
     state.record_stage("select", n, result.kept.height)
     if result.report is not None:

@@ -1,5 +1,8 @@
 """Write a run folder: accepted (Parquet + JSONL), train.jsonl, rejected.parquet, reports, card.
 
+`rejected.parquet` has one row per rejection: stage, check, reason, detail, the teacher's raw
+output where no record was made, and the record's payload (JSON) where one was.
+
 `write_outputs` writes the dataset and its reports once, unpublished; `write_reports` rewrites
 only the reports, card and manifest (after the fine-tune, and when the build is published).
 """
@@ -16,6 +19,7 @@ from pipelines.records_frame import record_line, rejections_frame
 from pipelines.report import dataset_card, report_markdown
 from pipelines.report_extras import finish_evaluation, sample_records
 from pipelines.state import BuildState
+from schemas.rejection import RejectReason
 from schemas.tables import atomic_open, write_json, write_jsonl
 
 
@@ -77,6 +81,27 @@ def _scrubbed_raw(state: BuildState, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.Series("raw_output", clean, dtype=pl.String))
 
 
+# A near copy of a trusted row is rejected so that the trusted text is not published; the
+# rejected output names its trusted twin (`duplicate_of`) instead of repeating it.
+WITHHELD = frozenset({RejectReason.LEAK_OF_TRUSTED})
+
+
+def rejected_payloads(state: BuildState) -> dict[str, str]:
+    """Record id -> payload JSON of every record a stage dropped (scrubbed, as the stages saw
+    it), except those whose reason is in `WITHHELD`. Nothing is lost: each rejected record can
+    be read back from the rejected output."""
+    if not state.dropped:
+        return {}
+    withheld = {r.record_id for r in state.rejections if r.reason in WITHHELD}
+    fields = state.payload_fields
+    frame = pl.concat(state.dropped, how="diagonal_relaxed")
+    return {
+        row["id"]: json.dumps({f: row.get(f) for f in fields}, ensure_ascii=False, default=str)
+        for row in frame.iter_rows(named=True)
+        if row["id"] not in withheld
+    }
+
+
 def write_outputs(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path]:
     """Every output of a build, each written atomically; returns their paths."""
     d = state.run_dir
@@ -98,7 +123,8 @@ def write_outputs(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path
     write_jsonl(paths["accepted_jsonl"], (record_line(r, state.payload_fields) for r in rows))
     write_jsonl(paths["train_jsonl"], (chat_example(r, state) for r in rows))
     with atomic_open(paths["rejected_parquet"], "wb") as fh:
-        _scrubbed_raw(state, rejections_frame(state.rejections)).write_parquet(fh)
+        rejected = rejections_frame(state.rejections, rejected_payloads(state))
+        _scrubbed_raw(state, rejected).write_parquet(fh)
     state.report.samples = sample_records(state)
     write_reports(state, manifest)
     return paths

@@ -58,8 +58,12 @@ def record_line(row: dict[str, Any], payload_fields: list[str]) -> dict[str, Any
     return line
 
 
-def rejections_frame(rejections: list[Rejection]) -> pl.DataFrame:
-    """One row per rejection with stage and reason (empty frame keeps the columns)."""
+def rejections_frame(
+    rejections: list[Rejection], payloads: dict[str, str] | None = None
+) -> pl.DataFrame:
+    """One row per rejection with stage and reason (empty frame keeps the columns). `payloads`:
+    record id -> the rejected record's payload as JSON, in the `payload` column (null for a
+    teacher output that never became a record, or one whose payload is withheld)."""
     schema = {
         "record_id": pl.String,
         "stage": pl.String,
@@ -68,6 +72,8 @@ def rejections_frame(rejections: list[Rejection]) -> pl.DataFrame:
         "detail": pl.String,
         "raw_output": pl.String,
         "duplicate_of": pl.String,
+        "payload": pl.String,
     }
-    rows = [r.model_dump(mode="json") for r in rejections]
+    payloads = payloads or {}
+    rows = [{**r.model_dump(mode="json"), "payload": payloads.get(r.record_id)} for r in rejections]
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)

@@ -26,7 +26,7 @@ def scrub_stage(state: BuildState) -> ScrubStage:
 
 def apply_scrub(state: BuildState, result: StageResult[ScrubReport]) -> None:
     n = state.frame.height
-    state.accepted = result.kept
+    state.keep(result.kept)
     state.report.pii = result.report
     state.record_stage("pii", n, result.kept.height)
 
@@ -49,7 +49,7 @@ def dedup_stage(state: BuildState, index_dir: Path | None = None) -> DedupStage:
 
 def apply_dedup(state: BuildState, stage: DedupStage, result: StageResult[DedupReport]) -> None:
     n = state.frame.height
-    state.accepted = result.kept
+    state.keep(result.kept)
     state.rejections.extend(result.rejections)
     state.record_stage("dedup", n, result.kept.height)
     summary = dict(result.report.summary) if result.report else {}

@@ -74,6 +74,7 @@ class BuildState:
     started: float = field(default_factory=time.perf_counter)
     fit_rows: list[int] | None = None
     gate_rows: list[int] | None = None
+    dropped: list[pl.DataFrame] = field(default_factory=list)
     _reference: pl.DataFrame | None = field(default=None, repr=False)
 
     def prompt_rows(self) -> pl.DataFrame:
@@ -87,6 +88,14 @@ class BuildState:
         if self.accepted is None:
             raise RuntimeError("no records yet: generation has not run")
         return self.accepted
+
+    def keep(self, kept: pl.DataFrame) -> None:
+        """Make `kept` the accepted frame. The rows of the old frame that are not in it are
+        kept in `dropped`, so that the rejected output can carry each rejected record."""
+        old = self.accepted
+        if old is not None and old.height > kept.height:
+            self.dropped.append(old.filter(~pl.col("id").is_in(kept["id"].implode())))
+        self.accepted = kept
 
     def record_stage(self, name: str, n_in: int, n_out: int) -> None:
         self.report.stages[name] = StageCounts.model_validate(

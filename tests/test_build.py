@@ -101,6 +101,16 @@ def test_build_outputs_and_kill_resume(example_dir: Path, tmp_path: Path) -> Non
     fidelity = report["fidelity"]
     assert fidelity["trusted_rows"] == {**fidelity["trusted_rows"], "fit": 100, "gate": 100}
     assert report["drift"]["n_reference"] == 100  # the gate rows, not the fit rows
+    # Nothing is lost: each record a stage dropped is in the rejected output with its payload
+    # (a near copy of a trusted row only names its twin); teacher outputs keep their raw text.
+    made = rejected.filter(pl.col("stage") != "generate")
+    assert made.height > 0 and not set(made["record_id"]) & set(accepted["id"])
+    for row in made.iter_rows(named=True):
+        if row["reason"] == "leak_of_trusted":
+            assert row["payload"] is None and row["duplicate_of"].startswith("trusted-")
+        else:
+            assert set(json.loads(row["payload"])) == {"text", "label"}, row
+    assert rejected.filter(pl.col("stage") == "generate")["payload"].is_null().all()
     by_stage = rejected.group_by("stage").len()
     for row in by_stage.iter_rows(named=True):
         assert stages[row["stage"]]["rejected"] == row["len"]

@@ -302,12 +302,15 @@ def test_merge_starts_from_the_4bit_base_the_adapter_was_trained_on(
     assert (q4_file.calibration_rows, q4_file.base_weights) == (2, "trained")
     small = tensors(tmp_path / "q4.gguf")
     assert small["blk.5.attn_output.weight"].tensor_type.name == "Q4_0"
+    # the tied head is 4-bit too, rounded by GPTQ against the decoder's final hidden states
+    assert small["token_embd.weight"].tensor_type.name == "Q4_0"
     name_map = gguf.get_tensor_name_map(gguf.MODEL_ARCH.GEMMA3, 18)
     padded = calibration.activation_moments(meta, adapter, texts, name_map)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(calibration, "BATCH", 1)
         alone = calibration.activation_moments(meta, adapter, texts, name_map)
-    assert set(padded) == set(alone) and len(padded) == 18 * 7
+    assert set(padded) == set(alone) and len(padded) == 18 * 7 + 1  # and the head's input
+    assert padded[calibration.HEAD].shape == (640, 640)
     # bitsandbytes' CPU kernel rounds to bf16 by batch shape: on an AMX machine the two differed
     # by up to 1.1% (median 0.4%); with the padding counted they differed by 21% at least
     # (median 135%), so 3% tells the one from the other
@@ -322,6 +325,15 @@ def test_merge_starts_from_the_4bit_base_the_adapter_was_trained_on(
         ours = float(np.einsum("ij,jk,ik->", got - want_np, moments, got - want_np))
         plain = float(np.einsum("ij,jk,ik->", ref - want_np, moments, ref - want_np))
         assert ours < 0.5 * plain, f"{name}: output error {ours:.3g} vs reference {plain:.3g}"
+    # the head: its logits' error on the calibration states, against the reference rounding of
+    # the same (source, Q8_0) rows; every 64th of the 262,144 rows
+    source = _dequantised(merged_source["token_embd.weight"])[::64].astype(np.float64)
+    got = _dequantised(small["token_embd.weight"])[::64].astype(np.float64)
+    ref = _dequantised_bytes(q4.reference(source.astype(np.float32)), source.shape)
+    moments = padded[calibration.HEAD].astype(np.float64)
+    ours = float(np.einsum("ij,jk,ik->", got - source, moments, got - source))
+    plain = float(np.einsum("ij,jk,ik->", ref - source, moments, ref - source))
+    assert ours < 0.5 * plain, f"head: output error {ours:.3g} vs reference {plain:.3g}"
 
 
 def test_unmergeable_adapter_is_refused(tmp_path: Path) -> None:

@@ -125,6 +125,42 @@ def test_selection_moves_length_toward_the_target_and_keeps_the_label_mix(
     assert np.mean(weights[: len(texts)]) > np.mean(weights[len(texts) :])
 
 
+def test_selection_with_the_label_term_keeps_texts_that_say_their_label(
+    rows: pl.DataFrame,
+) -> None:
+    fit = _per_label(rows, 10)
+    target, given = fit["text"].to_list(), fit["category"].to_list()
+    model = LabelModel(target, given)
+    right = _per_label(rows, 10, skip=10)
+    wrong = _per_label(rows, 10, skip=20)
+    # the teacher's fault: half the candidates are texts of another intent, same label mix
+    shifted = [TEN[(TEN.index(c) + 1) % 10] for c in wrong["category"].to_list()]
+    frame = pl.DataFrame(
+        {
+            "id": [f"c{i}" for i in range(2 * right.height)],
+            "text": right["text"].to_list() + wrong["text"].to_list(),
+            "label": right["category"].to_list() + shifted,
+        }
+    )
+
+    def kept_wrong(weight: float) -> tuple[int, object]:
+        cfg = SelectionConfig(oversample=2.0, label_weight=weight)
+        stage = SelectStage(cfg, target, 100, "text", "label", seed=2, label_model=model)
+        result = run_stage(stage, frame, 64)
+        assert result.kept.height == 100
+        counts = result.kept["label"].value_counts()
+        assert dict(zip(counts["label"], counts["count"], strict=True)) == dict.fromkeys(TEN, 10)
+        return sum(int(i[1:]) >= right.height for i in result.kept["id"]), result.report
+
+    without, _ = kept_wrong(0.0)
+    with_term, report = kept_wrong(1.0)
+    assert without >= 35, (
+        without
+    )  # texts alone: about half of the 100 kept (46-50) say another label
+    assert with_term <= 25, with_term  # measured 14-18 over three seeds
+    assert report.label_weight == 1.0 and report.mean_p_label_kept > report.mean_p_label_dropped
+
+
 def test_quotas_and_select_are_exact() -> None:
     # shares 2.5 / 1.5 / 1.0: the first of the equal remainders gets the extra one
     assert quotas(["a"] * 5 + ["b"] * 3 + ["c"] * 2, 5) == {"a": 3, "b": 1, "c": 1}

@@ -407,3 +407,30 @@ def test_summary_time_is_the_wait_not_only_the_stages(tmp_path: Path) -> None:
 
     assert "7.0 min (6.0 min in the stages)" in shown(420.0)
     assert "6.0 min in the stages" in shown(None) and "7.0 min" not in shown(None)
+
+
+def test_rejected_records_keep_their_payload_and_leaks_name_their_twin(tmp_path: Path) -> None:
+    from pipelines.outputs import rejected_payloads
+    from pipelines.records_frame import rejections_frame
+
+    state = _state(tmp_path)
+    frame = state.frame
+    # a stage keeps 6 of 8: the two it dropped are remembered, the accepted frame is the 6
+    state.rejections.append(
+        Rejection(
+            record_id="r7", stage=Stage.SELECT, check="dsir", reason=RejectReason.NOT_SELECTED
+        )
+    )
+    state.keep(frame.filter(~pl.col("id").is_in(["r7", "d1"])).vstack(frame[:0]))
+    state.keep(state.frame)  # keeping everything drops nothing
+    assert len(state.dropped) == 1 and state.frame.height == 7  # "d1" was never in the frame
+    leak = pl.DataFrame({"id": ["d1"], "text": ["where is my card"], "label": ["card_arrival"]})
+    state.dropped.append(leak)
+    payloads = rejected_payloads(state)
+    assert json.loads(payloads["r7"]) == {"text": "how do I change my pin", "label": "change_pin"}
+    assert "d1" not in payloads  # a near copy of a trusted row is not repeated
+    rejected = rejections_frame(state.rejections, payloads)
+    by_id = {r["record_id"]: r for r in rejected.iter_rows(named=True)}
+    assert json.loads(by_id["r7"]["payload"])["label"] == "change_pin"
+    assert by_id["d1"]["payload"] is None and by_id["g1"]["payload"] is None
+    assert rejections_frame([]).columns == rejected.columns

@@ -7,7 +7,8 @@ the fine-tune writes beside every adapter (prompt and completion, in the student
 never the held-out rows the export is scored on. The model is the student itself, base and
 adapter loaded as the evaluation loads them, so the activations are the ones the exported layers
 will see. Only the decoder runs (no vocabulary projection, no KV cache), on rows cut to the
-student's `max_seq_len`; padding is not counted.
+student's `max_seq_len`; padding is not counted. The head's input is the decoder's output, so
+its moments come without running the 262k-row vocabulary projection.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 SFT_FILE = "sft_dataset.jsonl"
 CALIBRATION_ROWS = 128
+HEAD = "output.weight"  # the output head's moments, also those of a tied token_embd
 BATCH = 8
 _SPECIAL = ("<bos>", "<eos>", "<end_of_turn>")
 
@@ -57,8 +59,9 @@ def activation_moments(
     student: tuple[Any, Any] | None = None,
 ) -> dict[str, np.ndarray]:
     """{GGUF tensor name: `E[x xᵀ]`, float32 [in, in]} for every linear layer of the student's
-    decoder, over the tokens of `texts` (padding not counted). Layers fed the same input (q/k/v,
-    gate/up) share one array. `student`: (model, tokenizer) already loaded by
+    decoder, and for the output head (`HEAD`: the decoder's final hidden states), over the
+    tokens of `texts` (padding not counted). Layers fed the same input (q/k/v, gate/up) share
+    one array. `student`: (model, tokenizer) already loaded by
     `trained_base.load_student` with the adapter (else loaded)."""
     import torch
 
@@ -112,11 +115,16 @@ def activation_moments(
                 )
                 batch_state.clear()
                 batch_state["mask"] = batch["attention_mask"].to(device).bool()
-                decoder(
+                out = decoder(
                     input_ids=batch["input_ids"].to(device),
                     attention_mask=batch["attention_mask"].to(device),
                     use_cache=False,
                 )
+                # the output head's input: the decoder's last (normed) hidden states
+                x = out.last_hidden_state.detach().float()[batch_state["mask"]]
+                sums[HEAD] = x.T @ x if HEAD not in sums else sums[HEAD].addmm_(x.T, x)
+                counts[HEAD] = counts.get(HEAD, 0) + x.shape[0]
+                shares[HEAD] = HEAD
     finally:
         for hook in hooks:
             hook.remove()

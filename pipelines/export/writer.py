@@ -11,11 +11,14 @@ quant:
 | tensor | q8_0 | q4_0 | f16 |
 |---|---|---|---|
 | attention and MLP projections | Q8_0 | Q4_0 | F16 |
-| token_embd (tied to the output head), output | Q8_0 | Q8_0 | F16 |
+| token_embd (tied to the output head), output | Q8_0 | Q4_0 (GPTQ) or Q8_0 | F16 |
 | norms and other 1-D tensors | F32 | F32 | F32 |
 
 Q4_0 projections are rounded by GPTQ against the student's own activations (`gptq`,
-`calibration`) when calibration rows are there, else by the reference quantiser.
+`calibration`) when calibration rows are there, else by the reference quantiser. The output
+head (in Gemma the tied embedding, 262k rows, the largest tensor and most of a decoding step's
+memory traffic) is rounded to Q4_0 only by GPTQ against the decoder's final hidden states on
+those rows; without calibration rows it stays Q8_0. The embedding lookup reads the same rows.
 
 A tensor that is neither merged nor changes type is copied byte for byte (the embedded base's
 embedding is already Q8_0). A projection whose rows do not split into blocks falls back to F16.
@@ -31,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.export import q4
-from pipelines.export.calibration import activation_moments, training_texts
+from pipelines.export.calibration import HEAD, activation_moments, training_texts
 from pipelines.export.gptq import gptq_q4_0
 from pipelines.export.merge import lora_deltas, read_adapter_config
 from pipelines.export.metadata import ollama_modelfile, prompt_template, student_keys
@@ -80,7 +83,7 @@ def _qtypes(quant: str) -> tuple[Any, Any, Any]:
         raise ConfigError(f"unknown quant '{quant}' (choose one of {', '.join(QUANTS)})")
     return {
         "q8_0": (Q.Q8_0, Q.Q8_0, F.MOSTLY_Q8_0),
-        "q4_0": (Q.Q4_0, Q.Q8_0, F.MOSTLY_Q4_0),
+        "q4_0": (Q.Q4_0, Q.Q4_0, F.MOSTLY_Q4_0),
         "f16": (Q.F16, Q.F16, F.MOSTLY_F16),
     }[quant]
 
@@ -136,10 +139,14 @@ def _add_tensors(
     from gguf import GGMLQuantizationType as Q
     from gguf.quants import dequantize, quantize
 
+    if HEAD in moments and "output.weight" not in {t.name for t in reader.tensors}:
+        moments = {**moments, "token_embd.weight": moments[HEAD]}  # tied: the embedding is the head
     for tensor in reader.tensors:
         src = tensor.tensor_type
         shape = tuple(int(d) for d in reversed(tensor.shape.tolist()))  # numpy order: rows last
         want = _target(tensor.name, shape, proj, head)
+        if want == Q.Q4_0 and tensor.name in _HEADS and tensor.name not in moments:
+            want = Q.Q8_0  # a 4-bit head only by GPTQ on the student's own hidden states
         delta = deltas.get(tensor.name)
         if delta is None and want == src and tensor.name not in trained:
             data = np.asarray(tensor.data)

@@ -51,6 +51,13 @@ class SelectionConfig(FrozenModel):
     ngram_scale: float = Field(
         4.0, ge=0.0, description="weight of the mean per-n-gram log-ratio against the length term"
     )
+    label_weight: float = Field(
+        1.0,
+        ge=0.0,
+        description="weight of log p(label | text), from a classifier fitted on the fit rows: 1 "
+        "resamples toward the trusted rows' joint distribution of text and label, 0 toward "
+        "their texts alone (a text that says no label, or another one, is then as likely kept)",
+    )
 
 
 class FidelityConfig(FrozenModel):

@@ -115,6 +115,10 @@ class LabelCheckStage:
         return StageResult(frame.filter(pl.Series(keep)), rejections, report)
 
 
+def _mean(values: np.ndarray | None, mask: np.ndarray) -> float | None:
+    return round(float(values[mask].mean()), 3) if values is not None and mask.any() else None
+
+
 class SelectReport(FrozenModel):
     """How many candidates went in and were kept, per label, and what the selection changed."""
 
@@ -125,11 +129,17 @@ class SelectReport(FrozenModel):
     median_words_after: float | None = None
     mean_log_weight_kept: float | None = None
     mean_log_weight_dropped: float | None = None
+    label_weight: float = 0.0
+    mean_p_label_kept: float | None = None
+    mean_p_label_dropped: float | None = None
 
 
 class SelectStage:
     """Keep `n` records, per label, drawn toward the `target` texts (DSIR); the rest are
-    rejected as `not_selected`."""
+    rejected as `not_selected`. With a `label_model` (the label check's classifier) and
+    `config.label_weight` > 0, each weight also gets `label_weight * log p(label | text)`: the
+    importance weight of the joint p(text, label) of the trusted rows, so that a text that says
+    its label clearly is kept before one that says another label, or none."""
 
     name = "select"
 
@@ -142,8 +152,10 @@ class SelectStage:
         label_field: str | None,
         seed: int,
         id_field: str = "id",
+        label_model: Any = None,
     ) -> None:
         self.config = config
+        self.label_model = label_model
         self.target = list(target)
         self.n = n
         self.text_field = text_field
@@ -169,6 +181,9 @@ class SelectStage:
             else None
         )
         ids = [str(v) for v in frame[self.id_field].to_list()]
+        p_label = self._p_label(texts, labels)
+        if p_label is not None:
+            log_w = log_w + self.config.label_weight * np.log(np.maximum(p_label, 1e-6))
         keep = select(log_w, labels, self.n, self.seed, ids)
         words = np.array([len(t.split()) for t in texts], dtype=float)
         rank = np.empty(log_w.size, dtype=int)
@@ -179,7 +194,8 @@ class SelectStage:
                 stage=Stage.SELECT,
                 check="dsir",
                 reason=RejectReason.NOT_SELECTED,
-                detail=f"importance log-weight {log_w[i]:.2f} (rank {rank[i]} of {log_w.size})",
+                detail=f"importance log-weight {log_w[i]:.2f} (rank {rank[i]} of {log_w.size})"
+                + (f", p(label | text) {p_label[i]:.2f}" if p_label is not None else ""),
             )
             for i in np.flatnonzero(~keep).tolist()
         ]
@@ -192,5 +208,19 @@ class SelectStage:
             median_words_after=float(np.median(words[keep])),
             mean_log_weight_kept=round(float(log_w[keep].mean()), 3),
             mean_log_weight_dropped=round(float(log_w[~keep].mean()), 3) if (~keep).any() else None,
+            label_weight=self.config.label_weight if p_label is not None else 0.0,
+            mean_p_label_kept=_mean(p_label, keep),
+            mean_p_label_dropped=_mean(p_label, ~keep),
         )
         return StageResult(frame.filter(pl.Series(keep)), rejections, report)
+
+    def _p_label(self, texts: list[str], labels: list[str] | None) -> np.ndarray | None:
+        """p(given label | text) per candidate (1 for a label the model never saw); None when
+        the label term is off."""
+        if self.label_model is None or labels is None or self.config.label_weight <= 0:
+            return None
+        proba = self.label_model.proba(texts)
+        index = {label: k for k, label in enumerate(self.label_model.labels)}
+        return np.array(
+            [proba[i, index[y]] if y in index else 1.0 for i, y in enumerate(labels)], dtype=float
+        )
