@@ -22,7 +22,8 @@ class ExportConfig(FrozenModel):
 
     format: Literal["gguf"] = Field("gguf", description="gguf: one file for llama.cpp and Ollama")
     quant: Quant = Field(
-        "q8_0", description="linear weights as q8_0, q4_0 (embedding stays q8_0) or f16"
+        "q8_0",
+        description="weights as q8_0, q4_0 (the head too, by GPTQ; q8_0 without calibration) or f16",
     )
     base_gguf: Path | None = Field(
         None,

@@ -19,7 +19,7 @@ from pipelines.records_frame import record_line, rejections_frame
 from pipelines.report import dataset_card, report_markdown
 from pipelines.report_extras import finish_evaluation, sample_records
 from pipelines.state import BuildState
-from schemas.rejection import RejectReason
+from schemas.rejection import WITHHELD
 from schemas.tables import atomic_open, write_json, write_jsonl
 
 
@@ -81,14 +81,9 @@ def _scrubbed_raw(state: BuildState, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.Series("raw_output", clean, dtype=pl.String))
 
 
-# A near copy of a trusted row is rejected so that the trusted text is not published; the
-# rejected output names its trusted twin (`duplicate_of`) instead of repeating it.
-WITHHELD = frozenset({RejectReason.LEAK_OF_TRUSTED})
-
-
 def rejected_payloads(state: BuildState) -> dict[str, str]:
     """Record id -> payload JSON of every record a stage dropped (scrubbed, as the stages saw
-    it), except those whose reason is in `WITHHELD`. Nothing is lost: each rejected record can
+    it), except those whose reason is in `schemas.rejection.WITHHELD` (a trusted row's text). Nothing is lost: each rejected record can
     be read back from the rejected output."""
     if not state.dropped:
         return {}
@@ -100,6 +95,16 @@ def rejected_payloads(state: BuildState) -> dict[str, str]:
         for row in frame.iter_rows(named=True)
         if row["id"] not in withheld
     }
+
+
+def rejected_frame(state: BuildState) -> pl.DataFrame:
+    """The rows of `rejected.parquet` before the scrub of teacher answers: every rejection with
+    the rejected record's payload; for a reason in `WITHHELD` neither payload nor raw answer."""
+    rejected = rejections_frame(state.rejections, rejected_payloads(state))
+    withheld = pl.col("reason").is_in([r.value for r in WITHHELD])
+    return rejected.with_columns(
+        pl.when(withheld).then(pl.lit("")).otherwise(pl.col("raw_output")).alias("raw_output")
+    )
 
 
 def write_outputs(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path]:
@@ -123,8 +128,7 @@ def write_outputs(state: BuildState, manifest: dict[str, Any]) -> dict[str, Path
     write_jsonl(paths["accepted_jsonl"], (record_line(r, state.payload_fields) for r in rows))
     write_jsonl(paths["train_jsonl"], (chat_example(r, state) for r in rows))
     with atomic_open(paths["rejected_parquet"], "wb") as fh:
-        rejected = rejections_frame(state.rejections, rejected_payloads(state))
-        _scrubbed_raw(state, rejected).write_parquet(fh)
+        _scrubbed_raw(state, rejected_frame(state)).write_parquet(fh)
     state.report.samples = sample_records(state)
     write_reports(state, manifest)
     return paths

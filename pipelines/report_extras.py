@@ -21,6 +21,7 @@ from pipelines.report_plots import evaluation_plots
 from pipelines.report_sections import held_out
 from pipelines.state import BuildState
 from schemas.errors import SynthmillError
+from schemas.rejection import WITHHELD
 
 PER_GROUP = 5
 _MAX_CHARS = 300
@@ -69,7 +70,10 @@ def rejected_samples(
         if len(chosen[r.reason.value]) < per_group:
             chosen[r.reason.value].append(r)
     picked = [r for reason in sorted(chosen) for r in chosen[reason]]
-    texts = [_raw_text(r.raw_output, field) if r.raw_output else "" for r in picked]
+    texts = [
+        _raw_text(r.raw_output, field) if r.raw_output and r.reason not in WITHHELD else ""
+        for r in picked
+    ]
     details = [r.detail for r in picked]
     note = ""
     if not state.config.build.pii:

@@ -40,7 +40,8 @@ def dedup_stage(state: BuildState, index_dir: Path | None = None) -> DedupStage:
     reference = state.reference()
     texts = list(state.roles.text_fields)
     shared = [f for f in texts if f in reference.columns]
-    cfg = state.config.dedup.model_copy(update={"fields": tuple(shared or texts)})
+    # the build's records are named by `id`: rejections must carry it to join their payloads
+    cfg = state.config.dedup.model_copy(update={"fields": tuple(shared or texts), "id_field": "id"})
     index: PublishedIndex | None = (
         FileIndex(cfg, index_dir) if index_dir is not None else open_index(cfg)
     )

@@ -36,6 +36,12 @@ class RejectReason(str, Enum):
     PII_UNRESOLVED = "pii_unresolved"
 
 
+# Reasons whose record text is a trusted row, or a near copy of one (the teacher echoed a
+# few-shot example, or wrote a near copy): the outputs name the trusted twin where it is known and
+# never repeat the text (rejected.parquet's payload and raw_output, the report's samples).
+WITHHELD = frozenset({RejectReason.LEAK_OF_TRUSTED, RejectReason.ECHO_OF_PROMPT})
+
+
 class Rejection(FrozenModel):
     """A record (or a teacher output that never became one) and the reason it was dropped."""
 

@@ -111,6 +111,9 @@ def test_build_outputs_and_kill_resume(example_dir: Path, tmp_path: Path) -> Non
         else:
             assert set(json.loads(row["payload"])) == {"text", "label"}, row
     assert rejected.filter(pl.col("stage") == "generate")["payload"].is_null().all()
+    # the selection weighed how clearly each text says its label (a classifier on the fit rows)
+    selection = report["selection"]
+    assert selection["label_weight"] == 1.0 and 0 < selection["mean_p_label_kept"] <= 1
     by_stage = rejected.group_by("stage").len()
     for row in by_stage.iter_rows(named=True):
         assert stages[row["stage"]]["rejected"] == row["len"]

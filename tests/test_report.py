@@ -434,3 +434,27 @@ def test_rejected_records_keep_their_payload_and_leaks_name_their_twin(tmp_path:
     assert json.loads(by_id["r7"]["payload"])["label"] == "change_pin"
     assert by_id["d1"]["payload"] is None and by_id["g1"]["payload"] is None
     assert rejections_frame([]).columns == rejected.columns
+
+
+def test_a_trusted_text_the_teacher_echoed_is_not_repeated(tmp_path: Path) -> None:
+    from pipelines.outputs import rejected_frame
+
+    state = _state(tmp_path)
+    echoed = "My card from last week still has not come, what now?"  # a few-shot (trusted) row
+    state.rejections.append(
+        Rejection(
+            record_id="g3",
+            stage=Stage.GENERATE,
+            check="generate.labeled_text",
+            reason=RejectReason.ECHO_OF_PROMPT,
+            detail="copies a text shown in the prompt",
+            raw_output=json.dumps({"text": echoed, "label": "card_arrival"}),
+        )
+    )
+    frame = rejected_frame(state)
+    by_id = {r["record_id"]: r for r in frame.iter_rows(named=True)}
+    assert by_id["g3"]["raw_output"] == "" and by_id["g3"]["payload"] is None
+    assert "about my card" in by_id["g1"]["raw_output"]  # other teacher answers are kept
+    samples = sample_records(state)
+    assert samples["rejected"]["echo_of_prompt"][0]["text"] == ""
+    assert echoed not in json.dumps(samples)

@@ -56,7 +56,7 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="gguf")] = "gguf",
     quant: Annotated[
         str,
-        typer.Option(help=note("weights: " + " | ".join(QUANTS), "embedding q8_0 under q4_0")),
+        typer.Option(help=note("weights: " + " | ".join(QUANTS), "q4_0 rounds the head by GPTQ")),
     ] = default_of(ExportConfig, "quant"),
     out_file: Annotated[
         Path | None, typer.Option("--out", help="the GGUF file (default RUN_DIR/student.gguf)")

@@ -116,7 +116,10 @@ class LabelCheckStage:
 
 
 def _mean(values: np.ndarray | None, mask: np.ndarray) -> float | None:
-    return round(float(values[mask].mean()), 3) if values is not None and mask.any() else None
+    """The mean of `values[mask]`, nan left out; None when there is none."""
+    if values is None or not np.isfinite(values[mask]).any():
+        return None
+    return round(float(np.nanmean(values[mask])), 3)
 
 
 class SelectReport(FrozenModel):
@@ -182,8 +185,9 @@ class SelectStage:
         )
         ids = [str(v) for v in frame[self.id_field].to_list()]
         p_label = self._p_label(texts, labels)
-        if p_label is not None:
-            log_w = log_w + self.config.label_weight * np.log(np.maximum(p_label, 1e-6))
+        if p_label is not None:  # a label the classifier never saw (nan) adds nothing
+            log_p = np.nan_to_num(np.log(np.maximum(p_label, 1e-6)), nan=0.0)
+            log_w = log_w + self.config.label_weight * log_p
         keep = select(log_w, labels, self.n, self.seed, ids)
         words = np.array([len(t.split()) for t in texts], dtype=float)
         rank = np.empty(log_w.size, dtype=int)
@@ -215,12 +219,13 @@ class SelectStage:
         return StageResult(frame.filter(pl.Series(keep)), rejections, report)
 
     def _p_label(self, texts: list[str], labels: list[str] | None) -> np.ndarray | None:
-        """p(given label | text) per candidate (1 for a label the model never saw); None when
+        """p(given label | text) per candidate (nan for a label the model never saw); None when
         the label term is off."""
         if self.label_model is None or labels is None or self.config.label_weight <= 0:
             return None
         proba = self.label_model.proba(texts)
         index = {label: k for k, label in enumerate(self.label_model.labels)}
         return np.array(
-            [proba[i, index[y]] if y in index else 1.0 for i, y in enumerate(labels)], dtype=float
+            [proba[i, index[y]] if y in index else np.nan for i, y in enumerate(labels)],
+            dtype=float,
         )
