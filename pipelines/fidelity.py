@@ -28,10 +28,25 @@ def _text_and_label(state: BuildState) -> tuple[str | None, str | None]:
     return text, label
 
 
+def _label_model(state: BuildState, text: str, label: str) -> Any:
+    """The TF-IDF + logistic regression classifier of label given text, fitted once on the fit
+    rows and shared by the label check and the selection."""
+    if state.label_model is None:
+        from validators.fidelity.label_check import LabelModel
+
+        fit = state.reference_part("fit")
+        state.label_model = LabelModel(
+            [str(t) for t in fit[text].to_list()],
+            [str(v) for v in fit[label].to_list()],
+            seed=state.config.seed,
+        )
+    return state.label_model
+
+
 def label_check_stage(state: BuildState) -> LabelCheckStage | None:
     """The classifier fitted on the fit rows, its precision measured on the gate rows; None when
     the check is off, the payload has no label, or a label has too few fit rows."""
-    from validators.fidelity.label_check import LabelModel, measure_precision
+    from validators.fidelity.label_check import measure_precision
 
     cfg = state.config.fidelity.label_check
     text, label = _text_and_label(state)
@@ -46,8 +61,7 @@ def label_check_stage(state: BuildState) -> LabelCheckStage | None:
         )
         state.report.label_check = {"skipped": f"{why} fit rows: {', '.join(thin)}".strip(": ")}
         return None
-    texts = [str(t) for t in fit[text].to_list()]
-    model = LabelModel(texts, [str(v) for v in fit[label].to_list()], seed=state.config.seed)
+    model = _label_model(state, text, label)
     gate = state.reference_part("gate")
     precision = measure_precision(
         model,
@@ -78,12 +92,9 @@ def select_stage(state: BuildState) -> SelectStage | None:
     fit = state.reference_part("fit")
     target = [str(t) for t in fit[text].to_list()]
     model = None
-    if label is not None and cfg.label_weight > 0:
-        from validators.fidelity.label_check import LabelModel
-
-        given = [str(v) for v in fit[label].to_list()]
-        if len(set(given)) >= 2:  # a classifier needs two labels; else the term is left out
-            model = LabelModel(target, given, seed=state.config.seed)
+    # a classifier needs two labels; with fewer the label term is left out
+    if label is not None and cfg.label_weight > 0 and fit[label].n_unique() >= 2:
+        model = _label_model(state, text, label)
     return SelectStage(
         cfg, target, state.config.n, text, label, state.config.seed, label_model=model
     )

@@ -75,6 +75,7 @@ class BuildState:
     fit_rows: list[int] | None = None
     gate_rows: list[int] | None = None
     dropped: list[pl.DataFrame] = field(default_factory=list)
+    label_model: Any = None  # fitted on the fit rows once, for the label check and selection
     _reference: pl.DataFrame | None = field(default=None, repr=False)
 
     def prompt_rows(self) -> pl.DataFrame:

@@ -4,6 +4,7 @@ real customer queries; the faults (swapped labels, doubled texts) are applied to
 
 from __future__ import annotations
 
+import pickle
 import random
 from pathlib import Path
 
@@ -148,6 +149,10 @@ def test_selection_with_the_label_term_keeps_texts_that_say_their_label(
         stage = SelectStage(cfg, target, 100, "text", "label", seed=2, label_model=model)
         result = run_stage(stage, frame, 64)
         assert result.kept.height == 100
+        # as sent to a Ray worker: `map` still works, the classifier and targets stay behind
+        shipped = pickle.loads(pickle.dumps(stage))
+        assert shipped.label_model is None and shipped.target == []
+        assert shipped.map(frame) == stage.map(frame) and stage.label_model is model
         counts = result.kept["label"].value_counts()
         assert dict(zip(counts["label"], counts["count"], strict=True)) == dict.fromkeys(TEN, 10)
         return sum(int(i[1:]) >= right.height for i in result.kept["id"]), result.report

@@ -166,6 +166,11 @@ class SelectStage:
         self.seed = seed
         self.id_field = id_field
 
+    def __getstate__(self) -> dict[str, Any]:
+        # `map` only collects texts: the target texts and the classifier stay in the driver,
+        # where `reduce` runs, and do not travel to Ray workers.
+        return {**self.__dict__, "target": [], "label_model": None}
+
     def map(self, batch: pl.DataFrame) -> list[str]:
         return [str(t) for t in batch[self.text_field].to_list()]
 
