@@ -32,6 +32,7 @@ from pipelines.console import stage
 from pipelines.executor import Executor, open_executor, run_stage
 from pipelines.lanes import generate_in_lanes
 from pipelines.outputs import write_outputs, write_reports
+from pipelines.prefect_server import detach_temporary_server
 from pipelines.report import report_markdown, stage_rows
 from pipelines.report_sections import evaluation_rows
 from pipelines.state import BuildState
@@ -40,6 +41,10 @@ from schemas.stage import spans
 from schemas.tables import write_json
 from validators.dedup.stage import DedupStage
 from validators.pii.stage import ScrubReport
+
+# Before any flow runs: Prefect's temporary API server must outlive the user's Ctrl-C, so that an
+# interrupted build is recorded and exits 130 at once (pipelines/prefect_server.py).
+detach_temporary_server()
 
 
 class FinetuneFailed(SynthmillError):

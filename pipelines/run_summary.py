@@ -16,13 +16,22 @@ from schemas.errors import InputError
 
 def read_report(run_dir: Path) -> dict[str, Any]:
     """The run folder's `report.json` (InputError when it is not a finished run's folder)."""
+    if run_dir.is_file() and run_dir.name == "report.json":
+        raise InputError(str(run_dir), "pass the run folder that holds it, not the file")
+    if not run_dir.is_dir():
+        raise InputError(str(run_dir), "no such folder: pass the --out folder of a build")
     path = run_dir / "report.json"
     if not path.is_file():
         raise InputError(str(run_dir), "no report.json: not the folder of a finished build")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        report = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(str(path), f"not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    if not isinstance(report, dict) or not isinstance(report.get("counts"), dict):
+        raise InputError(
+            str(path), "not a build's report (no 'counts' object): re-run the build to write it"
+        )
+    return report
 
 
 def _num(value: Any) -> str:

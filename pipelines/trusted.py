@@ -12,8 +12,8 @@ import polars as pl
 from generators.base import Generator
 from generators.registry import REGISTRY
 from pipelines.config import RunConfig
-from schemas.errors import ConfigError
-from schemas.tables import read_table
+from schemas.errors import ConfigError, InputError
+from schemas.tables import read_table, row_location
 from validators.pii.stage import ScrubReport, ScrubStage
 
 
@@ -33,13 +33,26 @@ def read_trusted(config: RunConfig) -> pl.DataFrame:
 
 def check_trusted_columns(config: RunConfig, generator: Generator, frame: pl.DataFrame) -> None:
     """Every trusted column the generator's roles name is in the trusted sample."""
-    missing = [c for c in generator.roles().trusted_columns.values() if c not in frame.columns]
+    columns = list(dict.fromkeys(generator.roles().trusted_columns.values()))
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ConfigError(
             f"{config.data.trusted}: missing column '{missing[0]}' that generator "
             f"'{config.generator}' reads (found: {', '.join(frame.columns)}); fix the data or "
             "the data.*_field names in the config"
         )
+    for column in columns:  # an empty value would reach prompts, the gate and the students
+        values = frame[column]
+        empty = values.is_null()
+        if values.dtype == pl.String:
+            empty = empty | (values.str.strip_chars() == "")
+        if empty.any():
+            prefix, line = row_location(config.data.trusted, int(empty.arg_max() or 0))
+            raise InputError(
+                config.data.trusted,
+                f"{prefix}field '{column}' is empty; fill it or drop the row",
+                line,
+            )
 
 
 def scrub_columns(config: RunConfig, frame: pl.DataFrame) -> list[str]:

@@ -137,6 +137,12 @@ def _where(path: Path, suffix: str, lines: list[int] | None, row: int) -> tuple[
     return f"row {row + 1}: ", None
 
 
+def row_location(path: Path, row: int) -> tuple[str, int | None]:
+    """(problem prefix, line) for data row `row` (0-based) of a table file: the line of a CSV
+    row (header and quoted newlines counted), else "row N: " for the message."""
+    return _where(Path(path), Path(path).suffix.lower(), None, row)
+
+
 def _csv_problem(path: Path) -> str | None:
     """The first line that makes `path` unreadable as CSV, said so that it can be fixed: a quote
     left open, a row with more or fewer fields than the header, or bytes that are not UTF-8."""

@@ -433,3 +433,123 @@ def test_ctrl_c_keeps_what_finished_and_a_rerun_resumes(
     lines = (run / "generated.jsonl").read_text().splitlines()
     resumed = {r["id"]: r for r in map(json.loads, lines)}
     assert all(resumed[r["id"]] == r for r in kept)  # what was kept is what a full run writes
+
+
+def test_ctrl_c_in_a_terminal_stops_a_build_at_once(example_dir: Path, slow_server: str) -> None:
+    """A terminal's Ctrl-C signals the whole process group. Prefect's temporary API server, a
+    child of the build, used to die with it; the flow then retried the dead server for minutes
+    and ended with a traceback and exit 1. It now runs in a session of its own."""
+    config = example_dir / "config.yaml"
+    raw = yaml.safe_load(config.read_text())
+    raw["n"] = 40
+    raw["build"].update(pii=False, finetune=False)
+    raw["teacher"].update(
+        kind="openai", model="test-model", base_url=slow_server, batch_size=4, http_retries=0
+    )
+    config.write_text(yaml.safe_dump(raw))
+    run = example_dir / "run"
+    command = [sys.executable, "-m", "pipelines.cli", "build", str(config), "--out", str(run)]
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own group, as a terminal's foreground job
+        # no shared server: the build starts Prefect's temporary one, as for a user
+        env={
+            **{k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"},
+            "PREFECT_HOME": str(example_dir / "prefect-home"),
+        },
+    )
+    try:
+        deadline = time.monotonic() + 300  # the temporary server starts first
+        while len(_SlowTeacher.seeds) < 9:  # inside the flow: the temporary server is up
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGINT)
+        started = time.monotonic()
+        _out, err = proc.communicate(timeout=60)
+        took = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    stderr = err.decode()
+    assert proc.returncode == 130, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+    last = [line for line in stderr.splitlines() if line.strip()][-1]
+    assert last.startswith("interrupted: the build") and "run the same command" in last, last
+    assert took < 20, took  # not the minutes of retrying a dead server
+    assert _cached_seeds(run)  # what the teacher answered is kept for the re-run
+
+
+def test_ctrl_c_ends_a_command_whose_main_thread_cannot_see_it(tmp_path: Path) -> None:
+    """While vLLM starts, the main thread waits in native code and Python's handler never runs.
+    Here the main thread blocks SIGINT, so the signal lands on another thread: the watcher still
+    ends the command with exit 130 and one line, and stops the process it started."""
+    script = tmp_path / "stuck.py"
+    script.write_text(
+        "import signal, subprocess, sys, time\n"
+        "from pipelines.cli.interrupt_watch import watch_interrupts\n"
+        "assert watch_interrupts(grace=1.0)\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
+        "print(child.pid, flush=True)\n"
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})\n"
+        "time.sleep(300)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert proc.stdout is not None
+        child = int(proc.stdout.readline())
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == 130
+    assert one_line(err.decode()).startswith("interrupted (Ctrl-C): stopped")
+    stat_file = Path(f"/proc/{child}/stat")
+    deadline = time.monotonic() + 5
+    while stat_file.exists() and stat_file.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        assert time.monotonic() < deadline, "the started process is still running"
+        time.sleep(0.1)
+
+
+def test_mistakes_found_by_a_new_user_are_one_line_and_exit_2(
+    tmp_path: Path, example_dir: Path
+) -> None:
+    table = tmp_path / "dd.csv"
+    table.write_text("id,text\n1,hello there\n2,hello there\n3,other\n")
+    no_id = tmp_path / "no_id.csv"
+    no_id.write_text("id,text\n1,hello there\n,hello there\n")
+    not_report = tmp_path / "run"
+    not_report.mkdir()
+    (not_report / "report.json").write_text("[]")
+    lines = (example_dir / "trusted.csv").read_text().splitlines()
+    lines[4] = "," + lines[4].rsplit(",", 1)[1]  # line 5: a label with no text
+    (example_dir / "trusted.csv").write_text("\n".join(lines) + "\n")
+    cases = [
+        (("dedup", table, "--out", tmp_path / "o.csv", "--id-field", "uid"), "'uid'"),
+        (("dedup", no_id, "--out", tmp_path / "o.csv"), f"{no_id}:3: field 'id' is empty"),
+        (("scrub", table, "--out", tmp_path / "o.csv", "--fields", ","), "names nothing"),
+        (("report", not_report), "not a build's report"),
+        (("report", not_report / "report.json"), "pass the run folder"),
+        (("report", tmp_path / "nowhere"), "no such folder"),
+        (
+            ("build", example_dir / "config.yaml", "--out", tmp_path / "b"),
+            "trusted.csv:5: field 'text' is empty",
+        ),
+    ]
+    for args, expected in cases:
+        result = cli(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert expected in one_line(result.stderr), (args, result.stderr)
+    assert not (tmp_path / "o.csv").exists() and not (tmp_path / "b").exists()

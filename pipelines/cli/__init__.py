@@ -160,6 +160,9 @@ _PREFECT_START = (
 
 def main() -> None:
     """Entry point: turn synthmill errors, usage errors and Ctrl-C into one line and an exit code."""
+    from pipelines.cli.interrupt_watch import watch_interrupts
+
+    watch_interrupts()  # Ctrl-C ends the command even where Python's handler cannot run
     try:
         code = app(standalone_mode=False)
     except Interrupted as exc:

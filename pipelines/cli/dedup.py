@@ -180,6 +180,7 @@ def dedup(
     outputs = {"--out": out, "--rejects": rejects, "--report": report}
     check_outputs(outputs, inputs=(input_path, reference), tables={"--out", "--rejects"})
     frame = read_table(input_path, required=config.fields)
+    _check_ids(input_path, frame, config.id_field, given=id_field is not None)
     check_table_output(out, frame)
     trusted = read_table(reference, required=config.fields) if reference is not None else None
     published = open_index(config)
@@ -209,6 +210,28 @@ def dedup(
         f"{by['near_duplicate']}, published before {by['published_before']}, leaks of trusted "
         f"{by['leak_of_trusted']}) -> {out}" + (f"; published {added}" if added else "")
     )
+
+
+def _check_ids(path: Path, frame: Any, column: str, given: bool) -> None:
+    """An --id-field the file lacks, or an id left empty, is the user's to fix (the default
+    `id` may be absent: row numbers are used then)."""
+    from schemas.errors import InputError
+    from schemas.tables import row_location
+
+    if column not in frame.columns:
+        if given:
+            found = ", ".join(frame.columns)
+            raise InputError(path, f"missing field '{column}' (found: {found}); fix --id-field")
+        return
+    nulls = frame[column].is_null()
+    if nulls.any():
+        prefix, line = row_location(path, int(nulls.arg_max() or 0))
+        raise InputError(
+            path,
+            f"{prefix}field '{column}' is empty: give every record an id, or drop the column "
+            "to number the rows",
+            line,
+        )
 
 
 def _home() -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import typer
 from pydantic import BaseModel
 
 
@@ -12,7 +13,9 @@ def split_list(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     names = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
-    return names or None
+    if not names:  # given, but no names in it: not the same as leaving the option out
+        raise typer.BadParameter(f"{value!r} names nothing: give comma-separated names")
+    return names
 
 
 def default_of(model: type[BaseModel], name: str) -> Any:
