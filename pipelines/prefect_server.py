@@ -13,41 +13,70 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM when the parent dies (Linux only)."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+def _die_with_parent_hook() -> Callable[[], None] | None:
+    """A `preexec_fn` that asks the kernel for SIGTERM when the parent dies (Linux), with
+    `prctl` looked up here, in the parent, so that the child only makes the call."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def hook() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+        if os.getppid() != parent:  # the parent died before the call: go now
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return hook
+
+
+_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
 def _own_session_popen() -> Iterator[None]:
+    """Within the block, a `subprocess.Popen` made by this thread starts a new session (other
+    threads' calls pass through unchanged)."""
     real: Callable[..., Any] = subprocess.Popen
+    owner = threading.get_ident()
+    hook = _die_with_parent_hook()
 
     def popen(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("start_new_session", True)
-        if sys.platform.startswith("linux"):
-            kwargs.setdefault("preexec_fn", _die_with_parent)
+        if threading.get_ident() == owner:
+            kwargs.setdefault("start_new_session", True)
+            if hook is not None:
+                kwargs.setdefault("preexec_fn", hook)
         return real(*args, **kwargs)
 
-    subprocess.Popen = popen  # type: ignore[misc]
-    try:
-        yield
-    finally:
-        subprocess.Popen = real  # type: ignore[misc]
+    with _LOCK:
+        subprocess.Popen = popen  # type: ignore[misc]
+        try:
+            yield
+        finally:
+            subprocess.Popen = real  # type: ignore[misc]
 
 
 def detach_temporary_server() -> bool:
-    """Make Prefect start its temporary server in a session of its own. Returns False when this
-    Prefect has no such server class (nothing changed); idempotent."""
+    """Make Prefect start its temporary server in a session of its own. Returns False when
+    none will be started (an API URL is set) or this Prefect has no such server class; the
+    server module is only imported when it would be used. Idempotent."""
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return False
     try:
         from prefect.server.api import server
     except ImportError:

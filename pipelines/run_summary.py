@@ -16,8 +16,8 @@ from schemas.errors import InputError
 
 def read_report(run_dir: Path) -> dict[str, Any]:
     """The run folder's `report.json` (InputError when it is not a finished run's folder)."""
-    if run_dir.is_file() and run_dir.name == "report.json":
-        raise InputError(str(run_dir), "pass the run folder that holds it, not the file")
+    if run_dir.is_file():
+        raise InputError(str(run_dir), "a file: pass the run folder (the build's --out)")
     if not run_dir.is_dir():
         raise InputError(str(run_dir), "no such folder: pass the --out folder of a build")
     path = run_dir / "report.json"

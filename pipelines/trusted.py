@@ -32,7 +32,8 @@ def read_trusted(config: RunConfig) -> pl.DataFrame:
 
 
 def check_trusted_columns(config: RunConfig, generator: Generator, frame: pl.DataFrame) -> None:
-    """Every trusted column the generator's roles name is in the trusted sample."""
+    """Every trusted column the generator's roles name is in the trusted sample, and the ones
+    the student learns from have a value in every row."""
     columns = list(dict.fromkeys(generator.roles().trusted_columns.values()))
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -41,7 +42,11 @@ def check_trusted_columns(config: RunConfig, generator: Generator, frame: pl.Dat
             f"'{config.generator}' reads (found: {', '.join(frame.columns)}); fix the data or "
             "the data.*_field names in the config"
         )
-    for column in columns:  # an empty value would reach prompts, the gate and the students
+    roles = generator.roles()
+    learned = [f for f in (roles.input_field, roles.target_field, roles.label_field) if f]
+    # what the student learns from (its input, its answer, the label) must be there; other
+    # fields (a free-text note) may be blank
+    for column in [roles.trusted_columns[f] for f in learned if f in roles.trusted_columns]:
         values = frame[column]
         empty = values.is_null()
         if values.dtype == pl.String:

@@ -541,7 +541,7 @@ def test_mistakes_found_by_a_new_user_are_one_line_and_exit_2(
         (("dedup", no_id, "--out", tmp_path / "o.csv"), f"{no_id}:3: field 'id' is empty"),
         (("scrub", table, "--out", tmp_path / "o.csv", "--fields", ","), "names nothing"),
         (("report", not_report), "not a build's report"),
-        (("report", not_report / "report.json"), "pass the run folder"),
+        (("report", not_report / "report.json"), "a file: pass the run folder"),
         (("report", tmp_path / "nowhere"), "no such folder"),
         (
             ("build", example_dir / "config.yaml", "--out", tmp_path / "b"),

@@ -215,6 +215,8 @@ def dedup(
 def _check_ids(path: Path, frame: Any, column: str, given: bool) -> None:
     """An --id-field the file lacks, or an id left empty, is the user's to fix (the default
     `id` may be absent: row numbers are used then)."""
+    import polars as pl
+
     from schemas.errors import InputError
     from schemas.tables import row_location
 
@@ -224,6 +226,8 @@ def _check_ids(path: Path, frame: Any, column: str, given: bool) -> None:
             raise InputError(path, f"missing field '{column}' (found: {found}); fix --id-field")
         return
     nulls = frame[column].is_null()
+    if frame[column].dtype == pl.String:
+        nulls = nulls | (frame[column].str.strip_chars() == "")
     if nulls.any():
         prefix, line = row_location(path, int(nulls.arg_max() or 0))
         raise InputError(

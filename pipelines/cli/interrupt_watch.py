@@ -4,11 +4,11 @@ Python raises KeyboardInterrupt only when the main thread runs Python code. Whil
 its engine, the main thread waits in native code for the engine process (up to 10 minutes);
 the engine process, which gets the same Ctrl-C from the terminal, dies, and the build sat
 there for minutes with no word. The watcher sees every signal through `signal.set_wakeup_fd`
-(written from whichever thread the signal lands on). After a Ctrl-C it gives the normal path
-`grace` seconds to end the command; if the process is still alive then, or at a second Ctrl-C,
-it prints one line, stops the processes this one started and exits 130. Work is not lost by
-this: teacher answers are committed to the run folder's cache as they arrive (SQLite,
-atomic per answer), and a re-run resumes from them.
+(written from whichever thread the signal lands on). If Python's handler has not run `grace`
+seconds after a Ctrl-C (the main thread never saw it), or the command is still alive
+`CLEAN_UP_SECONDS` after that, or at a second Ctrl-C, it prints one line, stops the processes
+this one started and exits 130. Work is not lost by this: teacher answers are committed to the
+run folder's cache as they arrive (SQLite, atomic per answer), and a re-run resumes from them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 GRACE_SECONDS = 15.0
+CLEAN_UP_SECONDS = 120.0
 
 
 LINE = (
@@ -48,6 +49,16 @@ def watch_interrupts(grace: float = GRACE_SECONDS) -> bool:
         signal.set_wakeup_fd(previous)
         _close(read_fd, write_fd, screen)
         return False
+    handled = threading.Event()  # Python's handler ran: the normal path is ending the command
+
+    def on_sigint(signum: int, frame: object) -> None:
+        handled.set()
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, on_sigint)
+    # a forked child (vLLM may fork its engine) must not write its signals into this pipe
+    os.register_at_fork(after_in_child=lambda: _forget(read_fd, write_fd, screen))
 
     def watch() -> None:
         first: float | None = None
@@ -56,21 +67,35 @@ def watch_interrupts(grace: float = GRACE_SECONDS) -> bool:
                 data = os.read(read_fd, 64)
             except OSError:
                 return
+            if not data:
+                return
             if signal.SIGINT not in data:
                 continue
             now = time.monotonic()
             if first is None:
                 first = now
-                threading.Thread(target=_after_grace, args=(grace,), daemon=True).start()
+                threading.Thread(target=after_grace, daemon=True).start()
             elif now - first > 0.5:  # a second Ctrl-C: the user wants out now
                 _force_exit(screen)
 
-    def _after_grace(seconds: float) -> None:
-        time.sleep(seconds)
+    def after_grace() -> None:
+        time.sleep(grace)
+        if not handled.is_set():  # the main thread never saw it: it is stuck in native code
+            _force_exit(screen)
+        # Python saw it and the command is ending: its own clean-up (outputs written whole, a
+        # partial manifest) gets longer, but a KeyboardInterrupt that a library swallowed
+        # still ends the command
+        time.sleep(CLEAN_UP_SECONDS)
         _force_exit(screen)
 
     threading.Thread(target=watch, daemon=True, name="synthmill-interrupt-watch").start()
     return True
+
+
+def _forget(*fds: int) -> None:
+    with contextlib.suppress(ValueError, OSError):
+        signal.set_wakeup_fd(-1)
+    _close(*fds)
 
 
 def _close(*fds: int) -> None:
@@ -96,9 +121,18 @@ def _stop_children(wait: float = 3.0) -> None:
                 os.kill(pid, sig)
         deadline = time.monotonic() + wait
         while sig == signal.SIGTERM and time.monotonic() < deadline:
-            if not any(Path(f"/proc/{pid}").exists() for pid in children):
+            if not any(_running(pid) for pid in children):
                 return
             time.sleep(0.1)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a child the stuck main thread never reaps stays one)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 def _descendants(root: int) -> list[int]:
