@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 GRACE_SECONDS = 15.0
-CLEAN_UP_SECONDS = 120.0
+CLEAN_UP_SECONDS = 30.0
 
 
 LINE = (
