@@ -12,8 +12,8 @@ import polars as pl
 from generators.base import Generator
 from generators.registry import REGISTRY
 from pipelines.config import RunConfig
-from schemas.errors import ConfigError, InputError
-from schemas.tables import read_table, row_location
+from schemas.errors import ConfigError
+from schemas.tables import read_table, require_filled
 from validators.pii.stage import ScrubReport, ScrubStage
 
 
@@ -34,7 +34,8 @@ def read_trusted(config: RunConfig) -> pl.DataFrame:
 def check_trusted_columns(config: RunConfig, generator: Generator, frame: pl.DataFrame) -> None:
     """Every trusted column the generator's roles name is in the trusted sample, and the ones
     the student learns from have a value in every row."""
-    columns = list(dict.fromkeys(generator.roles().trusted_columns.values()))
+    roles = generator.roles()
+    columns = list(dict.fromkeys(roles.trusted_columns.values()))
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ConfigError(
@@ -42,21 +43,13 @@ def check_trusted_columns(config: RunConfig, generator: Generator, frame: pl.Dat
             f"'{config.generator}' reads (found: {', '.join(frame.columns)}); fix the data or "
             "the data.*_field names in the config"
         )
-    roles = generator.roles()
-    learned = [f for f in (roles.input_field, roles.target_field, roles.label_field) if f]
     # what the student learns from (its input, its answer, the label) must be there; other
     # fields (a free-text note) may be blank
-    for column in [roles.trusted_columns[f] for f in learned if f in roles.trusted_columns]:
-        values = frame[column]
-        empty = values.is_null()
-        if values.dtype == pl.String:
-            empty = empty | (values.str.strip_chars() == "")
-        if empty.any():
-            prefix, line = row_location(config.data.trusted, int(empty.arg_max() or 0))
-            raise InputError(
-                config.data.trusted,
-                f"{prefix}field '{column}' is empty; fill it or drop the row",
-                line,
+    learned = [f for f in (roles.input_field, roles.target_field, roles.label_field) if f]
+    for field in learned:
+        if field in roles.trusted_columns:
+            require_filled(
+                config.data.trusted, frame, roles.trusted_columns[field], "fill it or drop the row"
             )
 
 

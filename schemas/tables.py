@@ -137,10 +137,15 @@ def _where(path: Path, suffix: str, lines: list[int] | None, row: int) -> tuple[
     return f"row {row + 1}: ", None
 
 
-def row_location(path: Path, row: int) -> tuple[str, int | None]:
-    """(problem prefix, line) for data row `row` (0-based) of a table file: the line of a CSV
-    row (header and quoted newlines counted), else "row N: " for the message."""
-    return _where(Path(path), Path(path).suffix.lower(), None, row)
+def require_filled(path: Path, frame: pl.DataFrame, column: str, fix: str) -> None:
+    """InputError at the first row whose `column` is null or blank text, naming the file, its
+    line (a CSV row's, header and quoted newlines counted; else "row N") and `fix`."""
+    empty = frame[column].is_null()
+    if frame[column].dtype == pl.String:
+        empty = empty | (frame[column].str.strip_chars() == "")
+    if empty.any():
+        prefix, line = _where(Path(path), Path(path).suffix.lower(), None, int(empty.arg_max()))
+        raise InputError(path, f"{prefix}field '{column}' is empty; {fix}", line)
 
 
 def _csv_problem(path: Path) -> str | None:

@@ -215,27 +215,14 @@ def dedup(
 def _check_ids(path: Path, frame: Any, column: str, given: bool) -> None:
     """An --id-field the file lacks, or an id left empty, is the user's to fix (the default
     `id` may be absent: row numbers are used then)."""
-    import polars as pl
-
     from schemas.errors import InputError
-    from schemas.tables import row_location
+    from schemas.tables import require_filled
 
-    if column not in frame.columns:
-        if given:
-            found = ", ".join(frame.columns)
-            raise InputError(path, f"missing field '{column}' (found: {found}); fix --id-field")
-        return
-    nulls = frame[column].is_null()
-    if frame[column].dtype == pl.String:
-        nulls = nulls | (frame[column].str.strip_chars() == "")
-    if nulls.any():
-        prefix, line = row_location(path, int(nulls.arg_max() or 0))
-        raise InputError(
-            path,
-            f"{prefix}field '{column}' is empty: give every record an id, or drop the column "
-            "to number the rows",
-            line,
-        )
+    if column in frame.columns:
+        require_filled(path, frame, column, "give every record an id, or drop the column")
+    elif given:
+        found = ", ".join(frame.columns)
+        raise InputError(path, f"missing field '{column}' (found: {found}); fix --id-field")
 
 
 def _home() -> Path:
