@@ -15,7 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
-from schemas.errors import MissingDependencyError
+from schemas.errors import ConfigError, MissingDependencyError
 
 EMBEDDED = "embedded"
 EMBEDDED_MODEL_ID = "google/gemma-3-270m (GGUF Q4_K_M, dequantised)"
@@ -138,8 +138,23 @@ def fix_bos(model_dir: Path) -> None:
 
 
 def resolve_model(model: str) -> Path | str:
-    """'embedded' becomes the cached folder; anything else (local folder or hub id) passes."""
-    return embedded_model_dir() if model == EMBEDDED else model
+    """'embedded' becomes the cached folder; anything else (local folder or hub id) passes.
+
+    A name written as a path (absolute, or starting with ".", ".." or "~") must be a folder:
+    otherwise Hugging Face would read it as a malformed hub id and say so in its own words.
+    """
+    if model == EMBEDDED:
+        return embedded_model_dir()
+    if model.startswith(("/", "./", "../", "~")) or model in (".", ".."):
+        folder = Path(model).expanduser()
+        if not folder.is_dir():
+            what = "a file, not a model folder" if folder.exists() else "no such model folder"
+            raise ConfigError(
+                f"{model}: {what}; pass a local Hugging Face model folder, a hub id "
+                f"(org/name) or '{EMBEDDED}'"
+            )
+        return str(folder)
+    return model
 
 
 def main() -> None:

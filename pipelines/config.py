@@ -10,7 +10,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from generators.base import GeneratorContext
@@ -21,6 +20,7 @@ from pipelines.finetune_config import FinetuneConfig
 from schemas.base import StrictModel
 from schemas.errors import ConfigError, describe_validation_error
 from schemas.record import stable_hash
+from schemas.settings_file import SettingsFile
 from validators.dedup.config import DedupConfig
 from validators.drift.config import DriftConfig
 from validators.fidelity.config import FidelityConfig
@@ -130,40 +130,13 @@ def _describe(err: dict[str, Any]) -> str:
     return describe_validation_error(err)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, except that a key given twice in one mapping is an error (PyYAML
-    keeps the last one silently, so half of a config could be ignored)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' is given twice", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> RunConfig:
     """Load and validate a run config; relative data paths resolve against the config's folder."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found; pass the path to a YAML run config")
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None)
-        if mark is not None:  # 0-based in PyYAML; editors count from 1
-            detail = problem or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            raise ConfigError(
-                f"{path}: not valid YAML at line {mark.line + 1}, column {mark.column + 1} "
-                f"({detail})"
-            ) from None
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{path}: not valid YAML ({first})") from None
+    settings = SettingsFile(path, "config file")
+    raw = settings.data
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     for dotted, value in (overrides or {}).items():
@@ -175,7 +148,11 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ru
     try:
         cfg = RunConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_describe(exc.errors()[0])}") from None
+        err = settings.first(exc.errors())
+        dotted = ".".join(str(p) for p in err["loc"])
+        if any(dotted == key or dotted.startswith(key + ".") for key in overrides or {}):
+            raise ConfigError(f"{path} with the command's options: {_describe(err)}") from None
+        raise settings.error(err, RunConfig, describe=_describe) from None
     base = path.resolve().parent
     data = cfg.data
     updates: dict[str, Any] = {"trusted": (base / data.trusted).resolve()}

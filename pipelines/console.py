@@ -318,6 +318,25 @@ def quiet_run(run_dir: Path, verbose: bool = False) -> Iterator[Display]:
         yield display
 
 
+# Libraries whose warnings a one-shot command (evaluate, export, finetune) keeps off the terminal
+# unless --verbose: bitsandbytes says on CPU that an optional kernel package is missing, which a
+# user reads as an error, and transformers draws a bar per weight file.
+_CHATTY_LOGGERS = ("bitsandbytes", "transformers", "peft", "accelerate", "huggingface_hub")
+
+
+def quiet_libraries(verbose: bool = False) -> None:
+    """Keep the libraries' progress bars and warnings off the terminal for a command that has
+    no run folder to log into (the command's own lines and errors still show). Call before the
+    libraries load: tqdm reads its setting at import. `verbose` leaves everything as it is."""
+    if verbose:
+        return
+    for key, value in _QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
 def _restore(previous: Display) -> None:
     global _display
     _display = previous

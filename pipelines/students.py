@@ -4,6 +4,12 @@ With `finetune.include_trusted: true`, a labelled build trains two more students
 settings as the synthetic one: on the scrubbed trusted rows alone, and on the trusted rows plus
 the synthetic records. All three are scored zero-shot on the same held-out rows. The synthetic
 student stays the build's student (`adapter/`); the others go to `students/<name>/`.
+
+Trained by epochs, trusted + synthetic takes more optimizer steps than the trusted rows alone,
+so part of any gain is the extra steps. A fourth student, `trusted_equal_steps`, trains on the
+trusted rows for as many steps as trusted + synthetic took (the rows seen again), so the
+difference between those two is what the synthetic records add at equal compute. It is left
+out when `max_steps` already makes the steps equal.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from typing import Any
 import polars as pl
 
 from pipelines.state import BuildState
+
+EQUAL = "trusted_equal_steps"
 
 
 def training_sets(state: BuildState, in_field: str, out_field: str) -> dict[str, pl.DataFrame]:
@@ -42,12 +50,15 @@ def compare_students(
 
     cfg, labels = state.config.finetune, list(state.config.data.labels) or None
     out: dict[str, Any] = {}
+    sets = training_sets(state, in_field, out_field)
     what = {"trusted": "trusted rows (scrubbed)", "trusted+synthetic": "trusted + synthetic"}
-    for name, frame in training_sets(state, in_field, out_field).items():
+    plan: list[tuple[str, pl.DataFrame, Any]] = [(name, frame, cfg) for name, frame in sets.items()]
+    while plan:
+        name, frame, settings = plan.pop(0)
         folder = state.run_dir / "students" / name
         result, trained = train_student(
             frame,
-            cfg,
+            settings,
             folder,
             task="labels",
             input_field=in_field,
@@ -65,6 +76,7 @@ def compare_students(
         out[name] = {
             "n_train_records": frame.height,
             "training_data": what[name],
+            "steps": result.steps,
             "accuracy": scored["accuracy"],
             "macro_f1": scored["macro_f1"],
             "per_label_f1": scored.get("per_label_f1"),
@@ -74,8 +86,19 @@ def compare_students(
         }
         del trained
         gc.collect()
+        if name == "trusted+synthetic" and cfg.max_steps <= 0 < result.steps:
+            if result.steps > out["trusted"]["steps"]:
+                what[EQUAL] = (
+                    f"trusted rows (scrubbed), {result.steps} steps as trusted + synthetic"
+                )
+                plan.append(
+                    (EQUAL, sets["trusted"], cfg.model_copy(update={"max_steps": result.steps}))
+                )
     trusted, both = out["trusted"], out["trusted+synthetic"]
     synth = synthetic["student"]["accuracy"]
     out["synthetic_over_trusted"] = round(synth / trusted["accuracy"], 4)
     out["trusted+synthetic_minus_trusted"] = round(both["accuracy"] - trusted["accuracy"], 4)
+    if EQUAL in out:
+        key = "trusted+synthetic_minus_trusted_equal_steps"
+        out[key] = round(both["accuracy"] - out[EQUAL]["accuracy"], 4)
     return out

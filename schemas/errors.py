@@ -47,6 +47,11 @@ class InputError(ConfigError):
         return (type(self), (self.path, self.problem, self.line))  # crosses process boundaries
 
 
+class ServiceUnavailable(SynthmillError):
+    """A service the run needs (an index server such as Redis) does not answer: a runtime
+    failure (exit 1), not a mistake in the input; the message says what to start or fix."""
+
+
 class TeacherError(SynthmillError):
     """The teacher cannot answer at all (unreachable, crashed); carries what we know."""
 

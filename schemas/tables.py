@@ -137,15 +137,22 @@ def _where(path: Path, suffix: str, lines: list[int] | None, row: int) -> tuple[
     return f"row {row + 1}: ", None
 
 
+def row_error(path: Path, row: int, problem: str) -> InputError:
+    """An InputError for data row `row` (0-based) of the file `path` as read by `read_table`:
+    it names the file and the row's line (a CSV row's, header and quoted newlines counted;
+    "row N" in formats without lines)."""
+    prefix, line = _where(Path(path), Path(path).suffix.lower(), None, row)
+    return InputError(path, f"{prefix}{problem}", line)
+
+
 def require_filled(path: Path, frame: pl.DataFrame, column: str, fix: str) -> None:
     """InputError at the first row whose `column` is null or blank text, naming the file, its
-    line (a CSV row's, header and quoted newlines counted; else "row N") and `fix`."""
+    line and `fix`."""
     empty = frame[column].is_null()
     if frame[column].dtype == pl.String:
         empty = empty | (frame[column].str.strip_chars() == "")
     if empty.any():
-        prefix, line = _where(Path(path), Path(path).suffix.lower(), None, int(empty.arg_max()))
-        raise InputError(path, f"{prefix}field '{column}' is empty; {fix}", line)
+        raise row_error(path, int(empty.arg_max()), f"field '{column}' is empty; {fix}")
 
 
 def _csv_problem(path: Path) -> str | None:

@@ -530,6 +530,14 @@ def test_mistakes_found_by_a_new_user_are_one_line_and_exit_2(
     table.write_text("id,text\n1,hello there\n2,hello there\n3,other\n")
     no_id = tmp_path / "no_id.csv"
     no_id.write_text("id,text\n1,hello there\n,hello there\n")
+    labelled = tmp_path / "lab.csv"
+    labelled.write_text("text,label\nhi,a\nyo,c\nhey,d\n")
+    recognizers = tmp_path / "rec.yaml"
+    recognizers.write_text("recognizers:\n  - name: acct\n    regex: 'ACC[0-9]{6}'\n")
+    drift_config = tmp_path / "drift.yaml"
+    drift_config.write_text("drift:\n  alpha: 0.05\n  thresholds: 3\n")
+    config = tmp_path / "typo.yaml"
+    config.write_text((example_dir / "config.yaml").read_text().replace("chunk_size", "chunk_sise"))
     not_report = tmp_path / "run"
     not_report.mkdir()
     (not_report / "report.json").write_text("[]")
@@ -544,6 +552,24 @@ def test_mistakes_found_by_a_new_user_are_one_line_and_exit_2(
         (("report", not_report / "report.json"), "a file: pass the run folder"),
         (("report", tmp_path / "nowhere"), "no such folder"),
         (
+            ("drift", "--reference", table, "--candidate", table, "--number-fields", "text"),
+            f"{table}:2: field 'text' is not a number",
+        ),
+        (
+            ("evaluate", "--data", labelled, "--labels", "a,b", "--limit", "1"),
+            f"{labelled}:3: 2 rows carry labels not in --labels (c, d)",
+        ),
+        (("evaluate", "--data", labelled, "--model", tmp_path / "nomodel"), "no such model folder"),
+        (
+            ("scrub", table, "--out", tmp_path / "o.csv", "--recognizers", recognizers),
+            f"{recognizers}:3: unknown key 'recognizers.0.regex' (known here: name, entity, patterns",
+        ),
+        (
+            ("drift", "--reference", table, "--candidate", table, "--config", drift_config),
+            f"{drift_config}:3: unknown key 'thresholds' (known here: min_reference_rows, alpha",
+        ),
+        (("build", config), "unknown key 'build.chunk_sise' (known here: chunk_size, pii"),
+        (
             ("build", example_dir / "config.yaml", "--out", tmp_path / "b"),
             "trusted.csv:5: field 'text' is empty",
         ),
@@ -553,3 +579,9 @@ def test_mistakes_found_by_a_new_user_are_one_line_and_exit_2(
         assert result.returncode == 2, (args, result.stderr)
         assert expected in one_line(result.stderr), (args, result.stderr)
     assert not (tmp_path / "o.csv").exists() and not (tmp_path / "b").exists()
+    typo = [n for n, line in enumerate(config.read_text().splitlines(), 1) if "chunk_sise" in line]
+    assert f"{config}:{typo[0]}: " in cli("build", config).stderr
+    # a service that does not answer is a runtime failure (exit 1), not the user's input
+    redis = ("--index", "redis", "--redis-url", "redis://127.0.0.1:1/0")
+    down = cli("dedup", table, "--out", tmp_path / "o.csv", *redis)
+    assert down.returncode == 1 and "cannot reach Redis" in one_line(down.stderr)

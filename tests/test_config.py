@@ -83,3 +83,29 @@ def test_a_key_given_twice_is_an_error_naming_the_line(tmp_path: Path) -> None:
     path.write_text("name: x\ndata:\n  trusted: t.csv\ndrift:\n  alpha: 0.1\ndrift:\n  seed: 2\n")
     with pytest.raises(ConfigError, match=r"line 6, column 1 \(key 'drift' is given twice\)"):
         load_config(path)
+
+
+def test_a_mistake_in_a_settings_file_names_its_line_and_the_known_keys(tmp_path: Path) -> None:
+    """pydantic names the key; the line and the keys known at that place come from the file."""
+    from pipelines.config import RunConfig, load_config
+    from schemas.settings_file import known_keys
+
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "name: x\ndata:\n  trusted: t.csv\nexport:\n  format: gguf\n  qant: q8_0\n"
+        "finetune:\n  eval:\n    few_shots: 3\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}:6: unknown key 'export.qant' (known here: "), message
+    assert "quant" in message and "base_gguf" in message  # through `ExportConfig | None`
+    path.write_text("name: x\ndata:\n  trusted: t.csv\nfinetune:\n  eval:\n    few_shots: 3\n")
+    with pytest.raises(ConfigError, match=r"config.yaml:6: unknown key 'finetune.eval.few_shots'"):
+        load_config(path)
+    # a value from the command line is not blamed on a line of the file
+    path.write_text("name: x\nn: 5\ndata:\n  trusted: t.csv\n")
+    with pytest.raises(ConfigError, match="with the command's options: 'n'"):
+        load_config(path, {"n": 0})
+    assert "source" not in known_keys(RunConfig, ())  # set by the loader, not by the user
+    assert known_keys(RunConfig, ("data", "trusted")) == []  # a value, not a mapping

@@ -142,6 +142,9 @@ def test_cli_writes_report_with_base_and_student(tmp_path: Path, untrained_adapt
     assert data["n"] == 4 and len(data["labels"]) == 10
     assert data["base"]["few_shot"] == 10 and data["student"]["few_shot"] == 0
     assert "base accuracy" in done.stdout and "student accuracy" in done.stdout
+    # the libraries' chatter (bitsandbytes' missing-kernel warning, weight-loading bars) stays
+    # off the terminal; the command's own line is all a user reads
+    assert not done.stderr.strip(), done.stderr[-2000:]
 
 
 @pytest.mark.parametrize(

@@ -357,6 +357,7 @@ def _cli(*args: object) -> subprocess.CompletedProcess[str]:
         (("{run}", "--quant", "q5_k"), "unknown --quant 'q5_k' (choose one of q8_0, q4_0, f16)"),
         (("{run}", "--format", "onnx"), "unknown --format 'onnx'"),
         (("{run}", "--base-weights", "nf4"), "unknown --base-weights 'nf4' (choose one of"),
+        (("{run}", "--out", "{tmp}/x.bin"), "name the file *.gguf"),
     ],
     ids=[
         "no-run-dir",
@@ -365,6 +366,7 @@ def _cli(*args: object) -> subprocess.CompletedProcess[str]:
         "unknown-quant",
         "unknown-format",
         "unknown-base-weights",
+        "not-a-gguf-name",
     ],
 )
 def test_cli_mistakes_are_one_line_exit_2(

@@ -153,6 +153,8 @@ def test_selection_with_the_label_term_keeps_texts_that_say_their_label(
         shipped = pickle.loads(pickle.dumps(stage))
         assert shipped.label_model is None and shipped.target == []
         assert shipped.map(frame) == stage.map(frame) and stage.label_model is model
+        with pytest.raises(RuntimeError, match="pickled copy"):  # never a silent keep-all
+            shipped.reduce(frame, [shipped.map(frame)])
         counts = result.kept["label"].value_counts()
         assert dict(zip(counts["label"], counts["count"], strict=True)) == dict.fromkeys(TEN, 10)
         return sum(int(i[1:]) >= right.height for i in result.kept["id"]), result.report

@@ -1,5 +1,6 @@
 """`finetune.include_trusted`: three students (trusted, synthetic, trusted + synthetic) scored on
-the same held-out rows, on the embedded model (a few steps each)."""
+the same held-out rows, on the embedded model (a few steps each), and a fourth trained on the
+trusted rows for as many steps as trusted + synthetic took."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def test_three_students_on_the_same_held_out_rows(example_dir: Path, tmp_path: P
         example_dir / "config.yaml",
         {
             "finetune.include_trusted": True,
-            "finetune.max_steps": 2,
+            # by epochs, as the example trains: 200 trusted rows 2 steps, 240 rows 3 steps
+            "finetune.num_train_epochs": 0.04,
             "finetune.batch_size": 4,
             "finetune.eval.limit": 12,
             "finetune.eval.few_shot": 2,
@@ -41,7 +43,14 @@ def test_three_students_on_the_same_held_out_rows(example_dir: Path, tmp_path: P
     students = ev["students"]
     assert students["trusted"]["n_train_records"] == 200
     assert students["trusted+synthetic"]["n_train_records"] == 240
-    for name in ("trusted", "trusted+synthetic"):
+    steps = {name: students[name]["steps"] for name in ("trusted", "trusted+synthetic")}
+    assert steps == {"trusted": 2, "trusted+synthetic": 3}, steps
+    equal = students["trusted_equal_steps"]  # the same 200 rows, seen for 3 steps
+    assert equal["n_train_records"] == 200 and equal["steps"] == 3
+    assert students["trusted+synthetic_minus_trusted_equal_steps"] == round(
+        students["trusted+synthetic"]["accuracy"] - equal["accuracy"], 4
+    )
+    for name in ("trusted", "trusted+synthetic", "trusted_equal_steps"):
         got = students[name]
         assert 0.0 <= got["accuracy"] <= 1.0 and set(got["per_label_f1"]) <= set(ev["labels"])
         assert (state.run_dir / got["adapter"] / "adapter_config.json").is_file()

@@ -14,7 +14,14 @@ import typer
 
 from pipelines.cli.options import given, shown_default, split_list
 from schemas.errors import GateFailed, InputError
-from schemas.tables import atomic_open, check_outputs, read_table, staged, write_json
+from schemas.tables import (
+    atomic_open,
+    check_outputs,
+    read_table,
+    row_error,
+    staged,
+    write_json,
+)
 from validators.drift.config import DriftConfig
 
 
@@ -40,10 +47,12 @@ def check_columns(
     candidate: pl.DataFrame,
     paths: tuple[Path, Path],
     names: list[str],
+    number_fields: tuple[str, ...] = (),
 ) -> None:
     """Each named field is in both files with compatible types; else an InputError on one file.
 
     Text and numbers are compatible when the text parses as numbers (a CSV against Parquet).
+    A field named in `number_fields` must hold numbers in both files.
     """
     for frame, path in zip((reference, candidate), paths, strict=True):
         for name in names:
@@ -63,6 +72,27 @@ def check_columns(
             paths[1],
             f"field '{name}' is {cand.dtype} here but {ref.dtype} in the reference {paths[0]}",
         )
+    for frame, path in zip((reference, candidate), paths, strict=True):
+        for name in number_fields:
+            column = frame[name]
+            if column.dtype.is_numeric() or column.dtype == pl.Null:
+                continue
+            if column.dtype == pl.String:
+                parsed = column.str.strip_chars().cast(pl.Float64, strict=False)
+                bad = parsed.is_null() & column.is_not_null()
+                if not bad.any():
+                    continue
+                raise row_error(
+                    path,
+                    int(bad.arg_max()),
+                    f"field '{name}' is not a number; drop it from --number-fields "
+                    "(number_fields) or fix the value",
+                )
+            raise InputError(
+                path,
+                f"field '{name}' is not numeric (found {column.dtype}); "
+                "drop it from --number-fields (number_fields)",
+            )
 
 
 def _settings(options: dict[str, Any], config: Path | None) -> Any:
@@ -99,7 +129,7 @@ def run_drift(
     cand = read_table(candidate, required=required, flat=compared)
     names = list(settings.fields or ref.columns)
     names += [f for f in (*required, *settings.number_fields) if f not in names]
-    check_columns(ref, cand, (reference, candidate), names)
+    check_columns(ref, cand, (reference, candidate), names, tuple(settings.number_fields))
     report = drift_report(ref, cand, settings)
     written: list[Path] = []
     drawn: list[Path] = []

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    import polars as pl
 
 out = Console()
 
@@ -41,8 +44,14 @@ def evaluate(
     config: Annotated[
         Path | None, typer.Option(help="run config whose finetune.eval: section is used")
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="show the libraries' warnings and progress bars")
+    ] = False,
 ) -> None:
     """Score the base model and, with --adapter, the fine-tuned student on held-out data."""
+    from pipelines.console import quiet_libraries
+
+    quiet_libraries(verbose)  # before the model libraries load
     from pipelines.cli.finetune import load_finetune_config
     from pipelines.cli.options import split_list
     from pipelines.evaluate import evaluate_answers, evaluate_labels, write_report
@@ -57,10 +66,13 @@ def evaluate(
         cfg = cfg.model_copy(update={"eval": cfg.eval.model_copy(update={"limit": limit})})
     rows = read_table(data, required=[input_field, label_field])
     if task == "labels":
+        label_set = list(split_list(labels) or []) or None
+        if label_set is not None:
+            check_labels(data, rows, label_field, label_set)
         shots = read_table(few_shot, required=[input_field, label_field]) if few_shot else None
         result = evaluate_labels(
             rows,
-            list(split_list(labels) or []) or None,
+            label_set,
             few_shot_rows=shots,
             adapter=adapter,
             model=model,
@@ -103,3 +115,25 @@ def evaluate(
 def register(app: typer.Typer) -> None:
     """Add the `evaluate` command to the synthmill CLI."""
     app.command("evaluate")(evaluate)
+
+
+def check_labels(path: Path, rows: pl.DataFrame, label_field: str, labels: list[str]) -> None:
+    """Every row's label is one of `--labels` (all rows, before any --limit sample); else one
+    line naming the file, the first such row's line and the labels that are missing."""
+    import polars as pl
+
+    from schemas.tables import row_error
+
+    values = rows[label_field].cast(pl.String)
+    outside = ~values.is_in(labels) | values.is_null()
+    if outside.any():
+        missing = sorted({str(v) for v in values.filter(outside).to_list()})
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        raise row_error(
+            path,
+            int(outside.arg_max()),
+            f"{int(outside.sum())} rows carry labels not in --labels ({shown}); "
+            "add them to --labels or leave --labels out",
+        )

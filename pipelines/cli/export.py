@@ -87,8 +87,14 @@ def export(
     report: Annotated[
         Path | None, typer.Option("--report", help="write the comparison JSON here")
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="show the libraries' warnings and progress bars")
+    ] = False,
 ) -> None:
     """Merge the LoRA adapter into its base and write one GGUF (llama.cpp, Ollama, LM Studio)."""
+    from pipelines.console import quiet_libraries
+
+    quiet_libraries(verbose)  # before the model libraries load
     from pipelines.export import export_gguf
     from pipelines.finetune import read_adapter_meta
     from schemas.tables import check_outputs, read_table, write_json
@@ -96,6 +102,11 @@ def export(
     folder = _check(run_dir, adapter, fmt, quant)
     _check_base_weights(base_weights)
     target = out_file or run_dir / "student.gguf"
+    if target.suffix.lower() != ".gguf":
+        raise ConfigError(
+            f"--out {target}: name the file *.gguf (llama.cpp, Ollama and LM Studio go by it), "
+            f"e.g. {target.with_suffix('.gguf')}"
+        )
     check_outputs(
         {"--out": target, "--report": report},
         inputs=(held_out, base_gguf, folder / "adapter_model.safetensors"),

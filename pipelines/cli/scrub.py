@@ -61,7 +61,10 @@ def scrub(
     ] = None,
     report: Annotated[Path | None, typer.Option(help="write the counts report (JSON) here")] = None,
     recognizers: Annotated[
-        Path | None, typer.Option(help="YAML of domain recognizers (e.g. account numbers)")
+        Path | None,
+        typer.Option(
+            help="YAML of domain recognizers (e.g. account numbers); format in the README"
+        ),
     ] = None,
     entities: Annotated[
         str | None,

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from schemas.errors import ConfigError, InputError
+from schemas.errors import ConfigError, InputError, ServiceUnavailable
 from schemas.tables import atomic_open, write_json
 from validators.dedup.config import DedupConfig
 from validators.dedup.datasketch_compat import band_ranges, band_tables
@@ -210,7 +210,7 @@ class LshIndex(PublishedIndex):
                 self._redis.ping()
                 self._connect_meta(f"{prefix}_meta")
             except redis.exceptions.ConnectionError as exc:
-                raise ConfigError(
+                raise ServiceUnavailable(
                     f"cannot reach Redis at {config.index.redis_url} ({exc}); start it or fix the "
                     "redis url"
                 ) from None

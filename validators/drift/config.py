@@ -13,11 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, ValidationError
 
 from schemas.base import FrozenModel
 from schemas.errors import ConfigError, describe_validation_error
+from schemas.settings_file import SettingsFile
 
 
 class DriftConfig(FrozenModel):
@@ -81,19 +81,23 @@ class DriftConfig(FrozenModel):
 
 def load_drift_config(path: str | Path, overrides: dict[str, Any] | None = None) -> DriftConfig:
     """A DriftConfig from a YAML mapping (top level, or under a `drift:` key), plus overrides."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: drift config not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{path}: not valid YAML ({first})") from None
+    settings = SettingsFile(path, "drift config")
+    raw, path = settings.data or {}, settings.path
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of drift settings")
+    prefix: tuple[str, ...] = ()
     if isinstance(raw.get("drift"), dict):
-        raw = raw["drift"]
-    return make_drift_config({**raw, **(overrides or {})}, source=str(path))
+        raw, prefix = raw["drift"], ("drift",)
+    values = {**raw, **(overrides or {})}
+    try:
+        return DriftConfig.model_validate(values)
+    except ValidationError as exc:
+        err = settings.first(exc.errors(), prefix)
+        if err["loc"] and err["loc"][0] in (overrides or {}):
+            raise ConfigError(
+                f"{path} with the command's options: {describe_validation_error(err)}"
+            ) from None
+        raise settings.error(err, DriftConfig, prefix=prefix) from None
 
 
 def make_drift_config(values: dict[str, Any], source: str = "drift settings") -> DriftConfig:

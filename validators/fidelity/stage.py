@@ -165,11 +165,12 @@ class SelectStage:
         self.label_field = label_field
         self.seed = seed
         self.id_field = id_field
+        self.shipped = False
 
     def __getstate__(self) -> dict[str, Any]:
         # `map` only collects texts: the target texts and the classifier stay in the driver,
-        # where `reduce` runs, and do not travel to Ray workers.
-        return {**self.__dict__, "target": [], "label_model": None}
+        # where `reduce` runs, and do not travel to Ray workers. A copy knows it is one.
+        return {**self.__dict__, "target": [], "label_model": None, "shipped": True}
 
     def map(self, batch: pl.DataFrame) -> list[str]:
         return [str(t) for t in batch[self.text_field].to_list()]
@@ -179,6 +180,11 @@ class SelectStage:
     ) -> StageResult[SelectReport]:
         from validators.fidelity.select import log_importance, select
 
+        if self.shipped:  # without its target it would keep every record without a word
+            raise RuntimeError(
+                "SelectStage.reduce ran on a pickled copy, which carries no target texts; "
+                "reduce in the process that built the stage"
+            )
         texts = [t for part in partials for t in part]
         if frame.height <= self.n or not self.target:
             return StageResult(frame, [], SelectReport(candidates=frame.height, kept=frame.height))

@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 import regex
 import tldextract
-import yaml
 from presidio_analyzer import (
     AnalysisExplanation,
     LocalRecognizer,
@@ -31,7 +30,8 @@ from presidio_analyzer.predefined_recognizers import EmailRecognizer
 from pydantic import Field, ValidationError, field_validator
 
 from schemas.base import FrozenModel
-from schemas.errors import ConfigError, describe_validation_error
+from schemas.errors import ConfigError
+from schemas.settings_file import SettingsFile
 
 BUILTIN_RECOGNIZERS = Path(__file__).resolve().parent / "data" / "pii_recognizers.yaml"
 
@@ -126,22 +126,14 @@ class RecognizerFile(FrozenModel):
 
 def load_recognizer_file(path: str | Path) -> RecognizerFile:
     """Read and validate a recognizers YAML file; any problem is one `ConfigError` line."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: recognizers file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{path}: not valid YAML ({first})") from None
+    settings = SettingsFile(path, "recognizers file")
+    raw, path = settings.data, settings.path
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping with a 'recognizers' list at the top level")
     try:
         loaded = RecognizerFile.model_validate(raw)
     except ValidationError as exc:
-        errors = exc.errors()  # a misspelt key is the likelier cause of a missing one
-        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        raise ConfigError(f"{path}: {describe_validation_error(first)}") from None
+        raise settings.error(settings.first(exc.errors()), RecognizerFile) from None
     names = [spec.name for spec in loaded.recognizers]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
