@@ -84,8 +84,9 @@ class FinetuneConfig(FrozenModel):
     seed: int = 0
     include_trusted: bool = Field(
         False,
-        description="also train on the trusted rows alone and on trusted + synthetic, and "
-        "compare the three students on the held-out rows (labelled builds)",
+        description="also train on the trusted rows alone and on trusted + synthetic (and, when "
+        "training by epochs, on the trusted rows for as many steps as trusted + synthetic), and "
+        "compare the students on the held-out rows (labelled builds)",
     )
     trainer_args: dict[str, Any] = Field(
         default_factory=dict, description="extra TRL SFTConfig options, passed through"

@@ -79,7 +79,13 @@ def summary_table(report: dict[str, Any], run_dir: Path, wall_s: float | None = 
         table.add_row("time", f"{wall_s / 60:.1f} min{inside}")
     elif seconds:
         table.add_row("time", f"{staged / 60:.1f} min in the stages")
-    table.add_row("outputs", f"{run_dir}/ (report.md, README.md, accepted.parquet, train.jsonl)")
+    names = ("report.md", "README.md", "accepted.parquet", "train.jsonl")
+    present = [n for n in names if (run_dir / n).is_file()]
+    missing = [n for n in names if n not in present]
+    outputs = f"{run_dir}/ ({', '.join(present)})" if present else f"{run_dir}/"
+    if missing:  # moved or deleted since the build: say so rather than list what is not there
+        outputs += f"; missing: {', '.join(missing)} (re-run the build to write them)"
+    table.add_row("outputs", outputs)
     if (run_dir / "adapter" / "adapter_config.json").is_file():
         table.add_row("adapter", f"{run_dir / 'adapter'}/ (model card: README.md)")
     if (run_dir / "run.log").is_file():

@@ -523,6 +523,43 @@ def test_ctrl_c_ends_a_command_whose_main_thread_cannot_see_it(tmp_path: Path) -
         time.sleep(0.1)
 
 
+def test_ctrl_c_that_lands_on_another_thread_still_interrupts_the_main_thread(
+    tmp_path: Path,
+) -> None:
+    """The kernel gives a process's SIGINT to any of its threads. The main thread, waiting in a
+    system call (vLLM polls for its engine), was not woken and the handler never ran; the
+    watcher now sends the signal to the main thread, whose own clean-up then runs at once."""
+    script = tmp_path / "elsewhere.py"
+    script.write_text(
+        "import signal, sys, threading, time\n"
+        "from pipelines.cli.interrupt_watch import watch_interrupts\n"
+        "assert watch_interrupts(grace=20.0)\n"
+        "def other():\n"
+        "    time.sleep(0.5)\n"
+        "    signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # lands here, not on main\n"
+        "    time.sleep(60)\n"
+        "threading.Thread(target=other, daemon=True).start()\n"
+        "start = time.monotonic()\n"
+        "try:\n"
+        "    time.sleep(60)\n"
+        "except KeyboardInterrupt:\n"
+        "    print(f'main thread interrupted after {time.monotonic() - start:.1f} s', flush=True)\n"
+        "    sys.exit(130)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 130, done.stderr
+    seconds = float(done.stdout.split("after ")[1].split()[0])
+    assert seconds < 5, done.stdout  # not the watcher's forced exit 20 s later
+    assert not done.stderr.strip(), done.stderr
+
+
 def test_mistakes_found_by_a_new_user_are_one_line_and_exit_2(
     tmp_path: Path, example_dir: Path
 ) -> None:

@@ -90,3 +90,25 @@ def test_transformers_teacher_is_schema_constrained(example_dir: Path, embedded_
     for rec in result.records:
         assert rec.payload.label == rec.provenance.attributes["label"]
         assert rec.provenance.teacher == "transformers"
+
+
+def test_a_ctrl_c_while_the_engine_starts_is_not_swallowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """vLLM waits for its engine inside `zmq_socket_ctx`, which catches KeyboardInterrupt and
+    goes on: a Ctrl-C there left the start waiting up to 10 minutes for an engine the Ctrl-C
+    had killed. With `let_interrupts_through` the interrupt leaves the context, socket closed."""
+    import zmq
+    from vllm.v1.engine import utils as engine_utils
+
+    from generators.teachers.vllm_engine import let_interrupts_through
+
+    monkeypatch.setattr(engine_utils, "zmq_socket_ctx", engine_utils.zmq_socket_ctx)
+    address = f"ipc://{tmp_path}/handshake"
+    with engine_utils.zmq_socket_ctx(address, zmq.ROUTER, bind=True):
+        raise KeyboardInterrupt  # vLLM's own: swallowed (when this fails, drop the patch)
+    assert let_interrupts_through() and not let_interrupts_through()  # once
+    with pytest.raises(KeyboardInterrupt):
+        with engine_utils.zmq_socket_ctx(address, zmq.ROUTER, bind=True) as socket:
+            raise KeyboardInterrupt
+    assert socket.closed

@@ -407,6 +407,12 @@ def test_summary_time_is_the_wait_not_only_the_stages(tmp_path: Path) -> None:
 
     assert "7.0 min (6.0 min in the stages)" in shown(420.0)
     assert "6.0 min in the stages" in shown(None) and "7.0 min" not in shown(None)
+    # the outputs row lists what is there and names what went missing since the build
+    assert "missing: report.md, README.md, accepted.parquet, train.jsonl" in shown(None)
+    (tmp_path / "accepted.parquet").write_bytes(b"")
+    (tmp_path / "train.jsonl").write_text("")
+    text = shown(None)
+    assert "(accepted.parquet, train.jsonl); missing: report.md, README.md" in text, text
 
 
 def test_rejected_records_keep_their_payload_and_leaks_name_their_twin(tmp_path: Path) -> None:

