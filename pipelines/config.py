@@ -142,8 +142,17 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ru
     for dotted, value in (overrides or {}).items():
         node = raw
         *parents, leaf = dotted.split(".")
-        for key in parents:
-            node = node.setdefault(key, {})
+        for depth, key in enumerate(parents, start=1):
+            if node.get(key) is None:  # absent, or `teacher:` with nothing under it
+                node[key] = {}
+            elif not isinstance(node[key], dict):
+                line = settings.line_of(tuple(parents[:depth]))
+                where = f"{path}:{line}" if line is not None else f"{path}"
+                raise ConfigError(
+                    f"{where}: '{'.'.join(parents[:depth])}' must be a mapping of settings "
+                    f"(the command sets {dotted})"
+                )
+            node = node[key]
         node[leaf] = value
     try:
         cfg = RunConfig.model_validate(raw)

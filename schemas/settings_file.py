@@ -27,12 +27,17 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base`: PyYAML merges it
+                continue
             key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' is given twice", key_node.start_mark
-                )
-            seen.add(key)
+            try:
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key '{key}' is given twice", key_node.start_mark
+                    )
+                seen.add(key)
+            except TypeError:  # an unhashable key: PyYAML's own error says so
+                continue
         return super().construct_mapping(node, deep=deep)
 
 
@@ -49,16 +54,18 @@ class SettingsFile:
         except UnicodeDecodeError:
             raise ConfigError(f"{self.path}: not UTF-8 text; save it as UTF-8") from None
         loader = _UniqueKeyLoader(text)
+        self.lines: dict[Loc, int] = {}
         try:
             node = loader.get_single_node()  # type: ignore[no-untyped-call]
             self.data: Any = None if node is None else loader.construct_document(node)  # type: ignore[no-untyped-call]
+            if node is not None:
+                _index(loader, node, (), self.lines, set())
         except yaml.YAMLError as exc:
             raise ConfigError(f"{self.path}: {_yaml_problem(exc)}") from None
+        except (ValueError, TypeError, RecursionError) as exc:  # e.g. a date like 2026-02-30
+            raise ConfigError(f"{self.path}: not valid YAML ({exc})") from None
         finally:
             loader.dispose()  # type: ignore[no-untyped-call]
-        self.lines: dict[Loc, int] = {}
-        if node is not None:
-            _index(node, (), self.lines)
 
     def line_of(self, loc: Loc) -> int | None:
         """The line of `loc`, or of the nearest enclosing key that is in the file."""
@@ -109,17 +116,30 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"not valid YAML at line {mark.line + 1}, column {mark.column + 1} ({detail})"
 
 
-def _index(node: yaml.Node, loc: Loc, out: dict[Loc, int]) -> None:
+def _index(
+    loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, out: dict[Loc, int], seen: set[int]
+) -> None:
+    """The line of every key and list item below `node`, under the key as written and as
+    loaded (pydantic names `1:` as 1, and `~:` as None or 'None'); an alias is indexed once."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            here = (*loc, str(key.value))
-            out.setdefault(here, key.start_mark.line + 1)
-            _index(value, here, out)
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            names: list[Any] = [str(key.value)]
+            loaded = loader.construct_object(key)  # type: ignore[no-untyped-call]
+            if isinstance(loaded, (int, float, bool)) or loaded is None:
+                names += [loaded, str(loaded)]
+            for name in names:
+                out.setdefault((*loc, name), key.start_mark.line + 1)
+            _index(loader, value, (*loc, str(key.value)), out, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             here = (*loc, i)
             out.setdefault(here, item.start_mark.line + 1)
-            _index(item, here, out)
+            _index(loader, item, here, out, seen)
 
 
 def _unwrap(annotation: Any) -> Any:

@@ -7,6 +7,7 @@ Outputs are checked before any work (`check_outputs`), written to a temp file an
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -134,7 +135,24 @@ def _where(path: Path, suffix: str, lines: list[int] | None, row: int) -> tuple[
         line = _csv_line(path, row)
         if line is not None:
             return "", line
+    if suffix == ".jsonl":
+        line = _jsonl_line(path, row)
+        if line is not None:
+            return "", line
     return f"row {row + 1}: ", None
+
+
+def _jsonl_line(path: Path, row: int) -> int | None:
+    """The 1-based line of JSONL data row `row` (0-based): blank lines are not rows."""
+    with contextlib.suppress(OSError):
+        with path.open("rb") as fh:
+            seen = -1
+            for lineno, raw in enumerate(fh, start=1):
+                if raw.strip():
+                    seen += 1
+                    if seen == row:
+                        return lineno
+    return None
 
 
 def row_error(path: Path, row: int, problem: str) -> InputError:

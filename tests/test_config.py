@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,49 @@ def test_a_mistake_in_a_settings_file_names_its_line_and_the_known_keys(tmp_path
         load_config(path, {"n": 0})
     assert "source" not in known_keys(RunConfig, ())  # set by the loader, not by the user
     assert known_keys(RunConfig, ("data", "trusted")) == []  # a value, not a mapping
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("? [a, b]\n: 1\n", "not valid YAML at line 1"),  # an unhashable key
+        ("name: 2026-02-30\n", "not valid YAML (day is out of range"),  # a date that is none
+        ("a: &x [*x]\n", ":1: unknown key 'a'"),  # a recursive alias
+        ("drift:\n  1: 2\n", ":2: '1': Keys should be strings"),  # a key that is a number
+    ],
+)
+def test_odd_yaml_is_one_line_not_a_traceback(tmp_path: Path, text: str, expected: str) -> None:
+    from validators.drift.config import load_drift_config
+
+    path = tmp_path / "drift.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        load_drift_config(path)
+
+
+def test_yaml_merge_keys_and_empty_sections(tmp_path: Path) -> None:
+    """`<<: *base` merges as PyYAML does (not "given twice"); a command-line value for a section
+    left empty in the file fills it; one for a section that is a plain value names its line."""
+    from pipelines.config import load_config
+    from validators.drift.config import load_drift_config
+
+    path = tmp_path / "drift.yaml"
+    path.write_text("base: &b\n  alpha: 0.1\ndrift:\n  <<: *b\n  seed: 3\n")
+    assert (load_drift_config(path).alpha, load_drift_config(path).seed) == (0.1, 3)
+    (tmp_path / "t.csv").write_text("text,label\nhi,a\n")
+    path = tmp_path / "config.yaml"
+    path.write_text("name: x\ndata:\n  trusted: t.csv\nteacher:\n")
+    assert load_config(path, {"teacher.kind": "transformers"}).teacher.kind == "transformers"
+    path.write_text("name: x\ndata:\n  trusted: t.csv\nteacher: vllm\n")
+    with pytest.raises(ConfigError, match=r"config.yaml:4: 'teacher' must be a mapping"):
+        load_config(path, {"teacher.kind": "transformers"})
+
+
+def test_a_bad_row_of_a_jsonl_file_is_named_by_its_line(tmp_path: Path) -> None:
+    """JSONL has lines too (blank ones are not rows): not "row N" as in Parquet."""
+    from schemas.tables import read_table, require_filled
+
+    path = tmp_path / "ids.jsonl"
+    path.write_text('{"id": "a", "text": "x"}\n\n{"id": "", "text": "y"}\n')
+    with pytest.raises(ConfigError, match=r"ids.jsonl:3: field 'id' is empty; fix it"):
+        require_filled(path, read_table(path), "id", "fix it")

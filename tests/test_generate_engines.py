@@ -99,11 +99,13 @@ def test_a_ctrl_c_while_the_engine_starts_is_not_swallowed(
     goes on: a Ctrl-C there left the start waiting up to 10 minutes for an engine the Ctrl-C
     had killed. With `let_interrupts_through` the interrupt leaves the context, socket closed."""
     import zmq
+    from vllm.utils import network_utils
     from vllm.v1.engine import utils as engine_utils
 
     from generators.teachers.vllm_engine import let_interrupts_through
 
-    monkeypatch.setattr(engine_utils, "zmq_socket_ctx", engine_utils.zmq_socket_ctx)
+    # vLLM's own (an engine started earlier in this process has already wrapped the name)
+    monkeypatch.setattr(engine_utils, "zmq_socket_ctx", network_utils.zmq_socket_ctx)
     address = f"ipc://{tmp_path}/handshake"
     with engine_utils.zmq_socket_ctx(address, zmq.ROUTER, bind=True):
         raise KeyboardInterrupt  # vLLM's own: swallowed (when this fails, drop the patch)

@@ -55,6 +55,7 @@ def watch_interrupts(grace: float = GRACE_SECONDS) -> bool:
         return False
     handled = threading.Event()  # Python's handler ran: the normal path is ending the command
     main_ident = threading.main_thread().ident or 0
+    nudged = threading.Event()
 
     def on_sigint(signum: int, frame: object) -> None:
         if handled.is_set():  # once: a nudge below that crossed the handler is not a 2nd Ctrl-C
@@ -76,7 +77,11 @@ def watch_interrupts(grace: float = GRACE_SECONDS) -> bool:
                 return
             if not data:
                 return
-            if signal.SIGINT not in data:
+            sigints = data.count(signal.SIGINT)
+            if sigints and nudged.is_set():  # the signal this module sent: not the user's
+                nudged.clear()
+                sigints -= 1
+            if not sigints:
                 continue
             now = time.monotonic()
             if first is None:
@@ -93,8 +98,11 @@ def watch_interrupts(grace: float = GRACE_SECONDS) -> bool:
         # main thread itself, which ends the wait with EINTR and runs the handler.
         time.sleep(NUDGE_SECONDS)
         if not handled.is_set():
-            with contextlib.suppress(OSError, ValueError):
+            nudged.set()  # its byte in the wakeup pipe is not a second Ctrl-C
+            try:
                 signal.pthread_kill(main_ident, signal.SIGINT)
+            except (OSError, ValueError):
+                nudged.clear()
 
     def after_grace() -> None:
         time.sleep(grace)

@@ -209,7 +209,12 @@ class LshIndex(PublishedIndex):
             try:
                 self._redis.ping()
                 self._connect_meta(f"{prefix}_meta")
-            except redis.exceptions.ConnectionError as exc:
+            except redis.exceptions.AuthenticationError as exc:  # the url's password: input
+                raise ConfigError(
+                    f"Redis at {config.index.redis_url} refused the credentials ({exc}); fix the "
+                    "redis url"
+                ) from None
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
                 raise ServiceUnavailable(
                     f"cannot reach Redis at {config.index.redis_url} ({exc}); start it or fix the "
                     "redis url"
