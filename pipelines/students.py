@@ -49,12 +49,9 @@ def compare_students(
     from pipelines.finetune import train_student
 
     cfg, labels = state.config.finetune, list(state.config.data.labels) or None
-    out: dict[str, Any] = {}
     sets = training_sets(state, in_field, out_field)
-    what = {"trusted": "trusted rows (scrubbed)", "trusted+synthetic": "trusted + synthetic"}
-    plan: list[tuple[str, pl.DataFrame, Any]] = [(name, frame, cfg) for name, frame in sets.items()]
-    while plan:
-        name, frame, settings = plan.pop(0)
+
+    def student(name: str, frame: pl.DataFrame, settings: Any, training_data: str) -> dict:
         folder = state.run_dir / "students" / name
         result, trained = train_student(
             frame,
@@ -73,9 +70,11 @@ def compare_students(
             label_field=out_field,
             trained=trained,
         )["base"]  # without an adapter path the given model is scored as is, zero-shot
-        out[name] = {
+        del trained
+        gc.collect()
+        return {
             "n_train_records": frame.height,
-            "training_data": what[name],
+            "training_data": training_data,
             "steps": result.steps,
             "accuracy": scored["accuracy"],
             "macro_f1": scored["macro_f1"],
@@ -84,16 +83,21 @@ def compare_students(
             "train_loss": [result.first_loss, result.last_loss],
             "seconds": result.seconds,
         }
-        del trained
-        gc.collect()
-        if name == "trusted+synthetic" and cfg.max_steps <= 0 < result.steps:
-            if result.steps > out["trusted"]["steps"]:
-                what[EQUAL] = (
-                    f"trusted rows (scrubbed), {result.steps} steps as trusted + synthetic"
-                )
-                plan.append(
-                    (EQUAL, sets["trusted"], cfg.model_copy(update={"max_steps": result.steps}))
-                )
+
+    out: dict[str, Any] = {
+        "trusted": student("trusted", sets["trusted"], cfg, "trusted rows (scrubbed)"),
+        "trusted+synthetic": student(
+            "trusted+synthetic", sets["trusted+synthetic"], cfg, "trusted + synthetic"
+        ),
+    }
+    steps = out["trusted+synthetic"]["steps"]
+    if cfg.max_steps <= 0 and steps > out["trusted"]["steps"]:  # by epochs: unequal steps
+        out[EQUAL] = student(
+            EQUAL,
+            sets["trusted"],
+            cfg.model_copy(update={"max_steps": steps}),
+            f"trusted rows (scrubbed), {steps} steps as trusted + synthetic",
+        )
     trusted, both = out["trusted"], out["trusted+synthetic"]
     synth = synthetic["student"]["accuracy"]
     out["synthetic_over_trusted"] = round(synth / trusted["accuracy"], 4)

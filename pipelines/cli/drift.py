@@ -37,9 +37,14 @@ def _family(dtype: pl.DataType) -> str:
     return str(dtype)
 
 
-def _parses_as_number(series: pl.Series) -> bool:
+def _not_numbers(series: pl.Series) -> pl.Series:
+    """Which values of a text field do not parse as numbers (nulls aside)."""
     parsed = series.str.strip_chars().cast(pl.Float64, strict=False)
-    return parsed.null_count() == series.null_count()
+    return parsed.is_null() & series.is_not_null()
+
+
+def _parses_as_number(series: pl.Series) -> bool:
+    return not _not_numbers(series).any()
 
 
 def check_columns(
@@ -78,8 +83,7 @@ def check_columns(
             if column.dtype.is_numeric() or column.dtype == pl.Null:
                 continue
             if column.dtype == pl.String:
-                parsed = column.str.strip_chars().cast(pl.Float64, strict=False)
-                bad = parsed.is_null() & column.is_not_null()
+                bad = _not_numbers(column)
                 if not bad.any():
                     continue
                 raise row_error(

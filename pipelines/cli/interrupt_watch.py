@@ -10,8 +10,9 @@ from whichever thread the signal lands on). If Python's handler has not run `NUD
 after a Ctrl-C, it sends SIGINT to the main thread itself, which ends its wait. If the handler
 has still not run `grace` seconds after the Ctrl-C (the main thread is stuck in native code
 that ignores signals), or the command is still alive `CLEAN_UP_SECONDS` after that, or at a
-second Ctrl-C, it prints one line, stops the processes this one started and exits 130. Work is not lost by this: teacher answers are committed to the
-run folder's cache as they arrive (SQLite, atomic per answer), and a re-run resumes from them.
+second Ctrl-C, it prints one line, stops the processes this one started and exits 130. Work is
+not lost by this: teacher answers are committed to the run folder's cache as they arrive
+(SQLite, atomic per answer), and a re-run resumes from them.
 """
 
 from __future__ import annotations
