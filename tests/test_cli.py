@@ -562,6 +562,47 @@ def test_ctrl_c_that_lands_on_another_thread_still_interrupts_the_main_thread(
     assert "cleaned up" in done.stdout and not done.stderr.strip(), (done.stdout, done.stderr)
 
 
+def test_a_ctrl_c_that_lands_in_a_weakref_callback_is_delivered_again(tmp_path: Path) -> None:
+    """CI saw it: the handler ran inside a WeakSet's weakref callback, where Python ignores
+    exceptions ("Exception ignored in ..."), and the build then ran to its end with rc 0. The
+    watcher now delivers that interrupt again, and the main thread's own clean-up runs."""
+    script = tmp_path / "in_callback.py"
+    script.write_text(
+        "import os, signal, sys, time, weakref\n"
+        "from pipelines.cli.interrupt_watch import watch_interrupts\n"
+        "assert watch_interrupts(grace=20.0)\n"
+        "class Thing: pass\n"
+        "def callback(_ref):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    for _ in range(100_000):  # the handler runs here, inside the callback\n"
+        "        pass\n"
+        "    print('callback finished', flush=True)\n"
+        "thing = Thing()\n"
+        "ref = weakref.ref(thing, callback)\n"
+        "start = time.monotonic()\n"
+        "try:\n"
+        "    del thing\n"
+        "    time.sleep(10)\n"
+        "    print('not interrupted', flush=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    print(f'main thread interrupted after {time.monotonic() - start:.1f} s', flush=True)\n"
+        "    sys.exit(130)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert "callback finished" not in done.stdout, done.stdout  # the signal landed in the callback
+    assert done.returncode == 130, (done.stdout, done.stderr)
+    seconds = float(done.stdout.split("after ")[1].split()[0])
+    assert seconds < 5, done.stdout
+    assert not done.stderr.strip(), done.stderr  # no "Exception ignored" traceback either
+
+
 def test_mistakes_found_by_a_new_user_are_one_line_and_exit_2(
     tmp_path: Path, example_dir: Path
 ) -> None:

@@ -10,7 +10,12 @@ from whichever thread the signal lands on). If Python's handler has not run `NUD
 after a Ctrl-C, it sends SIGINT to the main thread itself, which ends its wait. If the handler
 has still not run `grace` seconds after the Ctrl-C (the main thread is stuck in native code
 that ignores signals), or the command is still alive `CLEAN_UP_SECONDS` after that, or at a
-second Ctrl-C, it prints one line, stops the processes this one started and exits 130. Work is
+second Ctrl-C, it prints one line, stops the processes this one started and exits 130.
+
+The handler's KeyboardInterrupt can also be lost after it ran: when the signal lands while Python
+runs a weakref callback or a `__del__` (a garbage collection can start anywhere), Python prints
+"Exception ignored in ..." and carries on, and the command ran to its end as if no Ctrl-C came.
+A `sys.unraisablehook` sees that exact exception object and the watcher delivers it again. Work is
 not lost by this: teacher answers are committed to the run folder's cache as they arrive
 (SQLite, atomic per answer), and a re-run resumes from them.
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -58,14 +64,30 @@ def watch_interrupts(grace: float = GRACE_SECONDS) -> bool:
     main_ident = threading.main_thread().ident or 0
     nudged = threading.Event()
 
+    raised: list[BaseException] = []  # the interrupt the handler raised, while it may be lost
+
     def on_sigint(signum: int, frame: object) -> None:
         if handled.is_set():  # once: a nudge below that crossed the handler is not a 2nd Ctrl-C
             return
         handled.set()
-        raise KeyboardInterrupt
+        raised[:] = [KeyboardInterrupt()]
+        raise raised[0]
+
+    previous_hook = sys.unraisablehook
+
+    def on_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+        # The handler's interrupt was raised inside a weakref callback or __del__, where Python
+        # ignores exceptions: deliver it again to the main thread, which then ends the command.
+        if raised and unraisable.exc_value is raised[0]:
+            raised.clear()
+            handled.clear()
+            threading.Thread(target=nudge, args=(0.05,), daemon=True).start()
+            return
+        previous_hook(unraisable)
 
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, on_sigint)
+        sys.unraisablehook = on_unraisable
     # a forked child (vLLM may fork its engine) must not write its signals into this pipe
     os.register_at_fork(after_in_child=lambda: _forget(read_fd, write_fd, screen))
 
@@ -92,12 +114,12 @@ def watch_interrupts(grace: float = GRACE_SECONDS) -> bool:
             elif now - first > 0.5:  # a second Ctrl-C: the user wants out now
                 _force_exit(screen)
 
-    def nudge() -> None:
+    def nudge(delay: float = NUDGE_SECONDS) -> None:
         # The kernel hands a process's signal to any one of its threads. When that is not the
         # main thread and the main thread waits in a system call (vLLM polls for its engine
         # for up to 10 minutes), nothing wakes it to run the handler: send the signal to the
         # main thread itself, which ends the wait with EINTR and runs the handler.
-        time.sleep(NUDGE_SECONDS)
+        time.sleep(delay)
         if not handled.is_set():
             nudged.set()  # its byte in the wakeup pipe is not a second Ctrl-C
             try:
