@@ -151,11 +151,12 @@ def evaluate_labels(
                 "held-out data", f"missing field '{column}' (found: {', '.join(rows.columns)})"
             )
     label_set = sorted(set(labels or [str(v) for v in rows[label_field].to_list()]))
-    rows = _sample(rows, ev.limit, ev.seed)
-    truth = [str(v) for v in rows[label_field].to_list()]
-    unknown = sorted(set(truth) - set(label_set))
+    # every row, before the `eval.limit` sample: a wrong label fails whichever rows are drawn
+    unknown = sorted({str(v) for v in rows[label_field].to_list()} - set(label_set))
     if unknown:
         raise InputError("held-out data", f"labels not in the label set: {', '.join(unknown[:5])}")
+    rows = _sample(rows, ev.limit, ev.seed)
+    truth = [str(v) for v in rows[label_field].to_list()]
     net, tokenizer = _model(train_cfg, model, adapter, trained)
     fmt = student_format(tokenizer, train_cfg, meta.get("labels") or label_set)
     texts = [str(t) for t in rows[input_field].to_list()]

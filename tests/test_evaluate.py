@@ -21,7 +21,7 @@ from pipelines.evaluate import (
 )
 from pipelines.finetune_config import EvalConfig, FinetuneConfig
 from pipelines.scoring import pick_label, score_choices
-from schemas.errors import GateFailed
+from schemas.errors import GateFailed, InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "banking77"
@@ -196,3 +196,14 @@ def test_instruction_loss_and_perplexity() -> None:
     assert report["n"] == 2 and base["tokens"] > 10
     assert 0.0 < base["loss"] < 10.0
     assert base["perplexity"] == pytest.approx(__import__("math").exp(base["loss"]))
+
+
+def test_a_label_outside_the_set_fails_whichever_rows_the_limit_draws() -> None:
+    """The check covers every row, not only the `eval.limit` sample: one bad row among 200 with
+    a limit of 5 failed only when the draw happened to include it."""
+    rows = pl.DataFrame(
+        {"text": [f"message {i}" for i in range(200)], "label": ["a", "b"] * 99 + ["a", "zzz"]}
+    )
+    cfg = FinetuneConfig(eval=EvalConfig(limit=5))
+    with pytest.raises(InputError, match="labels not in the label set: zzz"):
+        evaluate_labels(rows, ["a", "b"], config=cfg, model="/nonexistent-never-loaded")
