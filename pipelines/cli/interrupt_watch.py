@@ -33,6 +33,7 @@ from pathlib import Path
 GRACE_SECONDS = 15.0
 CLEAN_UP_SECONDS = 30.0
 NUDGE_SECONDS = 0.5
+REDELIVER = b"\xff"  # not a signal number: "the handler's interrupt was dropped"
 
 
 LINE = (
@@ -62,26 +63,29 @@ def watch_interrupts(grace: float = GRACE_SECONDS) -> bool:
         return False
     handled = threading.Event()  # Python's handler ran: the normal path is ending the command
     main_ident = threading.main_thread().ident or 0
-    nudged = threading.Event()
-
-    raised: list[BaseException] = []  # the interrupt the handler raised, while it may be lost
+    self_sent = [0]  # SIGINTs this module sent to the main thread, not yet seen in the pipe
+    lock = threading.Lock()
 
     def on_sigint(signum: int, frame: object) -> None:
         if handled.is_set():  # once: a nudge below that crossed the handler is not a 2nd Ctrl-C
             return
         handled.set()
-        raised[:] = [KeyboardInterrupt()]
-        raise raised[0]
+        error = KeyboardInterrupt()
+        # marked, not kept: a kept exception would hold every frame it unwinds through
+        error.from_ctrl_c = True  # type: ignore[attr-defined]
+        raise error
 
     previous_hook = sys.unraisablehook
 
     def on_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
         # The handler's interrupt was raised inside a weakref callback or __del__, where Python
-        # ignores exceptions: deliver it again to the main thread, which then ends the command.
-        if raised and unraisable.exc_value is raised[0]:
-            raised.clear()
-            handled.clear()
-            threading.Thread(target=nudge, args=(0.05,), daemon=True).start()
+        # ignores exceptions: the watcher delivers it again to the main thread. Lock-free (a
+        # garbage collection can run this anywhere): one byte into the watcher's pipe.
+        if getattr(unraisable.exc_value, "from_ctrl_c", False):
+            try:
+                os.write(write_fd, REDELIVER)
+            except OSError:
+                pass
             return
         previous_hook(unraisable)
 
@@ -100,10 +104,14 @@ def watch_interrupts(grace: float = GRACE_SECONDS) -> bool:
                 return
             if not data:
                 return
+            if REDELIVER in data:  # the handler's interrupt was dropped: send it again
+                handled.clear()
+                threading.Thread(target=nudge, args=(0.05,), daemon=True).start()
             sigints = data.count(signal.SIGINT)
-            if sigints and nudged.is_set():  # the signal this module sent: not the user's
-                nudged.clear()
-                sigints -= 1
+            with lock:  # the signals this module sent are not the user's
+                mine = min(sigints, self_sent[0])
+                self_sent[0] -= mine
+            sigints -= mine
             if not sigints:
                 continue
             now = time.monotonic()
@@ -120,12 +128,15 @@ def watch_interrupts(grace: float = GRACE_SECONDS) -> bool:
         # for up to 10 minutes), nothing wakes it to run the handler: send the signal to the
         # main thread itself, which ends the wait with EINTR and runs the handler.
         time.sleep(delay)
-        if not handled.is_set():
-            nudged.set()  # its byte in the wakeup pipe is not a second Ctrl-C
-            try:
-                signal.pthread_kill(main_ident, signal.SIGINT)
-            except (OSError, ValueError):
-                nudged.clear()
+        with lock:
+            if handled.is_set():
+                return
+            self_sent[0] += 1  # its byte in the wakeup pipe is not a second Ctrl-C
+        try:
+            signal.pthread_kill(main_ident, signal.SIGINT)
+        except (OSError, ValueError):
+            with lock:
+                self_sent[0] = max(0, self_sent[0] - 1)
 
     def after_grace() -> None:
         time.sleep(grace)
