@@ -523,6 +523,21 @@ def test_ctrl_c_ends_a_command_whose_main_thread_cannot_see_it(tmp_path: Path) -
         time.sleep(0.1)
 
 
+def _interrupted_after(script: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Run a script that prints "main thread interrupted after S s" and exits 130 on its
+    KeyboardInterrupt: (the finished process, S)."""
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 130 and "after " in done.stdout, (done.stdout, done.stderr)
+    return done, float(done.stdout.split("after ")[1].split()[0])
+
+
 def test_ctrl_c_that_lands_on_another_thread_still_interrupts_the_main_thread(
     tmp_path: Path,
 ) -> None:
@@ -548,16 +563,7 @@ def test_ctrl_c_that_lands_on_another_thread_still_interrupts_the_main_thread(
         "    print('cleaned up', flush=True)\n"
         "    sys.exit(130)\n"
     )
-    done = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert done.returncode == 130, done.stderr
-    seconds = float(done.stdout.split("after ")[1].split()[0])
+    done, seconds = _interrupted_after(script)
     assert seconds < 5, done.stdout  # not the watcher's forced exit 20 s later
     assert "cleaned up" in done.stdout and not done.stderr.strip(), (done.stdout, done.stderr)
 
@@ -588,17 +594,8 @@ def test_a_ctrl_c_that_lands_in_a_weakref_callback_is_delivered_again(tmp_path: 
         "    print(f'main thread interrupted after {time.monotonic() - start:.1f} s', flush=True)\n"
         "    sys.exit(130)\n"
     )
-    done = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    done, seconds = _interrupted_after(script)
     assert "callback finished" not in done.stdout, done.stdout  # the signal landed in the callback
-    assert done.returncode == 130, (done.stdout, done.stderr)
-    seconds = float(done.stdout.split("after ")[1].split()[0])
     assert seconds < 5, done.stdout
     assert not done.stderr.strip(), done.stderr  # no "Exception ignored" traceback either
 
