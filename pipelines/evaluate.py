@@ -25,6 +25,7 @@ import polars as pl
 from pipelines.finetune_config import EvalConfig, FinetuneConfig
 from pipelines.scoring import pick_label, score_choices, score_dtype
 from schemas.errors import ConfigError, GateFailed, InputError
+from schemas.shown_values import labels_shown
 from schemas.tables import write_json
 
 
@@ -152,9 +153,11 @@ def evaluate_labels(
             )
     label_set = sorted(set(labels or [str(v) for v in rows[label_field].to_list()]))
     # every row, before the `eval.limit` sample: a wrong label fails whichever rows are drawn
-    unknown = sorted({str(v) for v in rows[label_field].to_list()} - set(label_set))
-    if unknown:
-        raise InputError("held-out data", f"labels not in the label set: {', '.join(unknown[:5])}")
+    known = set(label_set)
+    outside = [str(v) for v in rows[label_field].to_list() if str(v) not in known]
+    if outside:
+        shown = labels_shown(outside, len(outside), label_field)
+        raise InputError("held-out data", f"labels not in the label set: {shown}")
     rows = _sample(rows, ev.limit, ev.seed)
     truth = [str(v) for v in rows[label_field].to_list()]
     net, tokenizer = _model(train_cfg, model, adapter, trained)
@@ -338,9 +341,12 @@ def evaluate_build(state: Any) -> dict[str, Any]:
 
     Which fields are input and answer, and which trusted columns hold them in the held-out file,
     come from the generator's `Roles`. Writes `adapter/` and `evaluation.json` into the run
-    folder; GateFailed when the student misses `finetune.eval.min_improvement`.
+    folder; GateFailed when the student misses `finetune.eval.min_improvement`. A student trained
+    and scored by an earlier run of the folder on the same rows, settings, code and model is read
+    back instead (`pipelines.kept_runs`), and so are the comparison students.
     """
-    from pipelines.finetune import train_student
+    from pipelines.finetune import BaseCopies, load_records, train_student
+    from pipelines.kept_runs import fingerprint, keep, kept
     from schemas.tables import read_table
 
     config, roles = state.config, state.roles
@@ -351,31 +357,45 @@ def evaluate_build(state: Any) -> dict[str, Any]:
             f"finetune: generator '{config.generator}' makes '{roles.task}' records; the build "
             "fine-tunes labels or instruction tasks (set build.finetune: false)"
         )
-    labelled = roles.task == "labels"
+    labelled, labels = roles.task == "labels", list(data.labels) or None
+    accepted, adapter_dir = state.run_dir / "accepted.parquet", state.run_dir / "adapter"
+    held = shots = key = None
+    if data.held_out is not None:
+        held_in = roles.trusted_columns.get(in_field, in_field)
+        held_out = roles.trusted_columns.get(out_field, out_field)
+        held = read_table(data.held_out, required=[held_in, held_out])
+        held = held.select(pl.col(held_in).alias(in_field), pl.col(held_out).alias(out_field))
+        if labelled:
+            shots = state.trusted.select(
+                pl.col(held_in).alias(in_field), pl.col(held_out).alias(out_field)
+            )
+        rows = load_records(accepted, in_field, out_field, roles.task).select(in_field, out_field)
+        key = fingerprint(rows, cfg, labels, held, task=roles.task, few_shot=shots)
+        earlier = kept(adapter_dir, key, "student and base")
+        if earlier is not None:
+            summary = {"finetune": {**earlier["finetune"], "from_earlier_run": True}}
+            report = {**earlier["evaluation"], "from_earlier_run": True}
+            return _with_students(state, summary, report, held, in_field, out_field, BaseCopies())
+    bases = BaseCopies()  # one load for this student and the comparison students
+    more = labelled and held is not None and cfg.include_trusted
     result, trained = train_student(
-        state.run_dir / "accepted.parquet",
+        accepted,
         cfg,
-        state.run_dir / "adapter",
+        adapter_dir,
         task=roles.task,
         input_field=in_field,
         label_field=out_field,
-        labels=list(data.labels) or None,
+        labels=labels,
+        model=bases.copy(cfg, last=not more),
     )
-    summary: dict[str, Any] = {"finetune": result.model_dump(mode="json")}
-    if data.held_out is None:
+    summary = {"finetune": result.model_dump(mode="json")}
+    if held is None:
         summary["evaluation"] = None
         return summary
-    held_in = roles.trusted_columns.get(in_field, in_field)
-    held_out = roles.trusted_columns.get(out_field, out_field)
-    held = read_table(data.held_out, required=[held_in, held_out])
-    held = held.select(pl.col(held_in).alias(in_field), pl.col(held_out).alias(out_field))
     if labelled:
-        shots = state.trusted.select(
-            pl.col(held_in).alias(in_field), pl.col(held_out).alias(out_field)
-        )
         report = evaluate_labels(
             held,
-            list(data.labels) or None,
+            labels,
             few_shot_rows=shots,
             adapter=result.out_dir,
             config=cfg,
@@ -392,11 +412,28 @@ def evaluate_build(state: Any) -> dict[str, Any]:
             label_field=out_field,
             trained=trained,
         )
-    if labelled and cfg.include_trusted:
+    del trained
+    keep(adapter_dir, key, {"finetune": summary["finetune"], "evaluation": report})
+    return _with_students(state, summary, report, held, in_field, out_field, bases)
+
+
+def _with_students(
+    state: Any,
+    summary: dict[str, Any],
+    report: dict[str, Any],
+    held: pl.DataFrame,
+    in_field: str,
+    out_field: str,
+    bases: Any,
+) -> dict[str, Any]:
+    """Add the comparison students (`finetune.include_trusted`, labelled builds), then write
+    `evaluation.json` through the gate."""
+    cfg = state.config.finetune
+    if report.get("task") == "labels" and cfg.include_trusted:
         from pipelines.students import compare_students
 
         report["students"] = compare_students(
-            state, held, report, in_field, out_field, score=evaluate_labels
+            state, held, report, in_field, out_field, score=evaluate_labels, bases=bases
         )
     summary["evaluation"] = write_report(report, state.run_dir / "evaluation.json", cfg.eval)
     return summary

@@ -33,7 +33,15 @@ LOG_FILE = "train_log.json"
 TaskKind = Literal["labels", "instruction", "chat"]
 
 
-__all__ = ["EvalConfig", "FinetuneConfig", "FinetuneResult", "finetune", "load_base", "lora_config"]
+__all__ = [
+    "BaseCopies",
+    "EvalConfig",
+    "FinetuneConfig",
+    "FinetuneResult",
+    "finetune",
+    "load_base",
+    "lora_config",
+]
 
 
 class FinetuneResult(FrozenModel):
@@ -146,7 +154,8 @@ def load_base(cfg: FinetuneConfig, model: str | None = None) -> tuple[Any, Any, 
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
     except OSError as exc:
-        raise ConfigError(f"cannot load model '{model or cfg.model}': {exc}") from None
+        first = (str(exc).strip().splitlines() or [""])[0]  # the library's advice follows
+        raise ConfigError(f"cannot load model '{model or cfg.model}': {first}") from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     quant = quantization_config(cfg, dtype)
@@ -157,6 +166,39 @@ def load_base(cfg: FinetuneConfig, model: str | None = None) -> tuple[Any, Any, 
     if quant is None:
         base = base.to(device)
     return base, tokenizer, device
+
+
+class BaseCopies:
+    """The student base loaded once for a build's several fine-tunes; each gets its own copy.
+
+    Loading quantises the base to NF4 on every call: the build's student and the comparison
+    students loaded it four times. Training changes the base it is given (peft's preparation
+    casts norms to float32, the adapters are injected), so each fine-tune gets a deep copy of
+    the loaded one, which trains the same adapter bit for bit (TRL seeds before creating it).
+    The last fine-tune (`last=True`) gets the loaded one itself, so a build with one student
+    never holds two bases. A setting that changes the load (model, device, dtype,
+    quantisation) loads again.
+    """
+
+    def __init__(self) -> None:
+        self._key: str | None = None
+        self._loaded: tuple[Any, Any, str] | None = None
+
+    def copy(self, cfg: FinetuneConfig, *, last: bool = False) -> tuple[Any, Any, str]:
+        """(model, tokenizer, device) as `load_base(cfg)` returns them, from the loaded one."""
+        import copy
+
+        device = pick_device(cfg)
+        dtype = pick_dtype(cfg, device)
+        key = repr((cfg.model, device, dtype, quantization_config(cfg, dtype)))
+        if self._loaded is None or key != self._key:
+            self._loaded = None  # the old one goes before the new one loads
+            self._loaded, self._key = load_base(cfg), key
+        if last:
+            loaded, self._loaded, self._key = self._loaded, None, None
+            return loaded
+        base, tokenizer, device = self._loaded
+        return copy.deepcopy(base), copy.deepcopy(tokenizer), device
 
 
 def student_format(tokenizer: Any, cfg: FinetuneConfig, labels: list[str]) -> Any:
@@ -381,9 +423,14 @@ def train_student(
     task = task or detect_task(frame, input_field, label_field)
     label_set = sorted(set(labels or [])) if task == "labels" else []
     if task == "labels":
-        present = set(frame[label_field].cast(pl.String).to_list())
+        values = frame[label_field].cast(pl.String).to_list()
+        present = set(values)
         if labels and present - set(labels):
-            extra = ", ".join(sorted(present - set(labels)))
+            from schemas.shown_values import labels_shown
+
+            known = set(labels)
+            outside = [v for v in values if v not in known]
+            extra = labels_shown(outside, len(outside), label_field)
             raise ConfigError(f"records have labels outside the label set: {extra}")
         label_set = label_set or sorted(present)
     if model is None:
@@ -473,10 +520,16 @@ def train_student(
 
 def read_adapter_meta(adapter_dir: str | Path) -> dict[str, Any]:
     """The `finetune_config.json` saved beside an adapter ({} for adapters trained elsewhere)."""
-    import json
+    from schemas.tables import read_json
 
     path = Path(adapter_dir)
     if not (path / "adapter_config.json").is_file():
         raise ConfigError(f"{path}: not a PEFT adapter folder (no adapter_config.json)")
+    fix = "pass the folder a fine-tune wrote"
+    if not isinstance(read_json(path / "adapter_config.json", fix), dict):
+        raise InputError(path / "adapter_config.json", f"not a JSON object; {fix}")
     meta = path / META_FILE
-    return json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
+    found = read_json(meta, fix) if meta.is_file() else {}
+    if not isinstance(found, dict):
+        raise InputError(meta, f"not a JSON object; {fix}")
+    return found

@@ -130,8 +130,13 @@ def evaluation_lines(report: dict[str, Any]) -> list[str]:
         out += [
             "",
             f"Trained on {ft.get('n_records')} records: {ft.get('steps')} steps on "
-            f"{ft.get('device')} ({ft.get('compute_dtype')}){loss}, {ft.get('seconds')} s. "
-            "All numbers in `evaluation.json`.",
+            f"{ft.get('device')} ({ft.get('compute_dtype')}){loss}, {ft.get('seconds')} s"
+            + (
+                " in an earlier run of this folder (kept, with its scores)"
+                if ft.get("from_earlier_run")
+                else ""
+            )
+            + ". All numbers in `evaluation.json`.",
         ]
     return out
 
@@ -188,7 +193,9 @@ _STAGE_NAMES = {"evaluate": "fine-tune and evaluate"}
 def timing_rows(report: dict[str, Any]) -> list[tuple[str, float]]:
     """(stage, seconds) in the order the stages ran; the fine-tune split from its scoring."""
     seconds = report.get("stage_seconds") or {}
-    ft = ((report.get("evaluation") or {}).get("finetune") or {}).get("seconds")
+    trained = (report.get("evaluation") or {}).get("finetune") or {}
+    # a student kept from an earlier run was trained then, not in this run's stage
+    ft = None if trained.get("from_earlier_run") else trained.get("seconds")
     rows: list[tuple[str, float]] = []
     for name, s in seconds.items():
         if name == "evaluate" and isinstance(ft, (int, float)) and ft <= s:

@@ -129,6 +129,18 @@ def test_evaluation_table_has_the_numbers_of_evaluation_json() -> None:
         "evaluate": 30.0,
         "total": 162.0,
     }
+    # a student kept from an earlier run of the folder: its training time is not this run's
+    kept = _report(ev)
+    kept["evaluation"]["finetune"]["from_earlier_run"] = True
+    md = report_markdown(kept)
+    timing = dict((r[0], float(r[1])) for r in _table_rows(_section(md, "Time per stage")))
+    assert timing == {
+        "generate": 60.0,
+        "scrub": 2.0,
+        "fine-tune and evaluate": 100.0,
+        "total": 162.0,
+    }
+    assert "70.0 s in an earlier run of this folder (kept, with its scores)." in md
 
 
 def test_evaluation_without_other_students_or_held_out_data() -> None:

@@ -61,12 +61,32 @@ def test_three_students_on_the_same_held_out_rows(example_dir: Path, tmp_path: P
         students["trusted+synthetic"]["accuracy"] - students["trusted"]["accuracy"], 4
     )
     assert (state.run_dir / "adapter" / "adapter_config.json").is_file()  # the build's student
-    # a re-run of the same folder (after a Ctrl-C, or unchanged) reads the finished students
-    # back instead of training them again; other held-out rows train them again
-    from pipelines import finetune
-    from pipelines.evaluate import evaluate_labels
+    # a re-run of the same folder (after a Ctrl-C, or unchanged) reads the build's student, the
+    # base's scores and the comparison students back instead of training and scoring them again;
+    # other held-out rows train them again
+    from pipelines import evaluate, finetune
     from pipelines.students import compare_students
     from schemas.tables import read_table
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("trained again")
+
+    def no_scoring(*args: object, **kwargs: object) -> None:
+        raise AssertionError("scored again")
+
+    first = (state.run_dir / "evaluation.json").read_text()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(finetune, "train_student", no_training)
+        patch.setattr(evaluate, "evaluate_labels", no_scoring)
+        again = evaluate_build(state)
+    assert again["finetune"].pop("from_earlier_run") is True
+    assert again["finetune"] == summary["finetune"]
+    ev2 = again["evaluation"]
+    assert ev2.pop("from_earlier_run") is True
+    for name in ("trusted", "trusted+synthetic", "trusted_equal_steps"):
+        assert ev2["students"][name].pop("from_earlier_run") is True
+    assert ev2 == ev
+    assert (state.run_dir / "evaluation.json").read_text() != first  # rewritten, with the flags
 
     roles = state.roles
     held_in = roles.trusted_columns.get("text", "text")
@@ -74,23 +94,21 @@ def test_three_students_on_the_same_held_out_rows(example_dir: Path, tmp_path: P
     held = read_table(config.data.held_out, required=[held_in, held_out]).select(
         pl.col(held_in).alias("text"), pl.col(held_out).alias("label")
     )
-
-    def no_training(*args: object, **kwargs: object) -> None:
-        raise AssertionError("trained again")
-
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(finetune, "train_student", no_training)
-        again = compare_students(state, held, ev, "text", "label", score=evaluate_labels)
-        for name in ("trusted", "trusted+synthetic", "trusted_equal_steps"):
-            assert again[name].pop("from_earlier_run") is True
-            assert again[name] == students[name], name
         with pytest.raises(AssertionError, match="trained again"):
-            compare_students(state, held.head(50), ev, "text", "label", score=evaluate_labels)
+            compare_students(state, held.head(50), ev, "text", "label", score=no_scoring)
+        # the build's own student too: another setting trains it again
+        state.config = config.model_copy(
+            update={"finetune": config.finetune.model_copy(update={"learning_rate": 5e-4})}
+        )
+        with pytest.raises(AssertionError, match="trained again"):
+            evaluate_build(state)
 
 
 def test_a_students_fingerprint_changes_with_what_decides_it() -> None:
     from pipelines.finetune_config import FinetuneConfig
-    from pipelines.students import fingerprint
+    from pipelines.kept_runs import fingerprint
 
     rows = pl.DataFrame({"text": ["lost my card", "refund please"], "label": ["card", "refund"]})
     held = pl.DataFrame({"text": ["where is my card"], "label": ["card"]})
