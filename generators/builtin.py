@@ -14,6 +14,7 @@ from generators.registry import register_generator
 from generators.samplers import FewShotSampler, WeightedChoice, pick
 from schemas.errors import ConfigError
 from schemas.payloads import Instruction, labeled_text_model
+from schemas.shown_values import labels_shown
 
 #: A label with fewer trusted rows draws its target length from all rows.
 MIN_ROWS_FOR_LABEL_LENGTH = 5
@@ -53,15 +54,18 @@ class LabeledTextGenerator(Generator):
                     f"fix data.text_field / data.label_field (found: {', '.join(trusted.columns)})"
                 )
         labels = data.labels or sorted(trusted[data.label_field].unique().to_list())
-        unknown = sorted(set(trusted[data.label_field].to_list()) - set(labels))
-        if unknown:
+        known = set(labels)
+        outside = [str(v) for v in trusted[data.label_field].to_list() if v not in known]
+        if outside:
+            shown = labels_shown(outside, len(outside), data.label_field)
             raise ConfigError(
-                f"{data.trusted}: labels {', '.join(unknown)} are not in data.labels; "
-                "add them or drop those rows"
+                f"{data.trusted}: labels not in data.labels: {shown}; add them or drop those rows"
             )
         self.labels = labels
+        # no labels only when checking the columns on no rows: the weights are checked with them
+        weights = context.sampling.label_weights if labels else None
         try:
-            self.choose_label = WeightedChoice(labels, context.sampling.label_weights)
+            self.choose_label = WeightedChoice(labels, weights)
         except ValueError as exc:
             raise ConfigError(f"sampling.label_weights: {exc}") from None
         self.few_shot = FewShotSampler(trusted, group_field=data.label_field)

@@ -126,8 +126,18 @@ class DataConfig(StrictModel):
     held_out: Path | None = None
     text_field: str = "text"
     label_field: str = "label"
-    labels: list[str] = Field(default_factory=list, description="closed label set; default: data")
+    labels: list[str] = Field(
+        default_factory=list, description="closed label set; default: the trusted rows' labels"
+    )
     instruction_field: str = "instruction"
     response_field: str = "response"
     attribution: str = ""
     license: str = "unknown"
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_written(cls, labels: list[str]) -> list[str]:
+        blank = [i for i, label in enumerate(labels) if not label.strip()]
+        if blank:
+            raise ValueError(f"label {blank[0] + 1} is blank; write the label or drop the entry")
+        return labels

@@ -145,15 +145,19 @@ def resolve_model(model: str) -> Path | str:
     """
     if model == EMBEDDED:
         return embedded_model_dir()
-    if model.startswith(("/", "./", "../", "~")) or model in (".", ".."):
-        folder = Path(model).expanduser()
+    folder = Path(model).expanduser()
+    as_path = model.startswith(("/", "./", "../", "~")) or model in (".", "..")
+    if as_path or folder.is_dir():  # Hugging Face reads an existing folder as a local model
         if not folder.is_dir():
             what = "a file, not a model folder" if folder.exists() else "no such model folder"
-            raise ConfigError(
-                f"{model}: {what}; pass a local Hugging Face model folder, a hub id "
-                f"(org/name) or '{EMBEDDED}'"
-            )
-        return str(folder)
+        elif not (folder / "config.json").is_file():
+            what = "a folder without config.json, not a Hugging Face model folder"
+        else:
+            return str(folder)
+        raise ConfigError(
+            f"{model}: {what}; pass a local Hugging Face model folder, a hub id "
+            f"(org/name) or '{EMBEDDED}'"
+        )
     return model
 
 

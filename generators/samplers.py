@@ -36,7 +36,7 @@ class WeightedChoice:
             raise ValueError(f"weights for unknown categories: {', '.join(sorted(unknown))}")
         self.categories = list(categories)
         self.weights = [float(weights.get(c, 1.0)) for c in self.categories]
-        if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+        if self.categories and (any(w < 0 for w in self.weights) or sum(self.weights) <= 0):
             raise ValueError("category weights must be non-negative with a positive sum")
 
     def __call__(self, rng: random.Random) -> str:

@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, StrictInt, ValidationError, model_validator
 
 from generators.base import GeneratorContext
 from generators.config import TEACHER_KINDS, DataConfig, SamplingConfig, TeacherConfig
@@ -64,7 +64,7 @@ class RunConfig(StrictModel):
     domain: str = Field("", description="a short description used in the teacher prompt")
     task: str = ""
     seed: int = 0
-    n: int = Field(100, gt=0)
+    n: StrictInt = Field(100, gt=0, le=1_000_000_000)  # `n: true` is no count
     data: DataConfig
     teacher: TeacherConfig = Field(default_factory=TeacherConfig)
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)

@@ -307,6 +307,10 @@ def quiet_run(run_dir: Path, verbose: bool = False) -> Iterator[Display]:
         else:
             for key, value in _QUIET_ENV.items():
                 os.environ.setdefault(key, value)
+            # Prefect's log and event workers say at exit what they still send; after a failed
+            # build that came after the error line, where the terminal is the user's again
+            for name in ("APILogWorker", "EventsWorker"):
+                logging.getLogger(name).setLevel(logging.ERROR)
             screen = stack.enter_context(_fds_to(log_path))
             logging.captureWarnings(True)  # warnings as log records, into run.log
             stack.callback(logging.captureWarnings, False)
@@ -340,6 +344,7 @@ def quiet_libraries(verbose: bool = False) -> None:
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_VERBOSITY", "error")  # it sets its level again at import
 
 
 def _restore(previous: Display) -> None:

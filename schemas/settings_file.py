@@ -76,13 +76,21 @@ class SettingsFile:
 
     def first(self, errors: list[Any], prefix: Loc = ()) -> Any:
         """The error to show of several: an unknown key before anything else (a misspelt key
-        is the likelier cause of a missing one), then the one earliest in the file."""
+        is the likelier cause of a missing one), then the one earliest in the file. An error of
+        a key whose own entries have errors is their consequence ("at least 1 item" when the
+        only entry failed) and gives way to them."""
+        locs = [tuple(err["loc"]) for err in errors]
+        causes = [
+            err
+            for err, loc in zip(errors, locs, strict=True)
+            if not any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)
+        ]
 
         def order(err: Mapping[str, Any]) -> tuple[int, int]:
             line = self.line_of(prefix + tuple(err["loc"]))
             return (err["type"] != "extra_forbidden", line if line is not None else 1 << 30)
 
-        return min(errors, key=order)
+        return min(causes or errors, key=order)
 
     def error(
         self,

@@ -59,7 +59,7 @@ def _jsonl_rows(
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             try:
-                line = raw.decode("utf-8")
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")  # a BOM, as in CSV
             except UnicodeDecodeError:
                 raise InputError(
                     path, "not UTF-8 text; re-encode the file as UTF-8", lineno
@@ -436,6 +436,17 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
             fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
             count += 1
     return count
+
+
+def read_json(path: str | Path, fix: str) -> Any:
+    """A JSON file's content; one line naming the file, the line and `fix` when it is not JSON."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(path, f"not UTF-8 text; {fix}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON ({exc.msg}); {fix}", line=exc.lineno) from None
 
 
 def write_json(path: str | Path, obj: Any) -> None:

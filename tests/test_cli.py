@@ -662,3 +662,55 @@ def test_mistakes_found_by_a_new_user_are_one_line_and_exit_2(
     redis = ("--index", "redis", "--redis-url", "redis://127.0.0.1:1/0")
     down = cli("dedup", table, "--out", tmp_path / "o.csv", *redis)
     assert down.returncode == 1 and "cannot reach Redis" in one_line(down.stderr)
+
+
+def test_more_mistakes_of_a_new_user_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    """Paths of the wrong kind, folders that are not models or adapters, files that are not
+    JSON or GGUF, a report.json edited by hand: one line each, exit 2, no traceback."""
+    table = tmp_path / "dd.csv"
+    table.write_text("id,text\n1,hello there\n2,hello there\n3,other\n")
+    labelled = tmp_path / "lab.csv"
+    labelled.write_text("text,label\nhi,a\nyo,b\n")
+    empty_model = tmp_path / "empty_model"
+    empty_model.mkdir()
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{not json")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "report.json").write_text(json.dumps({"name": "x", "counts": {}, "evaluation": "x"}))
+    cases = [
+        (
+            ("dedup", table, "--out", tmp_path / "o.csv", "--index", "file", "--index-path", table),
+            f"{table}: exists and is not a folder",
+        ),
+        (
+            ("evaluate", "--data", labelled, "--model", empty_model),
+            "a folder without config.json, not a Hugging Face model folder",
+        ),
+        (
+            ("evaluate", "--data", labelled, "--adapter", adapter),
+            f"{adapter / 'adapter_config.json'}:1: not valid JSON",
+        ),
+        (("report", run), "report.json: fields of other types than a build writes"),
+    ]
+    for args, expected in cases:
+        result = cli(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert expected in one_line(result.stderr), (args, result.stderr)
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_file_system_error_on_a_named_path_is_one_line() -> None:
+    import errno
+
+    from pipelines.cli import _path_error
+
+    denied = PermissionError(errno.EACCES, "Permission denied", "/srv/runs/x")
+    assert _path_error(denied) == (
+        2,
+        "error: /srv/runs/x: permission denied; choose another path or fix its permissions",
+    )
+    assert _path_error(OSError(errno.ENOSPC, "No space left", "/tmp/o.csv"))[0] == 1  # type: ignore[index]
+    assert _path_error(OSError(errno.EIO, "I/O error", "/tmp/o.csv")) is None  # not a path mistake
+    assert _path_error(ValueError("x")) is None

@@ -44,6 +44,30 @@ def test_overrides_are_validated(example_dir: Path) -> None:
         load_config(example_dir / "config.yaml", {"n": 0})
 
 
+def test_values_that_are_no_count_or_no_label_are_refused(example_dir: Path) -> None:
+    config = example_dir / "config.yaml"
+    for overrides, expected in (
+        ({"n": True}, "'n': Input should be a valid integer"),
+        ({"n": 10**20}, "'n': Input should be less than or equal to 1000000000"),
+        ({"data.labels": ["card_arrival", " "]}, "label 2 is blank"),
+    ):
+        with pytest.raises(ConfigError, match=re.escape(expected)):
+            load_config(config, overrides)
+
+
+def test_without_data_labels_the_labels_come_from_the_trusted_rows(example_dir: Path) -> None:
+    from generators.registry import REGISTRY
+    from pipelines.trusted import read_trusted
+
+    config = load_config(_edit(example_dir, lambda raw: raw["data"].pop("labels")))
+    assert config.data.labels == []
+    frame = read_trusted(config)  # the generator's column check on no rows: no label to choose
+    generator = REGISTRY.get(config.generator)(config.generator_context(), frame)
+    assert (
+        generator.labels == sorted(set(frame["category"].to_list())) and len(generator.labels) == 10
+    )
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True, timeout=120

@@ -459,6 +459,33 @@ def test_cli_small_reference_exits_2_with_one_line(
     assert "min_reference_rows" in lines[0] and "no drift" not in done.stdout
 
 
+def test_a_candidate_of_a_few_rows_is_not_passed_as_no_drift(
+    banking: pl.DataFrame, tmp_path: Path
+) -> None:
+    """One candidate row cannot show drift: the command refuses it (exit 2) instead of saying
+    "no drift", and the report of a build (which compares what it accepted) says so."""
+    reference, candidate = tmp_path / "reference.csv", tmp_path / "candidate.csv"
+    banking[:300].write_csv(reference)
+    banking[300:301].write_csv(candidate)
+    done = subprocess.run(
+        [SYNTHMILL, "drift", "--reference", reference, "--candidate", candidate],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no drift" not in done.stdout, done.stderr
+    assert f"{candidate}: 1 row; the drift checks need at least 20" in lines[0]
+    report = drift_report(banking[:300], banking[300:301], CONFIG)
+    assert any("the candidate has 1 row, under min_candidate_rows" in n for n in report.notes)
+    assert not any(
+        "min_candidate_rows" in n
+        for n in drift_report(banking[:300], banking[300:320], CONFIG).notes
+    )
+
+
 @pytest.mark.parametrize("case", BAD)
 def test_cli_bad_input_exits_2_with_one_line(
     files: dict[str, Path], tmp_path: Path, case: str

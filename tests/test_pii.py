@@ -208,6 +208,19 @@ def test_yaml_with_bad_regex_is_a_config_error(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="regex does not compile"):
         load_recognizer_file(path)
+    # the only pattern on a line of its own: its own error, not the list's "at least 1 item"
+    for bad, expected in (
+        ("regex: 'ACC[0-9{6}', score: 0.6", "regex does not compile"),
+        ("regex: 'ACC[0-9]{6}', score: 1.5", "less than or equal to 1"),
+    ):
+        path.write_text(
+            "recognizers:\n  - name: acc\n    entity: ACC\n    patterns:\n"
+            f"      - {{name: p, {bad}}}\n"
+        )
+        with pytest.raises(ConfigError) as err:
+            load_recognizer_file(path)
+        assert f"{path}:5: 'recognizers.0.patterns.0." in str(err.value), err.value
+        assert expected in str(err.value)
 
 
 # --- CLI, in subprocesses ---------------------------------------------------------------------

@@ -112,6 +112,18 @@ def test_dotted_field_scrubs_only_that_path(tmp_path: Path) -> None:
     assert "in payload.text:" in proc.stdout
 
 
+def test_a_jsonl_file_that_starts_with_a_bom_is_read_as_a_csv_one_is(tmp_path: Path) -> None:
+    from schemas.tables import read_table
+
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(b"\xef\xbb\xbf" + "".join(LINES).encode("utf-8"))
+    assert read_table(src).height == len(LINES)
+    proc = _cli(src, "--out", dst, "--fields", "payload.text", "--mode", "redact")
+    assert proc.returncode == 0, proc.stderr
+    out = dst.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert "Katalin Kiss" not in out[0] and out[1] == LINES[1]
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

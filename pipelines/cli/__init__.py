@@ -5,6 +5,7 @@ Ctrl-C exits 130 with one line saying what was kept.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 from pathlib import Path
@@ -158,6 +159,30 @@ _PREFECT_START = (
 )
 
 
+# what a path the user gave can be wrong with: their mistake (exit 2), not a failure of ours
+_PATH_ERRNOS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "read-only file system",
+    errno.EEXIST: "exists and is not a folder",
+    errno.ENOTDIR: "a file where a folder is needed",
+    errno.EISDIR: "a folder where a file is needed",
+}
+
+
+def _path_error(exc: BaseException) -> tuple[int, str] | None:
+    """(exit code, one line) for a file-system error on a named path; None for anything else.
+    Permissions and file-or-folder mix-ups exit 2 (fix the path), a full disk exits 1."""
+    if not isinstance(exc, OSError) or not exc.filename:
+        return None
+    if exc.errno == errno.ENOSPC:
+        return 1, f"error: {exc.filename}: no space left on the device"
+    problem = _PATH_ERRNOS.get(exc.errno or 0)
+    if problem is None:
+        return None
+    return 2, f"error: {exc.filename}: {problem}; choose another path or fix its permissions"
+
+
 def main() -> None:
     """Entry point: turn synthmill errors, usage errors and Ctrl-C into one line and an exit code."""
     from pipelines.cli.interrupt_watch import watch_interrupts
@@ -176,7 +201,7 @@ def main() -> None:
     except KeyboardInterrupt:
         code = 130
     except Exception as exc:
-        found = usage_error(exc)
+        found = usage_error(exc) or _path_error(exc)
         if found is None and "ephemeral Prefect API server" in str(exc):
             found = (1, _PREFECT_START)
         if found is None:

@@ -134,6 +134,13 @@ def run_drift(
     names = list(settings.fields or ref.columns)
     names += [f for f in (*required, *settings.number_fields) if f not in names]
     check_columns(ref, cand, (reference, candidate), names, tuple(settings.number_fields))
+    if cand.height < settings.min_candidate_rows:
+        raise InputError(
+            candidate,
+            f"{cand.height} row{'' if cand.height == 1 else 's'}; the drift checks need at least "
+            f"{settings.min_candidate_rows} to tell drift from chance (to change it, set "
+            "min_candidate_rows in a --config YAML)",
+        )
     report = drift_report(ref, cand, settings)
     written: list[Path] = []
     drawn: list[Path] = []

@@ -127,10 +127,10 @@ def check_labels(path: Path, rows: pl.DataFrame, label_field: str, labels: list[
     values = rows[label_field].cast(pl.String)
     outside = ~values.is_in(labels) | values.is_null()
     if outside.any():
-        missing = sorted({str(v) for v in values.filter(outside).to_list()})
-        shown = ", ".join(missing[:5]) + (
-            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        )
+        from schemas.shown_values import labels_shown
+
+        found = [str(v) for v in values.filter(outside).to_list()]
+        shown = labels_shown(found, len(found), label_field)
         raise row_error(
             path,
             int(outside.arg_max()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -51,9 +52,19 @@ def finetune(
     config: Annotated[
         Path | None, typer.Option(help="run config whose finetune: section is used")
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="show the libraries' warnings")
+    ] = False,
 ) -> None:
     """Train LoRA adapters on a 4-bit student base; saves adapter, loss log and config."""
+    import logging
+
     from pipelines.finetune import finetune as run_finetune
+
+    if not verbose:  # bitsandbytes on CPU says an optional kernel package is missing: no error
+        for name in ("bitsandbytes", "huggingface_hub"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        os.environ.setdefault("HF_HUB_VERBOSITY", "error")
 
     if not run_dir.exists():
         raise ConfigError(f"{run_dir}: not found; pass a run folder or a data file")

@@ -24,14 +24,27 @@ def report(
 ) -> None:
     """Print the summary of a finished build (counts, rejections, drift, base vs student)."""
     summary = read_report(run_dir)
-    out.print(summary_table(summary, run_dir))
+    try:
+        table = summary_table(summary, run_dir)
+    except (AttributeError, TypeError, KeyError, ValueError):  # a report.json edited by hand
+        raise InputError(
+            str(run_dir / "report.json"),
+            "fields of other types than a build writes; re-run the build to write it again",
+        ) from None
+    out.print(table)
     if not open_:
         return
     if not (run_dir / "report.md").is_file():
         raise InputError(str(run_dir), "no report.md to render")
     from pipelines.report_html import write_report_html
 
-    page = write_report_html(run_dir)
+    try:
+        page = write_report_html(run_dir)
+    except PermissionError:  # a shared, read-only run folder: the page goes to a temporary one
+        import tempfile
+
+        page = Path(tempfile.mkdtemp(prefix="synthmill-report-")) / "report.html"
+        write_report_html(run_dir, page)
     out.print(f"report -> {page}")
     import webbrowser
 

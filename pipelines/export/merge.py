@@ -9,7 +9,6 @@ biases) is refused with a ConfigError rather than dropped silently.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from schemas.errors import ConfigError
+from schemas.tables import read_json
 
 ADAPTER_FILE = "adapter_model.safetensors"
 _PREFIX = "base_model.model."
@@ -30,7 +30,9 @@ def read_adapter_config(adapter_dir: Path) -> dict[str, Any]:
     path = adapter_dir / "adapter_config.json"
     if not path.is_file():
         raise ConfigError(f"{adapter_dir}: not a PEFT adapter folder (no adapter_config.json)")
-    cfg: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    cfg = read_json(path, "pass the folder a fine-tune wrote")
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{path}: not a JSON object; pass the folder a fine-tune wrote")
     if cfg.get("peft_type", "LORA") != "LORA":
         raise ConfigError(f"{adapter_dir}: a {cfg['peft_type']} adapter; export merges LoRA only")
     unsupported = {

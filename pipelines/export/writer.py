@@ -206,8 +206,14 @@ def export_gguf(
         )
     meta = read_adapter_meta(adapter)
     source, source_sha = base_gguf(meta, read_adapter_config(adapter), Path(base) if base else None)
-    reader = gguf.GGUFReader(source)
-    arch = str(reader.fields["general.architecture"].contents())
+    try:
+        reader = gguf.GGUFReader(source)
+        arch = str(reader.fields["general.architecture"].contents())
+    except (ValueError, KeyError, IndexError) as exc:  # gguf's own words for a file it cannot read
+        raise ConfigError(
+            f"{source}: not a GGUF file of a model ({exc}); pass a GGUF of the student's base, "
+            "e.g. from llama.cpp's convert_hf_to_gguf.py"
+        ) from None
     check_arch(arch, source)
     n_blocks = int(reader.fields[f"{arch}.block_count"].contents())
     arch_id = next(k for k, v in gguf.MODEL_ARCH_NAMES.items() if v == arch)

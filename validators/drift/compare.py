@@ -80,6 +80,14 @@ def drift_report(
             "min_reference_rows in the drift settings: a --config YAML, or drift: in a build "
             "config)"
         )
+    notes: list[str] = []
+    if candidate.height < config.min_candidate_rows:
+        notes.append(
+            f"the candidate has {candidate.height} row{'' if candidate.height == 1 else 's'}, "
+            "under min_candidate_rows "
+            f"({config.min_candidate_rows}): too few to tell drift from chance, so a pass here "
+            "says little"
+        )
     plans = plan_fields(
         reference,
         candidate,
@@ -91,7 +99,6 @@ def drift_report(
     )
     checks: list[DriftCheck] = []
     profiles: list[FieldProfile] = []
-    notes: list[str] = []
     given = features or {}
     features = {}
     for plan in plans:

@@ -33,6 +33,14 @@ class DriftConfig(FrozenModel):
         "tests failed 10/10 from 75 rows (the two-intent mix 8/10 at 50). With far more labels "
         "than 77, 100 rows may still miss a shuffle",
     )
+    min_candidate_rows: int = Field(
+        20,
+        ge=1,
+        description="fewest candidate rows `synthmill drift` compares (fewer: exit 2); in a build "
+        "a smaller accepted set is compared with a note that its pass says little. A floor "
+        "chosen, not measured: with a handful of rows every distance is mostly chance, and a "
+        "check fails only when its permutation test also rules chance out, so it passes",
+    )
     alpha: float = Field(0.01, gt=0, lt=1, description="family-wise false-alarm rate (Holm)")
     n_permutations: int = Field(2000, ge=99, description="shuffles per permutation test")
     seed: int = Field(0, description="seed of the permutation draws")

@@ -204,7 +204,7 @@ def read_jsonl_records(path: Any) -> JsonlRecords:
     first: dict[str, tuple[str, int]] = {}  # top-level field -> (kind, line first seen)
     for lineno, chunk in enumerate(raw.splitlines(keepends=True), start=1):
         try:
-            line = chunk.decode("utf-8")
+            line = chunk.decode("utf-8-sig" if lineno == 1 else "utf-8")  # a BOM goes
         except UnicodeDecodeError:
             raise InputError(path, "not UTF-8 text; re-encode the file as UTF-8", lineno) from None
         lines.append(line)
