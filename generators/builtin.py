@@ -57,7 +57,7 @@ class LabeledTextGenerator(Generator):
         known = set(labels)
         outside = [str(v) for v in trusted[data.label_field].to_list() if v not in known]
         if outside:
-            shown = labels_shown(outside, len(outside), data.label_field)
+            shown = labels_shown(outside, labels, data.label_field)
             raise ConfigError(
                 f"{data.trusted}: labels not in data.labels: {shown}; add them or drop those rows"
             )

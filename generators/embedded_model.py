@@ -150,7 +150,7 @@ def resolve_model(model: str) -> Path | str:
     if as_path or folder.is_dir():  # Hugging Face reads an existing folder as a local model
         if not folder.is_dir():
             what = "a file, not a model folder" if folder.exists() else "no such model folder"
-        elif not (folder / "config.json").is_file():
+        elif not any((folder / n).is_file() for n in ("config.json", "params.json")):
             what = "a folder without config.json, not a Hugging Face model folder"
         else:
             return str(folder)

@@ -13,6 +13,7 @@ costs little more than zero-shot.
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 import time
@@ -156,7 +157,7 @@ def evaluate_labels(
     known = set(label_set)
     outside = [str(v) for v in rows[label_field].to_list() if str(v) not in known]
     if outside:
-        shown = labels_shown(outside, len(outside), label_field)
+        shown = labels_shown(outside, label_set, label_field)
         raise InputError("held-out data", f"labels not in the label set: {shown}")
     rows = _sample(rows, ev.limit, ev.seed)
     truth = [str(v) for v in rows[label_field].to_list()]
@@ -346,7 +347,7 @@ def evaluate_build(state: Any) -> dict[str, Any]:
     back instead (`pipelines.kept_runs`), and so are the comparison students.
     """
     from pipelines.finetune import BaseCopies, load_records, train_student
-    from pipelines.kept_runs import fingerprint, keep, kept
+    from pipelines.kept_runs import fingerprint, keep, kept, record_path
     from schemas.tables import read_table
 
     config, roles = state.config, state.roles
@@ -360,6 +361,7 @@ def evaluate_build(state: Any) -> dict[str, Any]:
     labelled, labels = roles.task == "labels", list(data.labels) or None
     accepted, adapter_dir = state.run_dir / "accepted.parquet", state.run_dir / "adapter"
     held = shots = key = None
+    record = record_path(state.run_dir, "student")
     if data.held_out is not None:
         held_in = roles.trusted_columns.get(in_field, in_field)
         held_out = roles.trusted_columns.get(out_field, out_field)
@@ -371,10 +373,17 @@ def evaluate_build(state: Any) -> dict[str, Any]:
             )
         rows = load_records(accepted, in_field, out_field, roles.task).select(in_field, out_field)
         key = fingerprint(rows, cfg, labels, held, task=roles.task, few_shot=shots)
-        earlier = kept(adapter_dir, key, "student and base")
-        if earlier is not None:
-            summary = {"finetune": {**earlier["finetune"], "from_earlier_run": True}}
-            report = {**earlier["evaluation"], "from_earlier_run": True}
+        earlier = kept(adapter_dir, record, key, "student and base")
+        if earlier is not None:  # its paths as this run names them
+            summary = {
+                "finetune": {**earlier["finetune"], "out_dir": str(adapter_dir)},
+            }
+            summary["finetune"]["from_earlier_run"] = True
+            report = {
+                **earlier["evaluation"],
+                "adapter": str(adapter_dir),
+                "from_earlier_run": True,
+            }
             return _with_students(state, summary, report, held, in_field, out_field, BaseCopies())
     bases = BaseCopies()  # one load for this student and the comparison students
     more = labelled and held is not None and cfg.include_trusted
@@ -413,7 +422,8 @@ def evaluate_build(state: Any) -> dict[str, Any]:
             trained=trained,
         )
     del trained
-    keep(adapter_dir, key, {"finetune": summary["finetune"], "evaluation": report})
+    gc.collect()  # a 4-bit model sits in reference cycles: free it before the next one loads
+    keep(adapter_dir, record, key, {"finetune": summary["finetune"], "evaluation": report})
     return _with_students(state, summary, report, held, in_field, out_field, bases)
 
 

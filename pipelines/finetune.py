@@ -178,9 +178,10 @@ class BaseCopies:
     The tokenizer is shared: training and scoring leave it as it was (checked: vocabulary,
     special tokens, padding and truncation sides, template), and copying Gemma's 262k-token
     one takes longer than loading it. On 2 cores a load took 5.8 s (3.3 s of it the
-    tokenizer), a copy of the model 0.2 s. The last fine-tune (`last=True`) gets the loaded one itself, so a build with one student
-    never holds two bases. A setting that changes the load (model, device, dtype,
-    quantisation) loads again.
+    tokenizer), a copy of the model 0.2 s. On a GPU every fine-tune loads its own (the device's
+    memory would hold the loaded base beside the one training). The last fine-tune
+    (`last=True`) gets the loaded one itself, so a build with one student never holds two
+    bases. A setting that changes the load (model, device, dtype, quantisation) loads again.
     """
 
     def __init__(self) -> None:
@@ -192,6 +193,8 @@ class BaseCopies:
         import copy
 
         device = pick_device(cfg)
+        if device != "cpu":  # a GPU's memory holds one base at a time; loading is quick there
+            return load_base(cfg)
         dtype = pick_dtype(cfg, device)
         key = repr((cfg.model, device, dtype, quantization_config(cfg, dtype)))
         if self._loaded is None or key != self._key:
@@ -433,7 +436,7 @@ def train_student(
 
             known = set(labels)
             outside = [v for v in values if v not in known]
-            extra = labels_shown(outside, len(outside), label_field)
+            extra = labels_shown(outside, labels, label_field)
             raise ConfigError(f"records have labels outside the label set: {extra}")
         label_set = label_set or sorted(present)
     if model is None:

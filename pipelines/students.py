@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 
-from pipelines.kept_runs import fingerprint, keep, kept
+from pipelines.kept_runs import fingerprint, keep, kept, record_path
 from pipelines.state import BuildState
 
 EQUAL = "trusted_equal_steps"
@@ -65,7 +65,8 @@ def compare_students(
     ) -> dict:
         folder = state.run_dir / "students" / name
         key = fingerprint(frame, settings, labels, held)
-        earlier = kept(folder, key, name)
+        record = record_path(state.run_dir, name)
+        earlier = kept(folder, record, key, name)
         if earlier is not None:
             return {**earlier, "from_earlier_run": True}
         result, trained = train_student(
@@ -99,7 +100,7 @@ def compare_students(
             "train_loss": [result.first_loss, result.last_loss],
             "seconds": result.seconds,
         }
-        keep(folder, key, entry)
+        keep(folder, record, key, entry)
         return entry
 
     out: dict[str, Any] = {

@@ -1,42 +1,42 @@
-"""Values from a user's data in an error line: only what looks like a label, never free text.
+"""Values from a user's data in an error line: only a near miss of a known label, never free text.
 
-An error about labels helps most when it names them ("labels card_arival are not in
-data.labels"). But when the label field points at the wrong column (a text, a customer's name
-and e-mail), the same line would print private values: every one of 200 names. So values are
-shown only when they look like a label column's: few distinct values, short, without an e-mail
-address or a run of digits; otherwise the line gives their count and asks about the field.
+An error about labels helps most when it names them ("card_arival is not in data.labels"). But
+when the label field points at the wrong column (a text, a customer's name, a city), the same
+line would print private values: every one of 200 names. So a value is shown only when it is
+close to one of the known labels (a typo, another case or separator) and short, without an
+e-mail address or a run of digits; the rest are counted, with a question about the field.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 
 MAX_SHOWN = 5
-MAX_DISTINCT = 20  # a label field with more distinct unknown values is most likely another field
 MAX_CHARS = 40
+CLOSE = 0.6  # difflib's ratio to the nearest known label: "card_arival" ~ "card_arrival" 0.96
 _PRIVATE_LOOKING = re.compile(r"@|\d{3}|https?://", re.IGNORECASE)
 
 
-def looks_like_free_text(values: Sequence[str], n_rows: int) -> bool:
-    """Distinct `values` (found in `n_rows` rows) that are more like a text or name column than
-    like a few mistyped labels."""
-    distinct = len(set(values))
-    return distinct > MAX_DISTINCT or (distinct > 3 and distinct * 2 > n_rows)
+def _near_miss(value: str, known: Sequence[str]) -> bool:
+    if len(value) > MAX_CHARS or _PRIVATE_LOOKING.search(value):
+        return False
+    folded = [k.lower() for k in known]
+    return bool(difflib.get_close_matches(value.lower(), folded, n=1, cutoff=CLOSE))
 
 
-def labels_shown(values: Sequence[str], n_rows: int, field: str) -> str:
-    """`values` for an error line: up to five, each masked when it could be private, or, when
-    they look like free text, only how many there are and a question about `field`."""
+def labels_shown(values: Sequence[str], known: Sequence[str], field: str) -> str:
+    """`values` (found where one of `known` was expected) for an error line: up to five near
+    misses of a known label by name, every other value only counted."""
     distinct = sorted(set(values))
-    if looks_like_free_text(distinct, n_rows):
+    shown = [v for v in distinct if _near_miss(v, known)][:MAX_SHOWN]
+    hidden = len(distinct) - len(shown)
+    if not shown:
         return (
-            f"{len(distinct)} distinct values (not shown: they look like text, not labels; "
-            f"is '{field}' the label field?)"
+            f"{len(distinct)} distinct value{'' if len(distinct) == 1 else 's'}, none close to "
+            f"a label (not shown: they may be private; is '{field}' the label field?)"
         )
-    shown = [
-        v if len(v) <= MAX_CHARS and not _PRIVATE_LOOKING.search(v) else "(a value not shown)"
-        for v in distinct[:MAX_SHOWN]
-    ]
-    more = len(distinct) - MAX_SHOWN
-    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+    return ", ".join(shown) + (
+        f" and {hidden} other value{'' if hidden == 1 else 's'} (not shown)" if hidden else ""
+    )

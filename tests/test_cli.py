@@ -608,7 +608,7 @@ def test_mistakes_found_by_a_new_user_are_one_line_and_exit_2(
     no_id = tmp_path / "no_id.csv"
     no_id.write_text("id,text\n1,hello there\n,hello there\n")
     labelled = tmp_path / "lab.csv"
-    labelled.write_text("text,label\nhi,a\nyo,c\nhey,d\n")
+    labelled.write_text("text,label\nhi,card\nyo,crad\nhey,refnd\n")
     recognizers = tmp_path / "rec.yaml"
     recognizers.write_text("recognizers:\n  - name: acct\n    regex: 'ACC[0-9]{6}'\n")
     drift_config = tmp_path / "drift.yaml"
@@ -633,8 +633,8 @@ def test_mistakes_found_by_a_new_user_are_one_line_and_exit_2(
             f"{table}:2: field 'text' is not a number",
         ),
         (
-            ("evaluate", "--data", labelled, "--labels", "a,b", "--limit", "1"),
-            f"{labelled}:3: 2 rows carry labels not in --labels (c, d)",
+            ("evaluate", "--data", labelled, "--labels", "card,refund", "--limit", "1"),
+            f"{labelled}:3: 2 rows carry labels not in --labels (crad, refnd)",
         ),
         (("evaluate", "--data", labelled, "--model", tmp_path / "nomodel"), "no such model folder"),
         (
@@ -643,7 +643,7 @@ def test_mistakes_found_by_a_new_user_are_one_line_and_exit_2(
         ),
         (
             ("drift", "--reference", table, "--candidate", table, "--config", drift_config),
-            f"{drift_config}:3: unknown key 'thresholds' (known here: min_reference_rows, alpha",
+            f"{drift_config}:3: unknown key 'thresholds' (known here: min_reference_rows, min_candidate_rows, alpha",
         ),
         (("build", config), "unknown key 'build.chunk_sise' (known here: chunk_size, pii"),
         (
@@ -682,7 +682,7 @@ def test_more_mistakes_of_a_new_user_are_one_line_and_exit_2(tmp_path: Path) -> 
     cases = [
         (
             ("dedup", table, "--out", tmp_path / "o.csv", "--index", "file", "--index-path", table),
-            f"{table}: exists and is not a folder",
+            f"{table}: a file where a folder is needed",
         ),
         (
             ("evaluate", "--data", labelled, "--model", empty_model),

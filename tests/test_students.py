@@ -4,6 +4,7 @@ trusted rows for as many steps as trusted + synthetic took."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
@@ -98,7 +99,13 @@ def test_three_students_on_the_same_held_out_rows(example_dir: Path, tmp_path: P
         patch.setattr(finetune, "train_student", no_training)
         with pytest.raises(AssertionError, match="trained again"):
             compare_students(state, held.head(50), ev, "text", "label", score=no_scoring)
-        # the build's own student too: another setting trains it again
+        # the build's own student too: adapter files written since (`synthmill finetune` into
+        # the same folder) or another setting train it again
+        adapter_file = state.run_dir / "adapter" / "adapter_model.safetensors"
+        stat = adapter_file.stat()
+        os.utime(adapter_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        with pytest.raises(AssertionError, match="trained again"):
+            evaluate_build(state)
         state.config = config.model_copy(
             update={"finetune": config.finetune.model_copy(update={"learning_rate": 5e-4})}
         )

@@ -164,7 +164,7 @@ _PATH_ERRNOS = {
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
     errno.EROFS: "read-only file system",
-    errno.EEXIST: "exists and is not a folder",
+    errno.EEXIST: "already exists",
     errno.ENOTDIR: "a file where a folder is needed",
     errno.EISDIR: "a folder where a file is needed",
 }
@@ -180,6 +180,8 @@ def _path_error(exc: BaseException) -> tuple[int, str] | None:
     problem = _PATH_ERRNOS.get(exc.errno or 0)
     if problem is None:
         return None
+    if exc.errno == errno.EEXIST and Path(exc.filename).is_file():
+        problem = "a file where a folder is needed"
     return 2, f"error: {exc.filename}: {problem}; choose another path or fix its permissions"
 
 

@@ -130,7 +130,7 @@ def check_labels(path: Path, rows: pl.DataFrame, label_field: str, labels: list[
         from schemas.shown_values import labels_shown
 
         found = [str(v) for v in values.filter(outside).to_list()]
-        shown = labels_shown(found, len(found), label_field)
+        shown = labels_shown(found, labels, label_field)
         raise row_error(
             path,
             int(outside.arg_max()),

@@ -40,8 +40,12 @@ def report(
 
     try:
         page = write_report_html(run_dir)
-    except PermissionError:  # a shared, read-only run folder: the page goes to a temporary one
+    except OSError as exc:  # a shared, read-only run folder: the page goes to a temporary one
+        import errno
         import tempfile
+
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
 
         page = Path(tempfile.mkdtemp(prefix="synthmill-report-")) / "report.html"
         write_report_html(run_dir, page)
