@@ -438,13 +438,10 @@ BAD = ["empty", "not_json", "non_utf8", "missing_field", "parquet_schema"]
 SYNTHMILL = Path(sys.executable).parent / "synthmill"
 
 
-@pytest.mark.parametrize("rows", [1, 10])
-def test_cli_small_reference_exits_2_with_one_line(
-    banking: pl.DataFrame, tmp_path: Path, rows: int
-) -> None:
-    reference, candidate = tmp_path / "reference.csv", tmp_path / "candidate.csv"
-    banking[:rows].write_csv(reference)
-    banking[rows : rows + 500].write_csv(candidate)
+def _refused(
+    reference: Path, candidate: Path
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """`synthmill drift` on the two files, which must exit 2; with stderr's lines."""
     done = subprocess.run(
         [SYNTHMILL, "drift", "--reference", reference, "--candidate", candidate],
         cwd=ROOT,
@@ -453,7 +450,17 @@ def test_cli_small_reference_exits_2_with_one_line(
         timeout=120,
     )
     assert done.returncode == 2, done.stdout + done.stderr
-    lines = done.stderr.strip().splitlines()
+    return done, done.stderr.strip().splitlines()
+
+
+@pytest.mark.parametrize("rows", [1, 10])
+def test_cli_small_reference_exits_2_with_one_line(
+    banking: pl.DataFrame, tmp_path: Path, rows: int
+) -> None:
+    reference, candidate = tmp_path / "reference.csv", tmp_path / "candidate.csv"
+    banking[:rows].write_csv(reference)
+    banking[rows : rows + 500].write_csv(candidate)
+    done, lines = _refused(reference, candidate)
     assert len(lines) == 1, done.stderr
     assert f"reference has {rows} row" in lines[0] and "at least 100" in lines[0]
     assert "min_reference_rows" in lines[0] and "no drift" not in done.stdout
@@ -467,15 +474,7 @@ def test_a_candidate_of_a_few_rows_is_not_passed_as_no_drift(
     reference, candidate = tmp_path / "reference.csv", tmp_path / "candidate.csv"
     banking[:300].write_csv(reference)
     banking[300:301].write_csv(candidate)
-    done = subprocess.run(
-        [SYNTHMILL, "drift", "--reference", reference, "--candidate", candidate],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 2, done.stdout + done.stderr
-    lines = done.stderr.strip().splitlines()
+    done, lines = _refused(reference, candidate)
     assert len(lines) == 1 and "no drift" not in done.stdout, done.stderr
     assert f"{candidate}: 1 row; the drift checks need at least 20" in lines[0]
     report = drift_report(banking[:300], banking[300:301], CONFIG)
