@@ -14,7 +14,7 @@ from generators.registry import register_generator
 from generators.samplers import FewShotSampler, WeightedChoice, pick
 from schemas.errors import ConfigError
 from schemas.payloads import Instruction, labeled_text_model
-from schemas.shown_values import labels_shown
+from schemas.shown_values import unknown_labels
 
 #: A label with fewer trusted rows draws its target length from all rows.
 MIN_ROWS_FOR_LABEL_LENGTH = 5
@@ -54,10 +54,8 @@ class LabeledTextGenerator(Generator):
                     f"fix data.text_field / data.label_field (found: {', '.join(trusted.columns)})"
                 )
         labels = data.labels or sorted(trusted[data.label_field].unique().to_list())
-        known = set(labels)
-        outside = [str(v) for v in trusted[data.label_field].to_list() if v not in known]
-        if outside:
-            shown = labels_shown(outside, labels, data.label_field)
+        shown = unknown_labels(trusted[data.label_field].to_list(), labels, data.label_field)
+        if shown:
             raise ConfigError(
                 f"{data.trusted}: labels not in data.labels: {shown}; add them or drop those rows"
             )

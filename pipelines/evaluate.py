@@ -26,7 +26,7 @@ import polars as pl
 from pipelines.finetune_config import EvalConfig, FinetuneConfig
 from pipelines.scoring import pick_label, score_choices, score_dtype
 from schemas.errors import ConfigError, GateFailed, InputError
-from schemas.shown_values import labels_shown
+from schemas.shown_values import unknown_labels
 from schemas.tables import write_json
 
 
@@ -154,10 +154,8 @@ def evaluate_labels(
             )
     label_set = sorted(set(labels or [str(v) for v in rows[label_field].to_list()]))
     # every row, before the `eval.limit` sample: a wrong label fails whichever rows are drawn
-    known = set(label_set)
-    outside = [str(v) for v in rows[label_field].to_list() if str(v) not in known]
-    if outside:
-        shown = labels_shown(outside, label_set, label_field)
+    shown = unknown_labels([str(v) for v in rows[label_field].to_list()], label_set, label_field)
+    if shown:
         raise InputError("held-out data", f"labels not in the label set: {shown}")
     rows = _sample(rows, ev.limit, ev.seed)
     truth = [str(v) for v in rows[label_field].to_list()]
@@ -375,10 +373,12 @@ def evaluate_build(state: Any) -> dict[str, Any]:
         key = fingerprint(rows, cfg, labels, held, task=roles.task, few_shot=shots)
         earlier = kept(adapter_dir, record, key, "student and base")
         if earlier is not None:  # its paths as this run names them
-            summary = {
-                "finetune": {**earlier["finetune"], "out_dir": str(adapter_dir)},
+            finetuned = {
+                **earlier["finetune"],
+                "out_dir": str(adapter_dir),
+                "from_earlier_run": True,
             }
-            summary["finetune"]["from_earlier_run"] = True
+            summary = {"finetune": finetuned}
             report = {
                 **earlier["evaluation"],
                 "adapter": str(adapter_dir),

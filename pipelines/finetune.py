@@ -24,6 +24,7 @@ from pipelines.finetune_config import EvalConfig, FinetuneConfig
 from pipelines.train_plan import TrainPlan, plan_training
 from schemas.base import FrozenModel
 from schemas.errors import ConfigError, InputError
+from schemas.shown_values import unknown_labels
 from schemas.tables import read_table, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
@@ -431,12 +432,8 @@ def train_student(
     if task == "labels":
         values = frame[label_field].cast(pl.String).to_list()
         present = set(values)
-        if labels and present - set(labels):
-            from schemas.shown_values import labels_shown
-
-            known = set(labels)
-            outside = [v for v in values if v not in known]
-            extra = labels_shown(outside, labels, label_field)
+        extra = unknown_labels(values, labels, label_field) if labels else None
+        if extra:
             raise ConfigError(f"records have labels outside the label set: {extra}")
         label_set = label_set or sorted(present)
     if model is None:
@@ -526,16 +523,12 @@ def train_student(
 
 def read_adapter_meta(adapter_dir: str | Path) -> dict[str, Any]:
     """The `finetune_config.json` saved beside an adapter ({} for adapters trained elsewhere)."""
-    from schemas.tables import read_json
+    from schemas.tables import read_json_object
 
     path = Path(adapter_dir)
     if not (path / "adapter_config.json").is_file():
         raise ConfigError(f"{path}: not a PEFT adapter folder (no adapter_config.json)")
     fix = "pass the folder a fine-tune wrote"
-    if not isinstance(read_json(path / "adapter_config.json", fix), dict):
-        raise InputError(path / "adapter_config.json", f"not a JSON object; {fix}")
+    read_json_object(path / "adapter_config.json", fix)  # peft reads it later, in its words
     meta = path / META_FILE
-    found = read_json(meta, fix) if meta.is_file() else {}
-    if not isinstance(found, dict):
-        raise InputError(meta, f"not a JSON object; {fix}")
-    return found
+    return read_json_object(meta, fix) if meta.is_file() else {}

@@ -26,6 +26,14 @@ def _near_miss(value: str, known: Sequence[str]) -> bool:
     return bool(difflib.get_close_matches(value.lower(), folded, n=1, cutoff=CLOSE))
 
 
+def unknown_labels(values: Sequence[object], known: Sequence[str], field: str) -> str | None:
+    """The values (of a label field `field`) that are not among `known`, as `labels_shown` puts
+    them in an error line; None when every value is known. Values are compared as given."""
+    allowed = set(known)
+    outside = [str(v) for v in values if v not in allowed]
+    return labels_shown(outside, known, field) if outside else None
+
+
 def labels_shown(values: Sequence[str], known: Sequence[str], field: str) -> str:
     """`values` (found where one of `known` was expected) for an error line: up to five near
     misses of a known label by name, every other value only counted."""

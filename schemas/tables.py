@@ -438,15 +438,18 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-def read_json(path: str | Path, fix: str) -> Any:
-    """A JSON file's content; one line naming the file, the line and `fix` when it is not JSON."""
+def read_json_object(path: str | Path, fix: str) -> dict[str, Any]:
+    """A JSON file's object; one line naming the file, the line and `fix` when it is not one."""
     path = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        found = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise InputError(path, f"not UTF-8 text; {fix}") from None
     except json.JSONDecodeError as exc:
         raise InputError(path, f"not valid JSON ({exc.msg}); {fix}", line=exc.lineno) from None
+    if not isinstance(found, dict):
+        raise InputError(path, f"not a JSON object; {fix}")
+    return found
 
 
 def write_json(path: str | Path, obj: Any) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from schemas.errors import ConfigError
-from schemas.tables import read_json
+from schemas.tables import read_json_object
 
 ADAPTER_FILE = "adapter_model.safetensors"
 _PREFIX = "base_model.model."
@@ -30,9 +30,7 @@ def read_adapter_config(adapter_dir: Path) -> dict[str, Any]:
     path = adapter_dir / "adapter_config.json"
     if not path.is_file():
         raise ConfigError(f"{adapter_dir}: not a PEFT adapter folder (no adapter_config.json)")
-    cfg = read_json(path, "pass the folder a fine-tune wrote")
-    if not isinstance(cfg, dict):
-        raise ConfigError(f"{path}: not a JSON object; pass the folder a fine-tune wrote")
+    cfg = read_json_object(path, "pass the folder a fine-tune wrote")
     if cfg.get("peft_type", "LORA") != "LORA":
         raise ConfigError(f"{adapter_dir}: a {cfg['peft_type']} adapter; export merges LoRA only")
     unsupported = {
