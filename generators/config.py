@@ -10,13 +10,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from schemas.base import StrictModel
+from schemas.base import Settings
 
 TeacherKind = Literal["vllm", "openai", "transformers"]
 TEACHER_KINDS: tuple[str, ...] = ("vllm", "openai", "transformers")
 
 
-class TeacherConfig(StrictModel):
+class TeacherConfig(Settings):
     """Which model writes the records, and how it is sampled."""
 
     kind: TeacherKind = "vllm"
@@ -100,7 +100,7 @@ class TeacherConfig(StrictModel):
         raise ValueError(f"{value!r} is not a number of cores (0 or more), 'vllm' or 'auto'")
 
 
-class SamplingConfig(StrictModel):
+class SamplingConfig(Settings):
     """What varies between records: all driven by the run seed."""
 
     few_shot: int = Field(4, ge=0)
@@ -119,7 +119,7 @@ class SamplingConfig(StrictModel):
     )
 
 
-class DataConfig(StrictModel):
+class DataConfig(Settings):
     """The trusted real sample and the held-out split, with the column names."""
 
     trusted: Path

@@ -17,7 +17,7 @@ from generators.config import TEACHER_KINDS, DataConfig, SamplingConfig, Teacher
 from pipelines.execution_config import ExecutionConfig
 from pipelines.export_config import ExportConfig
 from pipelines.finetune_config import FinetuneConfig
-from schemas.base import StrictModel
+from schemas.base import Settings
 from schemas.errors import ConfigError, describe_validation_error
 from schemas.record import stable_hash
 from schemas.settings_file import SettingsFile
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-class BuildConfig(StrictModel):
+class BuildConfig(Settings):
     """Which stages a build runs, and how generation is chunked (the unit of resume)."""
 
     chunk_size: int = Field(64, gt=0, description="records per generation task")
@@ -56,7 +56,7 @@ _NOT_HASHED: dict[str, Any] = {
 }
 
 
-class RunConfig(StrictModel):
+class RunConfig(Settings):
     """Everything one build needs. Paths are relative to the config file."""
 
     name: str

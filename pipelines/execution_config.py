@@ -6,12 +6,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from schemas.base import StrictModel
+from schemas.base import Settings
 
 Target = Literal["local", "ray"]
 
 
-class ExecutionConfig(StrictModel):
+class ExecutionConfig(Settings):
     """The execution target and how work is split into tasks.
 
     The split is fixed by the config and the data, never by timing or by the number of

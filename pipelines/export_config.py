@@ -10,14 +10,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from schemas.base import FrozenModel
+from schemas.base import FrozenSettings
 
 QUANTS = ("q8_0", "q4_0", "f16")
 Quant = Literal["q8_0", "q4_0", "f16"]
 BASE_WEIGHTS = ("trained", "source")
 
 
-class ExportConfig(FrozenModel):
+class ExportConfig(FrozenSettings):
     """How the build exports its student: the format, the weight type and the base to merge into."""
 
     format: Literal["gguf"] = Field("gguf", description="gguf: one file for llama.cpp and Ollama")

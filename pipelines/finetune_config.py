@@ -9,10 +9,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from schemas.base import FrozenModel
+from schemas.base import FrozenSettings
 
 
-class EvalConfig(FrozenModel):
+class EvalConfig(FrozenSettings):
     """How the base and the student are scored on held-out real data."""
 
     few_shot: int = Field(
@@ -37,7 +37,7 @@ class EvalConfig(FrozenModel):
     seed: int = Field(0, description="which trusted rows become the base's few-shot examples")
 
 
-class FinetuneConfig(FrozenModel):
+class FinetuneConfig(FrozenSettings):
     """The student and its QLoRA training; `trainer_args` passes anything else to SFTConfig."""
 
     model: str = Field("embedded", description="'embedded', a local HF folder or a hub id")

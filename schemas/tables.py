@@ -88,12 +88,83 @@ def _jsonl_rows(
                 if not _is_flat(kind) and (flat is True or (flat and key in flat)):
                     raise InputError(
                         path,
-                        f"field '{key}' is {kind}; only text, numbers and booleans work here",
+                        f"field '{key}' is {kind}; only text, numbers and booleans work here"
+                        + _inside_hint(key, value),
                         lineno,
                     )
             rows.append(obj)
             lines.append(lineno)
     return rows, lines
+
+
+def _inside_hint(key: str, value: Any) -> str:
+    """For an object where single values are wanted: how to name a text field inside it."""
+    if not isinstance(value, dict):
+        return ""
+    inner = next((k for k, v in value.items() if isinstance(v, str)), None)
+    if inner is None:
+        return ""
+    return f" (name a field inside it with a dot, as '{key}.{inner}')"
+
+
+def _struct_path(frame: pl.DataFrame, name: str) -> pl.Expr | None:
+    """`name` as a dotted path into an object column (`payload.text`), or None.
+
+    The longest leading part that is a column of objects is the column; the rest walks its
+    fields. A column whose own name holds a dot (a CSV header "a.b") is found before this."""
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        head = ".".join(parts[:cut])
+        dtype = frame.schema.get(head)
+        if not isinstance(dtype, pl.Struct):
+            continue
+        expr = pl.col(head)
+        for part in parts[cut:]:
+            fields = {f.name: f.dtype for f in dtype.fields} if isinstance(dtype, pl.Struct) else {}
+            if part not in fields:
+                return None
+            expr, dtype = expr.struct.field(part), fields[part]
+        return expr
+    return None
+
+
+def _with_paths(frame: pl.DataFrame, names: Iterable[str]) -> pl.DataFrame:
+    """Add each dotted path among `names` that is not a column as a column of that name."""
+    added = [
+        (name, expr)
+        for name in dict.fromkeys(names)
+        if "." in name
+        and name not in frame.columns
+        and (expr := _struct_path(frame, name)) is not None
+    ]
+    return frame.with_columns(expr.alias(name) for name, expr in added) if added else frame
+
+
+def derived_columns(frame: pl.DataFrame) -> list[str]:
+    """The columns `read_table` added for dotted paths (`payload.text`): dropped before a
+    frame is written back, so the output keeps the input's shape."""
+    return [c for c in frame.columns if "." in c and _struct_path(frame, c) is not None]
+
+
+def _nested_hint(frame: pl.DataFrame, column: str) -> str:
+    """Where a missing field sits inside an object column, if it does: '; 'payload.text' holds
+    it'."""
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Struct) and column in {f.name for f in dtype.fields}:
+            return f"; it is inside '{name}': name it '{name}.{column}'"
+    return ""
+
+
+def _separator_hint(suffix: str, frame: pl.DataFrame) -> str:
+    """A CSV read as one column whose name holds ';' or a tab was written with another
+    separator (a spreadsheet's export in many locales)."""
+    if suffix != ".csv" or frame.width != 1:
+        return ""
+    sep = next((s for s in (";", "\t", "|") if s in frame.columns[0]), None)
+    if sep is None:
+        return ""
+    shown = "a tab" if sep == "\t" else f"'{sep}'"
+    return f"; the header is separated by {shown}: save the file with commas as separators"
 
 
 def _frame(path: Path, rows: list[dict[str, Any]]) -> pl.DataFrame:
@@ -212,6 +283,9 @@ def read_table(
     """Read a data file into a frame, checking it has rows and the `required` text columns.
 
     `flat` names fields (True: every field) that must hold single values, not lists or objects.
+    A dotted name among `required` or `flat` that is no column but a path into a column of
+    objects (`payload.text` in synthmill's own output) is added as a column of that name;
+    `derived_columns` names them, to drop before writing the rows back.
     """
     path = Path(path)
     required = tuple(required)
@@ -252,10 +326,13 @@ def read_table(
         raise InputError(path, f"cannot read the file ({exc.strerror or exc})") from None
     if frame.height == 0:
         raise InputError(path, "the file has no records")
+    paths = () if isinstance(flat_fields, bool) else tuple(flat_fields)
+    frame = _with_paths(frame, (*required, *paths))
     for column in required:
         if column not in frame.columns:
-            found = ", ".join(frame.columns)
-            raise InputError(path, f"missing field '{column}' (found: {found})")
+            found = ", ".join(c for c in frame.columns if c not in derived_columns(frame))
+            hint = _nested_hint(frame, column) or _separator_hint(suffix, frame)
+            raise InputError(path, f"missing field '{column}' (found: {found}){hint}")
         nulls = frame[column].is_null()
         if nulls.any():
             prefix, line = _where(path, suffix, lines, int(nulls.arg_max() or 0))

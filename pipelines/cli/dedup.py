@@ -18,6 +18,7 @@ from pipelines.cli.options import given, shown_default, split_list
 from schemas.tables import (
     check_outputs,
     check_table_output,
+    derived_columns,
     read_table,
     staged,
     write_json,
@@ -192,14 +193,14 @@ def dedup(
         "index": {"kind": config.index.kind, "added": 0},
     }
     with staged():  # all outputs or none; before publishing: a failed run publishes nothing
-        write_table(out, result.kept)
+        write_table(out, result.kept.drop(derived_columns(result.kept)))
         if rejects is not None:
             write_table(rejects, result.rejects)
         if report is not None:
             write_json(report, {**result.report, **extra})
     added = 0
     if published is not None and publish:
-        added = published.add(result.kept_keys, result.kept_signatures)
+        added = published.add(result.kept_keys, result.kept_signatures, result.kept_texts)
         extra["index"] = {"kind": config.index.kind, "added": added, "size": len(published)}
         if report is not None:
             write_json(report, {**result.report, **extra})

@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from schemas.base import FrozenModel
+from schemas.base import FrozenSettings
 from schemas.errors import ConfigError
 from validators.dedup.datasketch_compat import optimal_bands
 
@@ -56,7 +56,7 @@ FAST_HASH_VERSION = "synthmill-poly64-fmix-v1"
 SAMPLE_RULE_VERSION = "poly64-golden-top32-times-count-below-budget-v1"
 
 
-class NormaliseConfig(FrozenModel):
+class NormaliseConfig(FrozenSettings):
     """How text is made comparable. Whitespace is always collapsed to single spaces between words:
     word shingles need one separator, and spacing never makes two records different."""
 
@@ -67,7 +67,7 @@ class NormaliseConfig(FrozenModel):
     )
 
 
-class IndexConfig(FrozenModel):
+class IndexConfig(FrozenSettings):
     """Where earlier runs' published records are remembered (`none` turns the check off).
 
     `memory` is datasketch's default dict storage (one process, e.g. a long-lived worker);
@@ -92,7 +92,7 @@ class IndexConfig(FrozenModel):
         return self
 
 
-class DedupConfig(FrozenModel):
+class DedupConfig(FrozenSettings):
     """Settings for `validators.dedup.dedup_frame`; permutations follow datasketch (128, seed 1).
 
     The word 5-gram settings of earlier versions are `shingle="word", shingle_size=5,

@@ -15,12 +15,12 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from schemas.base import FrozenModel
+from schemas.base import FrozenSettings
 from schemas.errors import ConfigError, describe_validation_error
 from schemas.settings_file import SettingsFile
 
 
-class DriftConfig(FrozenModel):
+class DriftConfig(FrozenSettings):
     """Settings of one drift comparison; frozen, unknown keys rejected."""
 
     min_reference_rows: int = Field(

@@ -11,10 +11,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from schemas.base import FrozenModel
+from schemas.base import FrozenSettings
 
 
-class LabelCheckConfig(FrozenModel):
+class LabelCheckConfig(FrozenSettings):
     """A small classifier on the fit rows flags records whose text points to another label."""
 
     enabled: bool = Field(True, description="check labelled records against their text")
@@ -41,7 +41,7 @@ class LabelCheckConfig(FrozenModel):
     )
 
 
-class SelectionConfig(FrozenModel):
+class SelectionConfig(FrozenSettings):
     """Generate `oversample` x n, keep the n that best match the fit rows (DSIR, per label)."""
 
     oversample: float = Field(
@@ -60,7 +60,7 @@ class SelectionConfig(FrozenModel):
     )
 
 
-class FidelityConfig(FrozenModel):
+class FidelityConfig(FrozenSettings):
     """The label check, the selection, the split of the trusted rows, the two-sample test."""
 
     fit_share: float = Field(

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from schemas.base import FrozenModel
+from schemas.base import FrozenSettings
 from schemas.errors import ConfigError
 
 #: What a scrub looks for unless told otherwise (plus the entities of a recognizers file).
@@ -40,7 +40,7 @@ DEFAULT_ENTITIES: tuple[str, ...] = (
 )
 
 
-class FieldPolicy(FrozenModel):
+class FieldPolicy(FrozenSettings):
     """Overrides for one field; what is left unset comes from the `PIIConfig`."""
 
     entities: tuple[str, ...] | None = None
@@ -48,7 +48,7 @@ class FieldPolicy(FrozenModel):
     allow_list: tuple[str, ...] | None = None
 
 
-class PIIConfig(FrozenModel):
+class PIIConfig(FrozenSettings):
     """How to scrub: which fields and entity types, how sure a detection must be, and with what."""
 
     mode: Literal["replace", "redact"] = Field(
