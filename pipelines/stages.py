@@ -100,5 +100,5 @@ def publish(stage: DedupStage | None, state: BuildState) -> int:
     """Remember the published records, so later runs never publish them again."""
     if stage is None or stage.index is None or stage.publication is None:
         return 0
-    keys, signatures = stage.publication
-    return int(stage.index.add(keys, signatures)) if keys else 0
+    keys, signatures, texts = stage.publication
+    return int(stage.index.add(keys, signatures, texts)) if keys else 0

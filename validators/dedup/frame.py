@@ -9,7 +9,7 @@ A later row with the same normalised text as an earlier one is an exact_duplicat
 hash), or shares its first occurrence's leak/published verdict. The first occurrence is kept;
 every rejected row records `duplicate_of`. Texts that normalise to nothing only take part in
 the exact check. Nothing is published here: after the output is written, call
-`index.add(result.kept_keys, result.kept_signatures)`.
+`index.add(result.kept_keys, result.kept_signatures, result.kept_texts)`.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ _REASONS = {
 class DedupResult:
     """Kept rows (input order, all fields), one rejection per dropped row, and the report.
 
-    `kept_keys` / `kept_signatures` are what to `PublishedIndex.add` once the output is out.
+    `kept_keys` / `kept_signatures` / `kept_texts` are what to `PublishedIndex.add` once the
+    output is out.
     """
 
     kept: pl.DataFrame
@@ -82,6 +83,7 @@ class DedupResult:
     report: dict[str, Any]
     kept_keys: list[str] = field(default_factory=list)
     kept_signatures: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
+    kept_texts: list[str] = field(default_factory=list)
     kept_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
@@ -129,54 +131,36 @@ def dedup_frame(
                 return short_band(sig_counts, config)
             return edit_band(sig_sizes, config)
 
+        across = _Across(texts, sk, keys, counts, frames, var, text_words, signer, config)
         if reference is not None:
             ref_ids = record_ids(reference, config, "reference")
             ref_texts = text_column(reference, config, "reference")
-            ref = sketch(ref_texts, signer, config.workers)
-            ref_ok = np.flatnonzero(ref.has_shingles)
-            ref_sig, ref_sizes = ref.signatures[ref_ok], ref.sizes[ref_ok]
-            ref_rows = ref.rows[ref_ok]
-            ref_counts = word_counts(ref_texts, ref_rows)
-            ref_low = low_band(ref_sizes, ref_counts)
-            pool = np.flatnonzero(sk.has_shingles)
-            q, b = pairs_across(
-                sk.signatures[pool],
-                keys[pool],
-                low_band(sizes[pool], counts[pool]),
-                band_keys(ref_sig, bands, rows),
-                ref_low,
-                ref_low.keys(ref_sig),
-                config,
-            )
-            if var is not None:
-                ref_short = ref_counts <= config.short_words
-                ref_var = sign_variants(ref_texts, ref_rows, ref_short, frames, signer, ref_sig)
-                vq, vb = pairs_across_variants(var, ref_var, config)
-                q, b = union((q, b), _in_pool(pool, sk.rows.size, vq, vb), ref_sig.shape[0])
-            sim = similarity(sk.signatures[pool], q, ref_sig, b)
-            # framed texts reach the word check on their canonical forms' Jaccard; the
-            # reported similarity stays the texts' own
-            gate = sim if var is None else best_similarity(sim, var, pool[q], ref_var, b)
-            ok = confirm(
-                gate,
-                sizes[pool[q]] + ref_sizes[b],
-                text_words,
-                counts,
-                pool[q],
-                TextWords(ref_texts, ref_rows, frames) if config.short_words else None,
-                ref_counts,
-                b,
-                config,
-            )
-            q, b, sim = best_match(q, b, sim, ok)
-            others = [ref_ids[r] for r in ref_rows[b].tolist()]
-            verdict.mark(pool[q], _LEAK, others, sim)
+            where, others, sim = across.copies(ref_texts, ref_ids, sk.has_shingles)
+            verdict.mark(where, _LEAK, others, sim)
             stats["reference_records"] = reference.height
         if index is not None:
+            # Records published with their text get the leak check's rule (word-level checks,
+            # variant forms); a signature alone passes hard negatives of short texts (another
+            # amount, another card) and misses reworded copies, so only records kept without
+            # their text (an index written before texts were) are matched by signature.
+            stored_keys, stored_texts = index.texts()
             pool = np.flatnonzero(sk.has_shingles & (verdict.code == _KEEP))
             q, found, sim = index.match(sk.signatures[pool], sizes[pool])
+            if stored_keys:
+                by_text = set(stored_keys)
+                legacy = np.asarray([k not in by_text for k in found], dtype=bool)
+                q, sim = q[legacy], sim[legacy]
+                found = [k for k, keep in zip(found, legacy.tolist(), strict=True) if keep]
             verdict.mark(pool[q], _PUBLISHED, found, sim)
             stats["index_records"] = len(index)
+            if stored_keys:
+                where, others, sim = across.copies(
+                    pl.Series(stored_texts, dtype=pl.String),
+                    stored_keys,
+                    sk.has_shingles & (verdict.code == _KEEP),
+                )
+                verdict.mark(where, _PUBLISHED, others, sim)
+                stats["index_records_with_text"] = len(stored_keys)
         pool = np.flatnonzero(sk.has_shingles & (verdict.code == _KEEP))
         i, j = pairs_within(
             sk.signatures[pool], keys[pool], low_band(sizes[pool], counts[pool]), config
@@ -209,6 +193,83 @@ def dedup_frame(
     stats["seconds"] = round(time.perf_counter() - started, 3)
     result.report["lsh"] = stats
     return result
+
+
+class _Across:
+    """The leak check's rule between this run's texts and other records (the trusted rows, or
+    the published records kept with their text): LSH on the signatures at the threshold and,
+    for short texts, the low band, the variant forms of framed texts, then `confirm`."""
+
+    def __init__(
+        self,
+        texts: pl.Series,
+        sk: Sketches,
+        keys: np.ndarray,
+        counts: np.ndarray,
+        frames: Frames,
+        var: Any,
+        text_words: TextWords | None,
+        signer: Signer,
+        config: DedupConfig,
+    ) -> None:
+        self.texts, self.sk, self.keys, self.counts = texts, sk, keys, counts
+        self.frames, self.var, self.text_words = frames, var, text_words
+        self.signer, self.config = signer, config
+
+    def _low_band(self, sig_sizes: np.ndarray, sig_counts: np.ndarray) -> LowBand:
+        if self.config.short_words:
+            return short_band(sig_counts, self.config)
+        return edit_band(sig_sizes, self.config)
+
+    def copies(
+        self, other_texts: pl.Series, other_ids: list[str], eligible: np.ndarray
+    ) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(this run's distinct-text positions, the other record's id, estimated Jaccard) for
+        each eligible text that is a near copy of one of `other_texts`."""
+        config, sk, var = self.config, self.sk, self.var
+        bands, rows = config.lsh_params()
+        ref = sketch(other_texts, self.signer, config.workers)
+        ref_ok = np.flatnonzero(ref.has_shingles)
+        ref_sig, ref_sizes = ref.signatures[ref_ok], ref.sizes[ref_ok]
+        ref_rows = ref.rows[ref_ok]
+        ref_counts = word_counts(other_texts, ref_rows)
+        ref_low = self._low_band(ref_sizes, ref_counts)
+        pool = np.flatnonzero(eligible)
+        q, b = pairs_across(
+            sk.signatures[pool],
+            self.keys[pool],
+            self._low_band(sk.sizes[pool], self.counts[pool]),
+            band_keys(ref_sig, bands, rows),
+            ref_low,
+            ref_low.keys(ref_sig),
+            config,
+        )
+        ref_var = None
+        if var is not None:
+            ref_short = ref_counts <= config.short_words
+            ref_var = sign_variants(
+                other_texts, ref_rows, ref_short, self.frames, self.signer, ref_sig
+            )
+            vq, vb = pairs_across_variants(var, ref_var, config)
+            q, b = union((q, b), _in_pool(pool, sk.rows.size, vq, vb), ref_sig.shape[0])
+        sim = similarity(sk.signatures[pool], q, ref_sig, b)
+        # framed texts reach the word check on their canonical forms' Jaccard; the
+        # reported similarity stays the texts' own
+        gate = sim if var is None else best_similarity(sim, var, pool[q], ref_var, b)
+        ok = confirm(
+            gate,
+            sk.sizes[pool[q]] + ref_sizes[b],
+            self.text_words,
+            self.counts,
+            pool[q],
+            TextWords(other_texts, ref_rows, self.frames) if config.short_words else None,
+            ref_counts,
+            b,
+            config,
+        )
+        q, b, sim = best_match(q, b, sim, ok)
+        others = [other_ids[r] for r in ref_rows[b].tolist()]
+        return pool[q], others, sim
 
 
 class _Verdicts:
@@ -274,10 +335,10 @@ def _assemble(
         counts[_REASONS[int(c)][0].value] = int(count)
     kept_rows = np.flatnonzero(keep)
     publishable = kept_rows[sk.has_shingles[position[kept_rows]]]
+    chosen = texts.gather(publishable).to_list()
     if config.id_field in frame.columns:
         kept_keys = [ids[r] for r in publishable.tolist()]
     else:  # no ids: name a published record by its text
-        chosen = texts.gather(publishable).to_list()
         kept_keys = [
             "text:" + hashlib.blake2b(t.encode(), digest_size=16).hexdigest() for t in chosen
         ]
@@ -297,6 +358,7 @@ def _assemble(
         report=report,
         kept_keys=kept_keys,
         kept_signatures=sk.signatures[position[publishable]],
+        kept_texts=chosen,
         kept_sizes=sk.sizes[position[publishable]],
     )
 

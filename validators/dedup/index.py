@@ -8,6 +8,11 @@ Two kinds, one interface (`match` then, after the output is written, `add`):
   atomically under a lock; for scheduled runs without Redis. No pickle anywhere.
 Both refuse signatures made under another `DedupConfig.fingerprint()`.
 
+Each record is kept with its compared text too (it was published: the text is in the output
+anyway), so `dedup_frame` checks a later run against the texts with the leak check's rule,
+word-level checks and variant forms included, and not only through the signatures below. An
+index written before texts were kept matches its records by signature alone.
+
 Published records keep no shingle count; where the edit rule for short texts needs one (see
 `validators.dedup.config`), it is estimated from the signature (`lsh_bands.estimate_sizes`).
 For that rule an `LshIndex` keeps a second `MinHashLSH`, banded at `edit_min_jaccard`, of the
@@ -58,9 +63,16 @@ class PublishedIndex(ABC):
         queries near a published record (`lsh_bands.near`); `sizes` are their shingle counts."""
 
     @abstractmethod
-    def add(self, keys: Sequence[str], signatures: np.ndarray) -> int:
-        """Remember published records; keys already present are left as they are. Returns
-        how many were added."""
+    def add(
+        self, keys: Sequence[str], signatures: np.ndarray, texts: Sequence[str] | None = None
+    ) -> int:
+        """Remember published records (with their compared `texts`, where given); keys
+        already present are left as they are. Returns how many were added."""
+
+    @abstractmethod
+    def texts(self) -> tuple[list[str], list[str]]:
+        """(keys, texts) of the published records stored with their text: `dedup_frame`
+        checks them with the leak check's rule, as near copies within a run are checked."""
 
     @abstractmethod
     def __len__(self) -> int: ...
@@ -110,7 +122,7 @@ class FileIndex(PublishedIndex):
                 self._check_meta(found, str(self.path), strict_bands=False)
             else:
                 write_json(meta, self._meta())
-            self.keys, self.signatures = self._load()
+            self.keys, self.signatures, self._texts = self._load()
         self._band_keys: np.ndarray | None = None
         self._edit: tuple[LowBand, np.ndarray] | None = None
         self._sizes = np.zeros(0, dtype=np.float64)  # estimated, for the edit rule
@@ -124,19 +136,25 @@ class FileIndex(PublishedIndex):
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _load(self) -> tuple[list[str], np.ndarray]:
+    def _load(self) -> tuple[list[str], np.ndarray, list[str | None]]:
         table = self.path / "published.parquet"
         if not table.is_file():
-            return [], np.zeros((0, self.config.num_perm), dtype=np.uint32)
+            return [], np.zeros((0, self.config.num_perm), dtype=np.uint32), []
         try:
             frame = pl.read_parquet(table)
             sig = frame["signature"].to_numpy()
             keys = frame["key"].to_list()
+            # an index written before texts were kept has none: its records match by signature
+            texts = frame["text"].to_list() if "text" in frame.columns else [None] * len(keys)
         except Exception as exc:  # polars raises several types for a damaged file
             raise InputError(table, f"not a dedup index table ({type(exc).__name__})") from None
         if sig.ndim != 2 or sig.shape[1] != self.config.num_perm:
             raise InputError(table, f"signatures are not {self.config.num_perm} values wide")
-        return keys, np.ascontiguousarray(sig, dtype=np.uint32)
+        return keys, np.ascontiguousarray(sig, dtype=np.uint32), texts
+
+    def texts(self) -> tuple[list[str], list[str]]:
+        pairs = [(k, t) for k, t in zip(self.keys, self._texts, strict=True) if t is not None]
+        return [k for k, _ in pairs], [t for _, t in pairs]
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -161,9 +179,12 @@ class FileIndex(PublishedIndex):
         q, b, s = best_match(q, b, s, near(s, sizes[q] + self._sizes[b], config))
         return q, [self.keys[i] for i in b.tolist()], s
 
-    def add(self, keys: Sequence[str], signatures: np.ndarray) -> int:
+    def add(
+        self, keys: Sequence[str], signatures: np.ndarray, texts: Sequence[str] | None = None
+    ) -> int:
         with self._locked():
-            self.keys, self.signatures = self._load()  # another run may have added meanwhile
+            # another run may have added meanwhile
+            self.keys, self.signatures, self._texts = self._load()
             present = set(self.keys)
             fresh = []
             for i, key in enumerate(keys):
@@ -174,12 +195,14 @@ class FileIndex(PublishedIndex):
                 return 0
             self.keys = self.keys + [keys[i] for i in fresh]
             self.signatures = np.concatenate([self.signatures, signatures[fresh]])
+            self._texts = self._texts + [texts[i] if texts is not None else None for i in fresh]
             frame = pl.DataFrame(
                 {
                     "key": self.keys,
                     "signature": pl.Series(self.signatures).cast(
                         pl.Array(pl.UInt32, self.config.num_perm)
                     ),
+                    "text": pl.Series(self._texts, dtype=pl.String),
                 }
             )
             with atomic_open(self.path / "published.parquet", "wb") as fh:
@@ -206,6 +229,7 @@ class LshIndex(PublishedIndex):
             self._redis = redis.Redis(**settings)
             prefix = config.index.prefix
             self._sig_key = f"{prefix}_signatures"
+            self._text_key = f"{prefix}_texts"
             try:
                 self._redis.ping()
                 self._connect_meta(f"{prefix}_meta")
@@ -228,6 +252,7 @@ class LshIndex(PublishedIndex):
         else:
             self._redis = None
             self._memory: dict[bytes, bytes] = {}
+            self._memory_texts: dict[bytes, str] = {}
             storage = edit_storage = {"type": "dict"}
         self.lsh = MinHashLSH(
             threshold=config.threshold,
@@ -315,7 +340,22 @@ class LshIndex(PublishedIndex):
         q, b, s = best_match(q, b, s, near(s, sizes[q] + estimate_sizes(base)[b], self.config))
         return q, [unique[i].decode() for i in b.tolist()], s
 
-    def add(self, keys: Sequence[str], signatures: np.ndarray) -> int:
+    def texts(self) -> tuple[list[str], list[str]]:
+        if self._redis is None:
+            stored = {k.decode(): t for k, t in self._memory_texts.items() if k in self._memory}
+        else:
+            found = dict(self._redis.hscan_iter(self._text_key, count=_BATCH))
+            committed = self._stored(list(found))  # a text whose signature never landed: skip
+            stored = {
+                k.decode(): v.decode()
+                for (k, v), sig in sorted(zip(found.items(), committed, strict=True))
+                if sig is not None
+            }  # in key order: Redis hands a hash out in its own order
+        return list(stored), list(stored.values())
+
+    def add(
+        self, keys: Sequence[str], signatures: np.ndarray, texts: Sequence[str] | None = None
+    ) -> int:
         from datasketch import LeanMinHash
 
         encoded = [k.encode() for k in keys]
@@ -341,6 +381,14 @@ class LshIndex(PublishedIndex):
                     sketch = LeanMinHash(seed=seed, hashvalues=signatures[i], scheme=scheme)
                     session.insert(encoded[i], sketch, check_duplication=False)
         values = {encoded[i]: signatures[i].astype("<u4").tobytes() for i in fresh}
+        if texts is not None:
+            kept = {encoded[i]: texts[i] for i in fresh}
+            if self._redis is None:
+                self._memory_texts.update(kept)
+            else:
+                items = list(kept.items())
+                for lo in range(0, len(items), _BATCH):
+                    self._redis.hset(self._text_key, mapping=dict(items[lo : lo + _BATCH]))
         if self._redis is None:
             self._memory.update(values)  # signatures last: they mark a key as committed
         else:

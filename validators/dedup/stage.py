@@ -28,8 +28,8 @@ class DedupStage:
     """Exact and near duplicates, leaks of `reference` (the trusted sample), records in `index`.
 
     `reference` and `index` are used in `reduce` only and are not shipped to `map` workers.
-    After `reduce`, `publication` holds the kept rows' keys and signatures to add to the index
-    once the build is published.
+    After `reduce`, `publication` holds the kept rows' keys, signatures and texts to add to the
+    index once the build is published.
     """
 
     name = "dedup"
@@ -43,7 +43,7 @@ class DedupStage:
         self.config = config
         self.reference = reference
         self.index = index
-        self.publication: tuple[list[str], np.ndarray] | None = None
+        self.publication: tuple[list[str], np.ndarray, list[str]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "reference": None, "index": None, "publication": None}
@@ -70,5 +70,5 @@ class DedupStage:
             index=self.index,
             sketches=merge_sketches(list(partials)),
         )
-        self.publication = (list(result.kept_keys), result.kept_signatures)
+        self.publication = (list(result.kept_keys), result.kept_signatures, result.kept_texts)
         return StageResult(result.kept, result.rejections, DedupReport(summary=result.report))
