@@ -47,6 +47,7 @@ DECODE_TOKENS = 32
 # -- llama.cpp (runs in the llama-cpp-python venv: stdlib and llama_cpp only) ----------------
 def llama_worker(job: dict[str, Any]) -> dict[str, Any]:
     import llama_cpp
+    import numpy as np
     from llama_cpp import Llama
 
     start = time.perf_counter()
@@ -80,6 +81,39 @@ def llama_worker(job: dict[str, Any]) -> dict[str, Any]:
         t0 = time.perf_counter()
         llm.create_completion(prompt, max_tokens=MAX_LABEL_TOKENS, temperature=0.0, stop=["\n"])
         cached.append(time.perf_counter() - t0)
+    # The label walk (pipelines/export/label_decode.py): only tokens that continue a label
+    # compete, and it stops once one label is left. Fresh context per message, then with the
+    # prompt head kept as above.
+    walk = _label_decode()
+    vocab = llm.n_vocab()
+
+    def tokenize(text: str) -> list[int]:
+        return llm.tokenize(text.encode(), add_bos=True, special=False)
+
+    def step(tokens: Any) -> Any:
+        llm.eval(list(tokens))
+        return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), shape=(vocab,))
+
+    answers = walk.label_tokens(tokenize, job["prompts"][0], job["labels"], job["answer"])
+    walked, walk_seconds, walk_steps = [], [], []
+    for keep_head in (False, True):
+        spent = []
+        for prompt in job["prompts"]:
+            ids = tokenize(prompt)
+            t0 = time.perf_counter()
+            shared = 0
+            if keep_head:  # what create_completion reuses: the longest common prefix
+                old = llm.input_ids[: llm.n_tokens].tolist()
+                while shared < min(len(old), len(ids) - 1) and old[shared] == ids[shared]:
+                    shared += 1
+            llm.n_tokens = shared
+            before = llm.n_tokens
+            label = walk.classify(step, ids[shared:], answers)
+            spent.append(time.perf_counter() - t0)
+            if not keep_head:
+                walked.append(label)
+                walk_steps.append(llm.n_tokens - before - (len(ids) - shared))
+        walk_seconds.append(spent)
     # Decode speed on a longer greedy run (labels are a few tokens): EOS banned, no stop.
     llm.reset()
     llama_cpp.llama_perf_context_reset(ctx)
@@ -99,12 +133,34 @@ def llama_worker(job: dict[str, Any]) -> dict[str, Any]:
         "seconds_per_message": sum(seconds) / len(seconds),
         "seconds_per_message_prompt_cached": sum(cached) / len(cached),
         "labels": labels,
+        "label_walk": {
+            "seconds_per_message": sum(walk_seconds[0]) / len(walk_seconds[0]),
+            "seconds_per_message_prompt_cached": sum(walk_seconds[1]) / len(walk_seconds[1]),
+            "steps_after_prompt": sum(walk_steps) / len(walk_steps),
+            "labels": walked,
+        },
     }
 
 
+def _label_decode() -> Any:
+    """pipelines/export/label_decode.py by path: the package's __init__ needs torch."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "label_decode", ROOT / "pipelines/export/label_decode.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # -- transformers -----------------------------------------------------------------------------
-def torch_runtime(name: str, model: Any, tokenizer: Any, prompts: list[str], load: float) -> dict:
-    """The same loop as llama_worker: greedy, fresh cache per message, stop at the newline."""
+def torch_runtime(
+    name: str, model: Any, tokenizer: Any, prompts: list[str], load: float, job: dict[str, Any]
+) -> dict:
+    """The same loops as llama_worker: greedy, fresh cache per message, stop at the newline;
+    then the label walk."""
     import torch
 
     newline = tokenizer("\n", add_special_tokens=False)["input_ids"][-1]
@@ -142,6 +198,26 @@ def torch_runtime(name: str, model: Any, tokenizer: Any, prompts: list[str], loa
             prompt_s, prompt_tokens = prompt_s + p_s, prompt_tokens + len(ids)
             labels.append(tokenizer.decode(made).strip())
         made, _, decode_s = greedy(tokenizer(prompts[0])["input_ids"], DECODE_TOKENS, False)
+        walk = _label_decode()
+        answers = walk.label_tokens(
+            lambda text: tokenizer(text)["input_ids"], prompts[0], job["labels"], job["answer"]
+        )
+        past: list[Any] = [None]
+
+        def step(tokens: Any) -> Any:
+            out = model(
+                input_ids=torch.tensor([list(tokens)]), past_key_values=past[0], use_cache=True
+            )
+            past[0] = out.past_key_values
+            return out.logits[0, -1].float().tolist()
+
+        walked, walk_seconds = [], []
+        for prompt in prompts:
+            ids = tokenizer(prompt)["input_ids"]
+            t0 = time.perf_counter()
+            past[0] = None
+            walked.append(walk.classify(step, ids, answers))
+            walk_seconds.append(time.perf_counter() - t0)
     return {
         "runtime": name,
         "load_seconds": load,
@@ -150,10 +226,14 @@ def torch_runtime(name: str, model: Any, tokenizer: Any, prompts: list[str], loa
         "decode_tokens_per_s": (len(made) - 1) / decode_s,
         "seconds_per_message": sum(seconds) / len(seconds),
         "labels": labels,
+        "label_walk": {
+            "seconds_per_message": sum(walk_seconds) / len(walk_seconds),
+            "labels": walked,
+        },
     }
 
 
-def run_peft(adapter: Path, prompts: list[str]) -> dict:
+def run_peft(adapter: Path, prompts: list[str], job: dict[str, Any]) -> dict:
     from pipelines.evaluate import load_for_eval
     from pipelines.export.verify import student_settings
     from pipelines.finetune import read_adapter_meta
@@ -162,22 +242,26 @@ def run_peft(adapter: Path, prompts: list[str]) -> dict:
     model, tokenizer = load_for_eval(student_settings(read_adapter_meta(adapter)), adapter=adapter)
     load = time.perf_counter() - t0
     return torch_runtime(
-        "transformers + peft (NF4 base + adapter)", model, tokenizer, prompts, load
+        "transformers + peft (NF4 base + adapter)", model, tokenizer, prompts, load, job
     )
 
 
-def run_transformers_gguf(gguf: Path, prompts: list[str]) -> dict:
+def run_transformers_gguf(gguf: Path, prompts: list[str], job: dict[str, Any]) -> dict:
     from pipelines.export.verify import load_gguf
 
     t0 = time.perf_counter()
     model, tokenizer = load_gguf(gguf)
     load = time.perf_counter() - t0
-    return torch_runtime("transformers (GGUF read to float32)", model, tokenizer, prompts, load)
+    return torch_runtime(
+        "transformers (GGUF read to float32)", model, tokenizer, prompts, load, job
+    )
 
 
-def run_llama(python: str, gguf: Path, prompts: list[str], threads: int) -> dict:
+def run_llama(
+    python: str, gguf: Path, prompts: list[str], threads: int, job: dict[str, Any]
+) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump({"gguf": str(gguf), "prompts": prompts, "threads": threads}, fh)
+        json.dump({"gguf": str(gguf), "prompts": prompts, "threads": threads, **job}, fh)
     try:
         done = subprocess.run(
             [python, __file__, "--worker", fh.name],
@@ -192,6 +276,10 @@ def run_llama(python: str, gguf: Path, prompts: list[str], threads: int) -> dict
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         return {"runtime": "llama.cpp", "error": f"worker exited {done.returncode}: {tail}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _share_equal(a: list[str], b: list[str]) -> float:
+    return sum(x == y for x, y in zip(a, b, strict=True)) / len(b)
 
 
 # -- main -------------------------------------------------------------------------------------
@@ -227,16 +315,18 @@ def main() -> None:
     texts = [" ".join(str(t).split()) for t in rows[args.input_field].to_list()]
     truth = [str(v) for v in rows[args.label_field].to_list()]
     prompts = [template.replace("{text}", t) for t in texts]
+    labels = meta["synthmill.labels"]
+    job = {"labels": list(labels), "answer": meta["synthmill.prompt.answer"]}
     skip = set(filter(None, args.skip.split(",")))
     results = []
     if args.llama_python:
-        results.append(run_llama(args.llama_python, args.gguf, prompts, args.threads))
+        results.append(run_llama(args.llama_python, args.gguf, prompts, args.threads, job))
     else:
         results.append({"runtime": "llama.cpp", "error": "not run (no --llama-python)"})
     if "peft" not in skip:
-        results.append(run_peft(args.adapter, prompts))
+        results.append(run_peft(args.adapter, prompts, job))
     if "transformers-gguf" not in skip:
-        results.append(run_transformers_gguf(args.gguf, prompts))
+        results.append(run_transformers_gguf(args.gguf, prompts, job))
     summary = {
         "gguf": str(args.gguf),
         "size_mb": args.gguf.stat().st_size / 1e6,
@@ -248,10 +338,13 @@ def main() -> None:
     }
     for r in results:
         labels = r.pop("labels", None)
+        walk = r.get("label_walk")
         if labels is not None:
-            r["greedy_accuracy"] = sum(a == b for a, b in zip(labels, truth, strict=True)) / len(
-                truth
-            )
+            r["greedy_accuracy"] = _share_equal(labels, truth)
+        if walk is not None and labels is not None:
+            walked = walk.pop("labels")
+            walk["accuracy"] = _share_equal(walked, truth)
+            walk["same_label_as_greedy"] = _share_equal(walked, labels)
         summary["runtimes"].append(r)
     base = next((r for r in summary["runtimes"] if "peft" in r["runtime"]), None)
     print(
@@ -264,6 +357,14 @@ def main() -> None:
             continue
         if base is not None:
             r["speedup_vs_peft"] = base["seconds_per_message"] / r["seconds_per_message"]
+        walk = r.get("label_walk")
+        if base is not None and walk is not None:
+            walk["speedup_vs_peft"] = base["seconds_per_message"] / walk["seconds_per_message"]
+            peft_walk = base.get("label_walk")
+            if peft_walk is not None:
+                walk["speedup_vs_peft_walk"] = (
+                    peft_walk["seconds_per_message"] / walk["seconds_per_message"]
+                )
         print(
             f"  {r['runtime']}: load {r['load_seconds']:.1f} s, prompt "
             f"{r['prompt_tokens_per_s']:.0f} tok/s, decode {r['decode_tokens_per_s']:.1f} tok/s, "
@@ -277,6 +378,24 @@ def main() -> None:
                 else ""
             )
         )
+        if walk is not None:
+            cached = walk.get("seconds_per_message_prompt_cached")
+            print(
+                f"    label walk: {walk['seconds_per_message'] * 1000:.0f} ms/message "
+                f"({walk['speedup_vs_peft']:.1f}x transformers+peft greedy, "
+                f"{walk.get('speedup_vs_peft_walk', 1):.1f}x its label walk), accuracy "
+                f"{walk['accuracy']:.3f}, same label as greedy {walk['same_label_as_greedy']:.1%}"
+                + (
+                    f", {walk['steps_after_prompt']:.2f} steps after the prompt"
+                    if "steps_after_prompt" in walk
+                    else ""
+                )
+                + (
+                    f"; {cached * 1000:.0f} ms/message with the prompt head cached"
+                    if cached
+                    else ""
+                )
+            )
     if args.report:
         args.report.write_text(json.dumps(summary, indent=2))
 

@@ -10,6 +10,7 @@ back and scores it on the held-out rows the adapter was scored on. ~2-3 minutes 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ import yaml
 from generators.base import Roles
 from pipelines.evaluate import accuracy, macro_f1
 from pipelines.export import export_gguf, read_metadata
+from pipelines.export.label_decode import classify, label_tokens
 from pipelines.export.merge import lora_deltas
 from pipelines.finetune_config import FinetuneConfig
 from pipelines.prompt_format import StudentFormat
@@ -173,6 +175,7 @@ def test_file_has_tokenizer_bos_prompt_and_types(student: dict[str, Any]) -> Non
     assert template.startswith("Classify each message with one of these labels: age_limit, ")
     assert template.endswith("\nMessage: {text}\nLabel:")
     assert meta["synthmill.labels"][0] == "age_limit" and meta["synthmill.prompt.stop"] == "\n"
+    assert json.loads(meta["synthmill.labels.json"]) == meta["synthmill.labels"]
     assert meta["synthmill.adapter.sha256"] and meta["synthmill.base.sha256"]
     types = {t.name: t.tensor_type.name for t in reader.tensors}
     assert types["blk.0.attn_q.weight"] == types["blk.0.ffn_down.weight"] == "Q8_0"
@@ -204,6 +207,44 @@ def test_gguf_scores_like_the_adapter(student: dict[str, Any], read_back: tuple[
     assert off < 0.1 * moved, f"gguf is {off:.3f} from the adapter, the base {moved:.3f}"
     agree = (exported.argmax(1) == adapter.argmax(1)).sum().item()
     assert agree >= N_ROWS - 1, f"same label on {agree} of {N_ROWS} rows"
+
+
+def test_the_label_walk_on_the_exported_file_matches_greedy_decoding_over_the_labels(
+    student: dict[str, Any], read_back: tuple[Any, Any]
+) -> None:
+    """The walk steps the model with its KV cache; greedy decoding restricted to the label set,
+    one full forward pass per token, must pick the same label, in no fewer passes."""
+    model, tokenizer = read_back
+    meta = read_metadata(student["path"])
+    template, labels = meta["synthmill.prompt.template"], meta["synthmill.labels"]
+    prompts = [template.replace("{text}", t) for t in _rows()["text"].to_list()]
+
+    def tokenize(text: str) -> list[int]:
+        return tokenizer(text)["input_ids"]
+
+    answers = label_tokens(tokenize, prompts[0], labels, meta["synthmill.prompt.answer"])
+    cache: list[Any] = [None]
+    calls = [0]
+
+    def step(tokens: Any) -> list[float]:
+        calls[0] += 1
+        out = model(input_ids=torch.tensor([list(tokens)]), past_key_values=cache[0])
+        cache[0] = out.past_key_values
+        return out.logits[0, -1].tolist()
+
+    passes = 0
+    with torch.no_grad():
+        for prompt in prompts:
+            ids, made = tokenize(prompt), []
+            while not any(a == tuple(made) for a in answers.values()):
+                logits = model(input_ids=torch.tensor([ids + made])).logits[0, -1]
+                passes += 1
+                allowed = {a[len(made)] for a in answers.values() if a[: len(made)] == tuple(made)}
+                made.append(max(allowed, key=lambda token: logits[token].item()))
+            cache[0] = None
+            walked = classify(step, ids, answers)
+            assert answers[walked] == tuple(made), prompt
+    assert calls[0] < passes  # it stopped once one label was left
 
 
 def test_build_step_scores_the_gguf_beside_the_adapter(student: dict[str, Any]) -> None:

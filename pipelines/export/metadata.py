@@ -5,6 +5,7 @@ trained on; the keys carry it, so the file alone says how to ask it:
 
     synthmill.task             labels | instruction | chat
     synthmill.labels           the closed label set, in the order the prompt lists it
+    synthmill.labels.json      the same as one JSON string (for readers that skip arrays)
     synthmill.prompt.template  the prompt with `{text}` where the (one-line) message goes
     synthmill.prompt.answer    what the student writes: ` {label}\\n` (a space, the label, a newline)
     synthmill.prompt.stop      where an answer ends (a newline)
@@ -15,6 +16,7 @@ Newlines inside a message are folded into spaces before it is put in the templat
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,8 @@ def student_keys(meta: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:
     }
     if meta.get("labels"):
         keys["labels"] = [str(label) for label in meta["labels"]]
+        # the same list as one JSON string: llama-cpp-python's `Llama.metadata` leaves arrays out
+        keys["labels.json"] = json.dumps(keys["labels"], ensure_ascii=False)
     if (meta.get("config") or {}).get("max_seq_len"):
         keys["max_seq_len"] = int(meta["config"]["max_seq_len"])
     keys.update(extra)
