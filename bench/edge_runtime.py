@@ -209,7 +209,7 @@ def torch_runtime(
                 input_ids=torch.tensor([list(tokens)]), past_key_values=past[0], use_cache=True
             )
             past[0] = out.past_key_values
-            return out.logits[0, -1].float().tolist()
+            return out.logits[0, -1].float().numpy()
 
         walked, walk_seconds = [], []
         for prompt in prompts:
@@ -382,7 +382,7 @@ def main() -> None:
             cached = walk.get("seconds_per_message_prompt_cached")
             print(
                 f"    label walk: {walk['seconds_per_message'] * 1000:.0f} ms/message "
-                f"({walk['speedup_vs_peft']:.1f}x transformers+peft greedy, "
+                f"({walk.get('speedup_vs_peft', 1):.1f}x transformers+peft greedy, "
                 f"{walk.get('speedup_vs_peft_walk', 1):.1f}x its label walk), accuracy "
                 f"{walk['accuracy']:.3f}, same label as greedy {walk['same_label_as_greedy']:.1%}"
                 + (

@@ -72,6 +72,12 @@ def _jsonl_rows(
                 raise InputError(path, f"not valid JSON ({exc.msg})", lineno) from None
             if not isinstance(obj, dict):
                 raise InputError(path, "each line must be a JSON object", lineno)
+            for name in text:
+                if "." in name and name not in obj:
+                    inner = _inside(obj, name)
+                    kind = _kind(inner)
+                    if kind is not None and kind != "text":
+                        raise InputError(path, f"field '{name}' must be text, found {kind}", lineno)
             for key, value in obj.items():
                 kind = _kind(value)
                 if kind is None:
@@ -95,6 +101,16 @@ def _jsonl_rows(
             rows.append(obj)
             lines.append(lineno)
     return rows, lines
+
+
+def _inside(obj: dict[str, Any], name: str) -> Any:
+    """The value at dotted path `name` inside `obj` (None where the path breaks off)."""
+    value: Any = obj
+    for part in name.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
 def _inside_hint(key: str, value: Any) -> str:
@@ -128,8 +144,18 @@ def _struct_path(frame: pl.DataFrame, name: str) -> pl.Expr | None:
     return None
 
 
-def _with_paths(frame: pl.DataFrame, names: Iterable[str]) -> pl.DataFrame:
-    """Add each dotted path among `names` that is not a column as a column of that name."""
+def _with_paths(path: Path, frame: pl.DataFrame, names: Iterable[str]) -> pl.DataFrame:
+    """Add each dotted path among `names` that is not a column as a column of that name.
+
+    A column whose own name is such a path (`payload.text` beside an object `payload` with a
+    field `text`) is refused: which one was meant cannot be told, and `derived_columns`,
+    which decides by name, would drop the real one before writing."""
+    for name in frame.columns:
+        if "." in name and _struct_path(frame, name) is not None:
+            raise InputError(
+                path,
+                f"field '{name}' is both a column and a field inside an object; rename the column",
+            )
     added = [
         (name, expr)
         for name in dict.fromkeys(names)
@@ -327,7 +353,7 @@ def read_table(
     if frame.height == 0:
         raise InputError(path, "the file has no records")
     paths = () if isinstance(flat_fields, bool) else tuple(flat_fields)
-    frame = _with_paths(frame, (*required, *paths))
+    frame = _with_paths(path, frame, (*required, *paths))
     for column in required:
         if column not in frame.columns:
             found = ", ".join(c for c in frame.columns if c not in derived_columns(frame))

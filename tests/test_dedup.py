@@ -420,6 +420,19 @@ def test_cli_reads_a_dotted_field_of_synthmills_own_output_and_writes_its_shape_
     assert done.returncode == 0, done.stderr
     assert [json.loads(line) for line in out.read_text().splitlines()] == rows[:3]
     assert "exact 1" in done.stdout
+    # A nested value of another kind, or a column named like the path, is one line too.
+    for content, problem in [
+        (
+            '{"payload": {"text": "a"}}\n{"payload": {"text": 3}}\n',
+            ":2: field 'payload.text' must be text",
+        ),
+        ('{"payload.text": "x", "payload": {"text": "a"}}\n', "is both a column and a field"),
+    ]:
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text(content)
+        done = cli(bad, "--fields", "payload.text", "--out", tmp_path / "bad_out.jsonl")
+        assert done.returncode == 2 and problem in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
     # Without --fields the one line says where the text is.
     done = cli(path, "--out", out)
     assert done.returncode == 2
@@ -471,3 +484,47 @@ def test_a_later_run_is_judged_against_the_index_as_one_run_would_be(
         else:
             assert by_index <= by_one_run + 3, (by_index, by_one_run)
     assert result.report["lsh"]["index_records_with_text"] == len(published.kept_keys)
+
+
+@pytest.mark.parametrize("kind", ["file", "memory"])
+def test_an_index_with_old_and_new_records_still_matches_the_old_ones(
+    kind: str, tmp_path: Path
+) -> None:
+    """An index upgraded in place holds records without a text (matched by signature) and
+    with one (judged by the text rule). A signature candidate stored with a text must not
+    hide an older text-less record that the query copies."""
+    config = DedupConfig(index={"kind": kind, "path": tmp_path / "idx"})
+    index = open_index(config)
+    assert index is not None
+    old = pl.DataFrame({"id": ["L"], "text": ["pls send 50 dollars to my card ending 1234 today"]})
+    new = pl.DataFrame(
+        {"id": ["T"], "text": ["please send 50 dollars to my card ending 1235 today"]}
+    )
+    one = dedup_frame(old, config, index=index)
+    index.add(one.kept_keys, one.kept_signatures)  # written before texts were kept
+    two = dedup_frame(new, config)  # published by a run that never saw L
+    index.add(two.kept_keys, two.kept_signatures, two.kept_texts)
+    later = open_index(config) if kind == "file" else index
+    assert later is not None and later.texts() == (["T"], [new["text"][0]])
+    query = pl.DataFrame(
+        {"id": ["Q"], "text": ["please send 50 dollars to my card ending 1234 today"]}
+    )
+    result = dedup_frame(query, config, index=later)
+    assert [(r.reason.value, r.duplicate_of) for r in result.rejections] == [
+        ("published_before", "L")
+    ]
+
+
+def test_an_index_told_not_to_keep_texts_keeps_signatures_only(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"id": ["a", "b"], "text": ["where is my new card", "what is the fee"]})
+    for keep in (True, False):
+        config = DedupConfig(
+            index={"kind": "file", "path": tmp_path / str(keep), "keep_texts": keep}
+        )
+        index = open_index(config)
+        assert index is not None
+        result = dedup_frame(frame, config, index=index)
+        assert index.add(result.kept_keys, result.kept_signatures, result.kept_texts) == 2
+        reopened = open_index(config)
+        assert reopened is not None and len(reopened) == 2
+        assert reopened.texts()[0] == (["a", "b"] if keep else [])

@@ -92,5 +92,7 @@ def test_label_tokens_come_from_the_prompt_and_answer_tokenized_together() -> No
 
     got = label_tokens(tokenize, "Q: hi\nA:", ["ab", "ax"], " {label}\n")
     assert got == {"ab": (32, 97, 98, 10), "ax": (32, 97, 1000)}
-    with pytest.raises(ValueError, match="same answer"):
-        label_tokens(lambda text: [len(text)], "p", ["ab", "cd"], " {label}\n")
+    with pytest.raises(ValueError, match="start another's"):  # no newline: "a" starts "ab"
+        label_tokens(tokenize, "Q:", ["a", "ab"], " {label}")
+    with pytest.raises(ValueError, match="merges into the prompt"):  # "x" and "\n" merge
+        label_tokens(tokenize, "Q: x", ["ab"], "\n{label}")

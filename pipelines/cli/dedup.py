@@ -141,6 +141,17 @@ def dedup(
     redis_prefix: Annotated[
         str | None, typer.Option(help=shown_default("Redis key prefix", IndexConfig, "prefix"))
     ] = None,
+    index_texts: Annotated[
+        bool | None,
+        typer.Option(
+            "--index-texts/--no-index-texts",
+            help=shown_default(
+                "keep published texts in the index (off: signatures only)",
+                IndexConfig,
+                "keep_texts",
+            ),
+        ),
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(help=shown_default("threads that normalise and sign", DedupConfig, "workers")),
@@ -153,7 +164,7 @@ def dedup(
     from validators.dedup import dedup_frame
     from validators.dedup.index import open_index
 
-    index_settings: dict[str, Any] = given(kind=index, prefix=redis_prefix)
+    index_settings: dict[str, Any] = given(kind=index, prefix=redis_prefix, keep_texts=index_texts)
     if index == "file":
         index_settings["path"] = index_path or _home() / "dedup-index"
     if index == "redis":

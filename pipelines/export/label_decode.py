@@ -39,20 +39,21 @@ def label_tokens(
 
     `answer` is the student's answer pattern with `{label}` (` {label}\\n`). The tokens come from
     tokenizing the prompt and the whole answer together, so merges across the boundary are the
-    ones training saw; where the prompt's own tokens change (a merge into the prompt), the answer
-    is tokenized on its own.
+    ones training saw. A label whose answer merges into the prompt's last token, or whose
+    answer tokens start (or equal) another's (an answer pattern without its closing newline),
+    cannot be walked from the prompt's tokens: ValueError.
     """
     head = tokenize(prompt)
     out: dict[str, tuple[int, ...]] = {}
     for label in labels:
         whole = tokenize(prompt + answer.replace("{label}", label))
-        if whole[: len(head)] == head:
-            out[label] = tuple(whole[len(head) :])
-        else:
-            out[label] = tuple(tokenize(answer.replace("{label}", label)))
-    seqs = list(out.values())
-    if len(set(seqs)) != len(seqs):
-        raise ValueError("two labels tokenize to the same answer")
+        if whole[: len(head)] != head or len(whole) == len(head):
+            raise ValueError(f"the answer for label {label!r} merges into the prompt's tokens")
+        out[label] = tuple(whole[len(head) :])
+    seqs = sorted(out.values())
+    for shorter, longer in zip(seqs, seqs[1:], strict=False):
+        if longer[: len(shorter)] == shorter:
+            raise ValueError("one label's answer tokens start another's (or equal them)")
     return out
 
 
@@ -60,8 +61,9 @@ def classify(step: Step, prompt_tokens: Sequence[int], answers: dict[str, tuple[
     """The label whose answer tokens win step by step after `prompt_tokens`.
 
     `answers` (from `label_tokens`) map each label to its full answer, the closing newline
-    included: where one label's answer is a prefix of another's tokens, the newline competes
-    with the longer label's next token, as in greedy decoding.
+    included: where one label's tokens run on in another's ("card" / "card_arrival"), the
+    newline that ends the shorter competes with the longer label's next token, as in greedy
+    decoding.
     """
     if not answers:
         raise ValueError("no labels")
@@ -73,8 +75,8 @@ def classify(step: Step, prompt_tokens: Sequence[int], answers: dict[str, tuple[
         for label, tokens in alive:
             if depth < len(tokens):
                 branches.setdefault(tokens[depth], []).append((label, tokens))
-        if not branches:  # several labels share every token (cannot happen: checked above)
-            break
+        if not branches:  # equal answers: `label_tokens` refuses them
+            raise ValueError("labels whose answer tokens do not tell them apart")
         best = max(branches, key=lambda token: scores[token])
         alive = branches[best]
         depth += 1

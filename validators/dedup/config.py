@@ -72,12 +72,19 @@ class IndexConfig(FrozenSettings):
 
     `memory` is datasketch's default dict storage (one process, e.g. a long-lived worker);
     `redis` is datasketch's Redis storage; `file` is a folder of keys and signatures (Parquet).
+    Each also keeps the published records' compared texts unless `keep_texts` is off: the
+    index then holds the published text, as the published output does.
     """
 
     kind: IndexKind = "none"
     path: Path | None = Field(None, description="folder of the file index")
     redis_url: str = "redis://127.0.0.1:6379/0"
     prefix: str = Field("synthmill:dedup", min_length=1, description="Redis key prefix")
+    keep_texts: bool = Field(
+        True,
+        description="keep each published record's text beside its signature, so later runs "
+        "are judged by the same rule as one run (off: signatures only, looser on short texts)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> IndexConfig:

@@ -145,12 +145,7 @@ def dedup_frame(
             # their text (an index written before texts were) are matched by signature.
             stored_keys, stored_texts = index.texts()
             pool = np.flatnonzero(sk.has_shingles & (verdict.code == _KEEP))
-            q, found, sim = index.match(sk.signatures[pool], sizes[pool])
-            if stored_keys:
-                by_text = set(stored_keys)
-                legacy = np.asarray([k not in by_text for k in found], dtype=bool)
-                q, sim = q[legacy], sim[legacy]
-                found = [k for k, keep in zip(found, legacy.tolist(), strict=True) if keep]
+            q, found, sim = index.match(sk.signatures[pool], sizes[pool], frozenset(stored_keys))
             verdict.mark(pool[q], _PUBLISHED, found, sim)
             stats["index_records"] = len(index)
             if stored_keys:

@@ -58,9 +58,12 @@ class PublishedIndex(ABC):
         self.config = config
 
     @abstractmethod
-    def match(self, signatures: np.ndarray, sizes: np.ndarray) -> Matches:
+    def match(
+        self, signatures: np.ndarray, sizes: np.ndarray, skip: frozenset[str] = frozenset()
+    ) -> Matches:
         """(query rows, key of the most similar published record, estimated Jaccard) for the
-        queries near a published record (`lsh_bands.near`); `sizes` are their shingle counts."""
+        queries near a published record (`lsh_bands.near`); `sizes` are their shingle counts.
+        Records whose key is in `skip` (those judged by their text) are never candidates."""
 
     @abstractmethod
     def add(
@@ -159,7 +162,9 @@ class FileIndex(PublishedIndex):
     def __len__(self) -> int:
         return len(self.keys)
 
-    def match(self, signatures: np.ndarray, sizes: np.ndarray) -> Matches:
+    def match(
+        self, signatures: np.ndarray, sizes: np.ndarray, skip: frozenset[str] = frozenset()
+    ) -> Matches:
         config = self.config
         bands, rows = config.lsh_params()
         if self._band_keys is None or self._edit is None:
@@ -175,6 +180,9 @@ class FileIndex(PublishedIndex):
             *self._edit,
             config,
         )
+        if skip:
+            keep = np.asarray([self.keys[i] not in skip for i in b.tolist()], dtype=bool)
+            q, b = q[keep], b[keep]
         s = similarity(signatures, q, self.signatures, b)
         q, b, s = best_match(q, b, s, near(s, sizes[q] + self._sizes[b], config))
         return q, [self.keys[i] for i in b.tolist()], s
@@ -182,6 +190,8 @@ class FileIndex(PublishedIndex):
     def add(
         self, keys: Sequence[str], signatures: np.ndarray, texts: Sequence[str] | None = None
     ) -> int:
+        if not self.config.index.keep_texts:
+            texts = None
         with self._locked():
             # another run may have added meanwhile
             self.keys, self.signatures, self._texts = self._load()
@@ -309,7 +319,9 @@ class LshIndex(PublishedIndex):
                     hit.update(keys)
         return hits
 
-    def match(self, signatures: np.ndarray, sizes: np.ndarray) -> Matches:
+    def match(
+        self, signatures: np.ndarray, sizes: np.ndarray, skip: frozenset[str] = frozenset()
+    ) -> Matches:
         hits = self._lookup(self.lsh, signatures, np.arange(signatures.shape[0]))
         pool = self.config.edit_pool()
         if self.edit_lsh is not None and pool:
@@ -317,6 +329,9 @@ class LshIndex(PublishedIndex):
             extra_hits = self._lookup(self.edit_lsh, signatures, small)
             for r, extra in zip(small.tolist(), extra_hits, strict=True):
                 hits[r] |= extra
+        if skip:
+            skipped = {k.encode() for k in skip}
+            hits = [hit - skipped for hit in hits]
         rows: list[int] = []
         found: list[bytes] = []
         for r, hit in enumerate(hits):
@@ -357,6 +372,9 @@ class LshIndex(PublishedIndex):
         self, keys: Sequence[str], signatures: np.ndarray, texts: Sequence[str] | None = None
     ) -> int:
         from datasketch import LeanMinHash
+
+        if not self.config.index.keep_texts:
+            texts = None
 
         encoded = [k.encode() for k in keys]
         stored = self._stored(encoded)
