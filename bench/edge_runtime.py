@@ -278,10 +278,6 @@ def run_llama(
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _share_equal(a: list[str], b: list[str]) -> float:
-    return sum(x == y for x, y in zip(a, b, strict=True)) / len(b)
-
-
 # -- main -------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -306,6 +302,7 @@ def main() -> None:
     import polars as pl
     import torch
 
+    from pipelines.evaluate import accuracy
     from pipelines.export import read_metadata
 
     torch.set_num_threads(args.threads)
@@ -340,11 +337,11 @@ def main() -> None:
         labels = r.pop("labels", None)
         walk = r.get("label_walk")
         if labels is not None:
-            r["greedy_accuracy"] = _share_equal(labels, truth)
+            r["greedy_accuracy"] = accuracy(labels, truth)
         if walk is not None and labels is not None:
             walked = walk.pop("labels")
-            walk["accuracy"] = _share_equal(walked, truth)
-            walk["same_label_as_greedy"] = _share_equal(walked, labels)
+            walk["accuracy"] = accuracy(walked, truth)
+            walk["same_label_as_greedy"] = accuracy(walked, labels)
         summary["runtimes"].append(r)
     base = next((r for r in summary["runtimes"] if "peft" in r["runtime"]), None)
     print(

@@ -21,6 +21,7 @@ from typing import IO, Any
 import polars as pl
 
 from schemas.errors import ConfigError, InputError
+from schemas.paths import values_at
 
 SUFFIXES = (".jsonl", ".csv", ".parquet")
 _NESTED = (pl.List, pl.Array, pl.Struct, pl.Object)
@@ -74,10 +75,12 @@ def _jsonl_rows(
                 raise InputError(path, "each line must be a JSON object", lineno)
             for name in text:
                 if "." in name and name not in obj:
-                    inner = _inside(obj, name)
-                    kind = _kind(inner)
-                    if kind is not None and kind != "text":
-                        raise InputError(path, f"field '{name}' must be text, found {kind}", lineno)
+                    for inner in values_at(obj, tuple(name.split("."))):
+                        kind = _kind(inner)
+                        if kind is not None and kind != "text":
+                            raise InputError(
+                                path, f"field '{name}' must be text, found {kind}", lineno
+                            )
             for key, value in obj.items():
                 kind = _kind(value)
                 if kind is None:
@@ -101,16 +104,6 @@ def _jsonl_rows(
             rows.append(obj)
             lines.append(lineno)
     return rows, lines
-
-
-def _inside(obj: dict[str, Any], name: str) -> Any:
-    """The value at dotted path `name` inside `obj` (None where the path breaks off)."""
-    value: Any = obj
-    for part in name.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 def _inside_hint(key: str, value: Any) -> str:
@@ -356,7 +349,8 @@ def read_table(
     frame = _with_paths(path, frame, (*required, *paths))
     for column in required:
         if column not in frame.columns:
-            found = ", ".join(c for c in frame.columns if c not in derived_columns(frame))
+            derived = derived_columns(frame)
+            found = ", ".join(c for c in frame.columns if c not in derived)
             hint = _nested_hint(frame, column) or _separator_hint(suffix, frame)
             raise InputError(path, f"missing field '{column}' (found: {found}){hint}")
         nulls = frame[column].is_null()

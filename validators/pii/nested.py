@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from json.decoder import scanstring
 from typing import Any
 
+from schemas.paths import Path, values_at
+
 _WS = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
-
-Path = tuple[str, ...]  # object keys; list elements add nothing
 
 
 @dataclass
@@ -48,17 +48,6 @@ def string_leaves(value: Any, path: Path = ()) -> list[Leaf]:
         return [leaf for k, v in value.items() for leaf in string_leaves(v, (*path, str(k)))]
     if isinstance(value, list):
         return [leaf for v in value for leaf in string_leaves(v, path)]
-    return []
-
-
-def values_at(value: Any, path: Path) -> list[Any]:
-    """The values a field reaches in one record (lists on the way fan out; missing: none)."""
-    if not path:
-        return [value]
-    if isinstance(value, list):
-        return [v for item in value for v in values_at(item, path)]
-    if isinstance(value, dict) and path[0] in value:
-        return values_at(value[path[0]], path[1:])
     return []
 
 
