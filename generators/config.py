@@ -75,7 +75,8 @@ class TeacherConfig(Settings):
     batch_invariant: bool = Field(
         True,
         description="vLLM on CPU, eager engines: run every linear layer's kernel on blocks of "
-        "64 rows and keep attention from splitting a sequence's keys between threads, so a "
+        "64 rows, give attention one query row per token and keep it from splitting a "
+        "sequence's keys between threads, so a "
         "request's text does not depend on the requests it shares the engine's steps with, and "
         "a run resumed after Ctrl-C writes what an uninterrupted one writes",
     )

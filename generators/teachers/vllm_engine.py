@@ -100,8 +100,8 @@ def start_env(cfg: TeacherConfig, cpus: int | None = None) -> dict[str, str]:
     requests it shared the engine's steps with (oneDNN splits a matmul's work by its number of
     rows), and a build resumed after Ctrl-C no longer gave the records of an uninterrupted one.
     `batch_invariant` (`vllm_fixed_rows`) gives every linear layer's kernel the same number of
-    rows and keeps attention from splitting a sequence's keys between threads, which makes the
-    texts independent of the batch. So `auto` (the default) frees the core on machines of up to
+    rows, gives attention one query row per token and keeps it from splitting a sequence's keys
+    between threads, which makes the texts independent of the batch and of the prefix cache. So `auto` (the default) frees the core on machines of up to
     4 cores where that holds (an eager engine on the checked vLLM), unless the user's own
     `VLLM_CPU_NUM_OF_RESERVED_CPU` says otherwise; `vllm` leaves vLLM's choice; a number is used
     as it is. `cpus` (default: `schemas.host.usable_cpus`, the affinity mask capped by a

@@ -1,4 +1,4 @@
-"""Batch-invariant linear layers for vLLM on CPU: each runs on blocks of exactly `ROWS` rows.
+"""Batch-invariant vLLM on CPU: fixed row blocks for matmuls, one query row per token for attention.
 
 oneDNN picks its kernel and its split of the work by the number of rows a matmul gets, and that
 changes how a row's sums are added up: on vLLM's own `onednn_mm` with Gemma 3's shapes, the same
@@ -15,13 +15,19 @@ the order of the sums are the same whatever else is in the step. Within a block 
 result was the same at every position and with any other rows beside it. Blocks of 64 cost about
 what one call costs on a prefill's thousands of rows (2 cores).
 
-Attention is the other place: vLLM's CPU attention splits a sequence's keys between threads by
-how many sequences a step has (`VLLM_CPU_ATTN_SPLIT_KV`), so `vllm_engine` turns the split off
-with the blocks; with the blocks alone, 1 of 64 requests still changed when sent again,
-reversed, after 64 others.
-
-Only the linear layers that go through vLLM's `cpu_linear` are blocked (every one of Gemma 3's,
-the tied output projection included); attention's own products are not, hence the split switch.
+Attention is the other place. vLLM's CPU attention cuts a prefill's query tokens into tiles and
+hands groups of them to threads; the keys a tile reads are summed in chunks that start where the
+tile's group starts. On CPUs without AMX (vLLM's `vec` kernel: an AMD EPYC with AVX-512 here), a
+token's output then changed with where its tile began, which moves when part of the prompt comes
+from the prefix cache, and, on two threads, with the other requests of the step: of 6,000
+prefill tokens attended beside other requests or after a cached prefix, 341 came out different
+(`tests/test_vllm_fixed_rows.py`); sent a second time from the prefix cache, 10 of 64 texts
+changed. So `per_token_queries` gives the kernel every query token as a request of its own, one
+query row that reads its keys from the start of its sequence (or window), which is how a decode
+step reads them: no token's result depends on a tile or a neighbour any more, and a prefill
+costs about 5% more attention time (48 prompts, 21,125 tokens: 199-206 ms against 187-189 ms a
+layer). vLLM's split of a sequence's keys between threads (`VLLM_CPU_ATTN_SPLIT_KV`) depends on
+how many sequences a step has, so `vllm_engine` turns it off with the rest.
 
 vLLM loads `register` in each of its processes through the `vllm.general_plugins` entry point;
 it changes nothing unless the engine was started by synthmill with `ENV_SWITCH` set
@@ -32,6 +38,7 @@ first engine of a process decides for the later ones.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Callable
@@ -71,6 +78,46 @@ def fixed_rows(linear: Callable[..., Any], rows: int = ROWS) -> Callable[..., An
     return blocked
 
 
+def per_token_queries(common: Any) -> Any:
+    """vLLM's per-step attention metadata with each query token as a request of its own.
+
+    A request with `q` query tokens and `s` tokens in all becomes `q` requests of one query
+    token each, the i-th with `s - q + i + 1` tokens and the request's own block table, so the
+    causal mask and sliding window are the same as before. Steps of decodes only (one token a
+    request), and attention that is not causal, are returned as they are."""
+    import torch
+
+    n = common.num_reqs
+    if common.max_query_len <= 1 or common.causal is not True:
+        return common
+    starts = common.query_start_loc[: n + 1]
+    counts = starts[1:] - starts[:-1]
+    tokens = int(starts[-1])
+    request = torch.repeat_interleave(torch.arange(n, device=starts.device), counts)
+    within = torch.arange(tokens, device=starts.device) - starts[:-1][request]
+    first = (common.seq_lens[:n] - counts)[request]
+    seq_lens = (first + within + 1).to(common.seq_lens.dtype)
+    query_start_loc = torch.arange(tokens + 1, dtype=starts.dtype, device=starts.device)
+    return dataclasses.replace(
+        common,
+        num_reqs=tokens,
+        max_query_len=1,
+        query_start_loc=query_start_loc,
+        query_start_loc_cpu=query_start_loc.cpu(),
+        seq_lens=seq_lens,
+        block_table_tensor=common.block_table_tensor[:n][request],
+    )
+
+
+def _build(
+    self: Any, common_prefix_len: int, common_attn_metadata: Any, *args: Any, **kw: Any
+) -> Any:
+    """vLLM's CPU attention metadata, built with one query row per token (`per_token_queries`)."""
+    if not (self.is_cross_attention or self.is_encoder_only_attention):
+        common_attn_metadata = per_token_queries(common_attn_metadata)
+    return _ORIGINAL["build"](self, common_prefix_len, common_attn_metadata, *args, **kw)
+
+
 def _dispatch(layer: Any, remove_weight: bool) -> None:
     """vLLM's `dispatch_cpu_unquantized_gemm`, then its chosen kernel on fixed row blocks."""
     matrix = getattr(layer.weight, "ndim", 0) == 2  # read first: the dispatch may drop it
@@ -81,7 +128,8 @@ def _dispatch(layer: Any, remove_weight: bool) -> None:
 
 
 def register() -> None:
-    """vLLM plugin hook: fixed row blocks for CPU matmuls when synthmill switched them on.
+    """vLLM plugin hook: fixed row blocks for CPU matmuls and one query row per token for CPU
+    attention, when synthmill switched them on.
 
     A vLLM other than `CHECKED_VLLM`, or a platform other than the CPU, leaves vLLM as it is and
     says so in the log: `vllm_engine` then keeps vLLM's own core reservation (`auto`)."""
@@ -95,13 +143,17 @@ def register() -> None:
         return
     if not current_platform.is_cpu() or vllm.__version__ not in CHECKED_VLLM:
         logging.getLogger(__name__).warning(
-            "synthmill: fixed row blocks not applied (vLLM %s, %s): texts may depend on the batch",
+            "synthmill: batch invariance not applied (vLLM %s, %s): texts may depend on the batch",
             vllm.__version__,
             "CPU" if current_platform.is_cpu() else "not the CPU",
         )
         return
+    from vllm.v1.attention.backends.cpu_attn import CPUAttentionMetadataBuilder
+
     _ORIGINAL.setdefault("dispatch", utils.dispatch_cpu_unquantized_gemm)
+    _ORIGINAL.setdefault("build", CPUAttentionMetadataBuilder.build)
     utils.dispatch_cpu_unquantized_gemm = _dispatch
+    CPUAttentionMetadataBuilder.build = _build
 
 
 def applies(cfg_eager: bool) -> bool:
