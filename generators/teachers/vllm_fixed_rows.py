@@ -24,9 +24,11 @@ prefill tokens attended beside other requests or after a cached prefix, 341 came
 (`tests/test_vllm_fixed_rows.py`); sent a second time from the prefix cache, 10 of 64 texts
 changed. So `per_token_queries` gives the kernel every query token as a request of its own, one
 query row that reads its keys from the start of its sequence (or window), which is how a decode
-step reads them: no token's result depends on a tile or a neighbour any more, and a prefill
-costs about 5% more attention time (48 prompts, 21,125 tokens: 199-206 ms against 187-189 ms a
-layer). vLLM's split of a sequence's keys between threads (`VLLM_CPU_ATTN_SPLIT_KV`) depends on
+step reads them: no token's result depends on a tile or a neighbour any more. Each token reads
+all its keys again, so the cost grows with a prompt's length: about 5% more attention time for
+prompts of 150-700 tokens (48 prompts, 21,125 tokens: 199-206 ms against 187-189 ms a layer),
+13% for one prompt of 4,096 and 2x for one of 16,384 (2 cores; the default `max_model_len` is
+1,024). vLLM's split of a sequence's keys between threads (`VLLM_CPU_ATTN_SPLIT_KV`) depends on
 how many sequences a step has, so `vllm_engine` turns it off with the rest.
 
 vLLM loads `register` in each of its processes through the `vllm.general_plugins` entry point;
