@@ -24,7 +24,7 @@ from prefect.states import Failed, State
 
 from generators.base import Generator
 from generators.runner import GenerationResult
-from generators.teachers import Teacher, make_teacher
+from generators.teachers import Teacher, make_teacher, release_engines
 from pipelines import fidelity, stages
 from pipelines.build import base_manifest, close_counts, collect_generation, generate_chunk, prepare
 from pipelines.config import RunConfig, load_config
@@ -232,6 +232,8 @@ def run_build(
             results = _generate(state, generator, teacher, executor, progress or advance)
             collect_generation(state, results, teacher)
         log.info("generated %d of %d", state.frame.height, config.requests())
+        if config.build.finetune and release_engines():
+            log.info("teacher engine shut down: the fine-tune gets its memory")
         passed, dedup = _validate(state, executor, index_dir)
     close_counts(state)
     report = state.report

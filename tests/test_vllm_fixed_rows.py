@@ -13,6 +13,7 @@ cache. `per_token_queries` gives the kernel each query token as a request of its
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -291,3 +292,45 @@ def test_engine_texts_do_not_depend_on_the_batch(example_dir: Path) -> None:
         teacher.close()
     assert len(set(first)) > 32  # real, varied texts
     assert later == first
+
+
+def _engine_processes() -> list[str]:
+    import psutil
+
+    return [  # live ones: a killed child stays a zombie, without memory, until it is reaped
+        p.name()
+        for p in psutil.Process().children(recursive=True)
+        if "VLLM" in p.name().upper() and p.status() != psutil.STATUS_ZOMBIE
+    ]
+
+
+@pytest.mark.engine
+def test_a_released_engine_leaves_no_process_and_starts_again_when_asked(
+    example_dir: Path,
+) -> None:
+    """A build shuts the teacher's engine down before the fine-tune: its processes go (with the
+    weights and the KV cache they hold), and a teacher asked again afterwards gets a new engine.
+    (Reuses the engine of the test above where it ran first in this process.)"""
+    from generators.teachers import make_teacher, release_engines
+    from generators.teachers.base import TeacherRequest
+    from pipelines.config import load_config
+
+    cfg = load_config(example_dir / "config.yaml")
+    teacher = make_teacher(cfg.teacher)
+    schema = {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}
+    request = TeacherRequest(
+        "Say hello.", [], schema, seed=1, max_tokens=8, temperature=0.0, top_p=1.0
+    )
+    try:
+        assert teacher.generate([request])[0].tokens_out > 0
+        assert _engine_processes(), "the engine runs in processes of its own"
+        start = time.perf_counter()
+        assert release_engines() == 1
+        print(f"released in {time.perf_counter() - start:.1f} s")
+        assert _engine_processes() == []
+        assert release_engines() == 0
+        assert teacher.generate([request])[0].tokens_out > 0  # started again
+        assert _engine_processes()
+    finally:
+        release_engines()
+    assert _engine_processes() == []

@@ -10,6 +10,7 @@ constraint (vLLM structured outputs).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -57,6 +58,25 @@ def _engine(model_path: str, cfg: TeacherConfig) -> Any:
         with _start_env(env):
             _ENGINES[key] = _start(LLM, model_path, cfg)
     return _ENGINES[key]
+
+
+def release_engines() -> int:
+    """Shut down every engine this process started and forget it; returns how many.
+
+    An engine holds its worker process, the model's weights and its KV cache (on the example's
+    CPU engine 5.7 GB of resident memory, on CUDA its share of the GPU) until it is shut down;
+    dropping a teacher only drops a reference to the process-wide engine. A build releases it
+    once generation is done, before the fine-tune needs the memory."""
+    count = 0
+    while _ENGINES:
+        _key, llm = _ENGINES.popitem()
+        core = getattr(getattr(llm, "llm_engine", None), "engine_core", None)
+        if core is not None:
+            core.shutdown()
+        count += 1
+        del llm, core
+    gc.collect()
+    return count
 
 
 def let_interrupts_through() -> bool:
@@ -191,8 +211,8 @@ class VLLMTeacher:
 
     @property
     def llm(self) -> Any:
-        if self._llm is None:
-            self._llm = _engine(self.model_path, self.cfg)
+        if self._llm is None or all(self._llm is not e for e in _ENGINES.values()):
+            self._llm = _engine(self.model_path, self.cfg)  # new, or started again after release
         return self._llm
 
     def sampling_params(self, req: TeacherRequest) -> Any:
