@@ -32,6 +32,16 @@ BANKING = (
         ("I'm still waiting on my new card", "I am still waiting on my card new"),
         ("please delete account", "Delete account, please"),
         ("How do I top up?", "How do I top up now?"),  # one word added
+        # found one way only before the check read a pair both ways (outside sets, sessions' runs)
+        (
+            "Theservice you provide is unsatisfactory to me. I want to close my account.",
+            "I want to close my account. The service you provide is unsatisfactory to me.",
+        ),
+        (
+            "Quick question: If I receive a SEPA transeer, will there be a fee",
+            "Will there be a fee if I receive a SEPA transfer",
+        ),
+        ("Why isn't my google top-up pay working?", "My Google pay top up isn't working."),
     ],
 )
 def test_same_request(a: str, b: str) -> None:
