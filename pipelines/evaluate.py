@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from pipelines.finetune_config import EvalConfig, FinetuneConfig
-from pipelines.scoring import pick_label, score_choices, score_dtype
+from pipelines.scoring import best_choices, pick_label, score_choices, score_dtype
 from schemas.errors import ConfigError, GateFailed, InputError
 from schemas.shown_values import unknown_labels
 from schemas.tables import write_json
@@ -183,34 +183,34 @@ def evaluate_labels(
         start = time.perf_counter()
         prefix, queries, _ = fmt.encode_classification(texts, shot_rows)
         answers = [fmt.answer_ids(f" {lab}\n") for lab in label_set]
-        scores = score_choices(
-            net,
-            prefix,
-            queries,
-            [answers] * len(queries),
-            batch_size=ev.batch_size,
-            pad_id=tokenizer.pad_token_id or 0,
-            dtype=ev.dtype,
-            used=used,
-        )
-        by_score = {}
-        for mode in ("sum", "mean"):
-            pred = [pick_label(s, label_set, mode) for s in scores]
-            by_score[mode] = {
-                "pred": pred,
-                "accuracy": accuracy(truth, pred),
-                "macro_f1": macro_f1(truth, pred),
+        options = {"batch_size": ev.batch_size, "pad_id": tokenizer.pad_token_id or 0}
+        extra: dict[str, Any] = {}
+        # Zero-shot (a trained student, sure of its label), only the labels that can win are
+        # scored in full: the same pick, 1.6x faster on the example (1.1 labels a row). The
+        # few-shot base is unsure (2.8 labels a row) and each pass copies its prompt's cache:
+        # 0.96x there (bench/pruned_scoring.py), so it scores every label.
+        if ev.score == "sum" and not shot_rows:
+            scores = best_choices(
+                net, prefix, queries, answers, dtype=ev.dtype, used=used, **options
+            )
+        else:
+            scores = score_choices(
+                net, prefix, queries, [answers] * len(queries), dtype=ev.dtype, used=used, **options
+            )
+            other = "mean" if ev.score == "sum" else "sum"
+            by_other = [pick_label(s, label_set, other) for s in scores]
+            extra[f"with_{other}_score"] = {
+                "accuracy": accuracy(truth, by_other),
+                "macro_f1": macro_f1(truth, by_other),
             }
-        pred = by_score[ev.score].pop("pred")
-        other = "mean" if ev.score == "sum" else "sum"
-        by_score[other].pop("pred")
+        pred = [pick_label(s, label_set, ev.score) for s in scores]
         return {
             "accuracy": accuracy(truth, pred),
             "macro_f1": macro_f1(truth, pred),
             "few_shot": len(shot_rows),
             "few_shot_examples": [{"text": t, "label": lab} for t, lab in shot_rows],
             "per_label_f1": f1_per_label(truth, pred),
-            f"with_{other}_score": by_score[other],
+            **extra,
             "seconds": round(time.perf_counter() - start, 2),
             "predictions": pred,
         }

@@ -166,3 +166,38 @@ def test_a_trained_bf16_student_scores_in_its_own_dtypes_and_in_bf16(
     kept = score_choices(model, prefix, queries, [answers] * 3, dtype="bfloat16", used=used)
     assert used == {"dtype": "model", "dense_layers": 0}
     _assert_close(kept, own, 0.25)
+
+
+def test_best_choices_scores_only_answers_that_can_win(
+    embedded_dir: Path, tokens: dict[str, Any]
+) -> None:
+    """The pruned scorer picks what scoring every answer picks; what it scores equals the full
+    forward pass; what it leaves out (-inf) is below the pick in the full pass too; and it
+    does leave answers out (its point)."""
+    from transformers import AutoModelForCausalLM
+
+    from pipelines.scoring import best_choices, pick_label
+
+    model = AutoModelForCausalLM.from_pretrained(str(embedded_dir), dtype=torch.float32).eval()
+    prefix, queries = tokens["prefix"], tokens["queries"]
+    plain = tokens["answers"]
+    # an answer whose likely first token leads nowhere: the best first token is not the best
+    # answer, so the others must be scored after it
+    trap = [tokens["ids"](" card zebra quantum xylophone\n"), *plain]
+    for answers in (plain, trap):
+        slow = _reference(model, prefix, queries, [answers] * 3)
+        names = [str(k) for k in range(len(answers))]
+        for batch_size in (1, 8):
+            fast = best_choices(model, prefix, queries, answers, batch_size=batch_size)
+            skipped = 0
+            for f_row, s_row in zip(fast, slow, strict=True):
+                assert pick_label(f_row, names, "sum") == pick_label(s_row, names, "sum")
+                best = max(s for s, _ in s_row)
+                for (f, n), (s, m) in zip(f_row, s_row, strict=True):
+                    assert n == m
+                    if f == float("-inf"):
+                        skipped += 1
+                        assert s < best
+                    else:
+                        assert f == pytest.approx(s, abs=2e-4, rel=REL_TOL)
+            assert skipped > 0 or answers is trap
