@@ -1,5 +1,5 @@
-"""Shared fixtures: the example config, a temp copy of it, one vLLM engine and one Prefect API
-server per test session."""
+"""Shared fixtures: the example config, a temp copy of it, the embedded model's folder and one
+Prefect API server per test session. (Engine tests start the vLLM engine where they need it.)"""
 
 from __future__ import annotations
 
@@ -135,14 +135,3 @@ def embedded_dir() -> Path:
     from generators.embedded_model import embedded_model_dir
 
     return embedded_model_dir()
-
-
-@pytest.fixture(scope="session")
-def vllm_teacher():  # type: ignore[no-untyped-def]
-    """The real vLLM engine on the embedded model, started once for the whole session (~80 s)."""
-    from generators.teachers import make_teacher
-    from pipelines.config import TeacherConfig
-
-    teacher = make_teacher(TeacherConfig(kind="vllm", model="embedded"))
-    yield teacher
-    teacher.close()
