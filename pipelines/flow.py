@@ -232,8 +232,6 @@ def run_build(
             results = _generate(state, generator, teacher, executor, progress or advance)
             collect_generation(state, results, teacher)
         log.info("generated %d of %d", state.frame.height, config.requests())
-        if config.build.finetune and release_engines():
-            log.info("teacher engine shut down: the fine-tune gets its memory")
         passed, dedup = _validate(state, executor, index_dir)
     close_counts(state)
     report = state.report
@@ -244,6 +242,9 @@ def run_build(
         write_task(state, manifest)  # the whole dataset, published: false
     failure: SynthmillError | None = None
     if passed and config.build.finetune:
+        teacher.close()  # the fine-tune gets the teacher's memory (an in-process engine too)
+        if release_engines():
+            log.info("teacher engine shut down: the fine-tune gets its memory")
         with stage("evaluate", state):  # the fine-tune shows itself (console.trainer_callbacks)
             failure = finetune_task(state)
         if failure is None and config.export is not None:

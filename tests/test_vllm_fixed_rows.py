@@ -325,7 +325,7 @@ def test_a_released_engine_leaves_no_process_and_starts_again_when_asked(
         assert teacher.generate([request])[0].tokens_out > 0
         assert _engine_processes(), "the engine runs in processes of its own"
         start = time.perf_counter()
-        assert release_engines() == 1
+        assert release_engines() >= 1  # this one, and any other an earlier test left
         print(f"released in {time.perf_counter() - start:.1f} s")
         assert _engine_processes() == []
         assert release_engines() == 0
