@@ -320,36 +320,123 @@ def best_choices(
     """`score_choices` for one answer list shared by every query, scoring only the answers that
     can have the best sum of log-probs; the others get -inf. The pick by sum is the same.
 
-    An answer's sum is at most its first token's log-prob (the others add log-probs <= 0). So:
-    one pass gives every first token's log-prob from each query's last state (one vocabulary
-    projection a query); a second scores the answer with the best first token in full; a third,
-    for the queries that need it, scores every other answer whose first token's log-prob is not
-    below that sum (less `BOUND_SLACK`). A trained student is sure of its label, so most queries
-    need no third pass: on the banking77 example's 10 labels (57 answer tokens) a query projects
-    about 6 states instead of 49. The summed-score pick only: a mean per token has no such bound.
+    An answer's sum is at most its first token's log-prob (the others add log-probs <= 0). So,
+    per batch of queries: one pass runs the queries after the prefix's cache and gives every
+    first token's log-prob from each query's last state (one vocabulary projection a query);
+    a second, on that pass's cache, runs only the answer with the best first token (its tokens
+    after the first); a third, for the queries that need it, runs every other answer whose
+    first token's log-prob is not below that sum (less `BOUND_SLACK`). A query's tokens go
+    through the decoder once. A trained student is sure of its label, so most queries need no
+    third pass: on the banking77 example's 10 labels (57 answer tokens) a query projects about
+    6 states instead of 49. The summed-score pick only: a mean per token has no such bound.
     """
     if any(not q for q in queries):
         raise ValueError("every query needs at least one token")
     if any(not a for a in answers):
         raise ValueError("every answer needs at least one token")
-    n = len(queries)
-    firsts = sorted({a[0] for a in answers})
-    slot = {t: k for k, t in enumerate(firsts)}
-    singles = [[a] for a in answers]  # one list object per answer: one tree per answer
-    out: Scores = [[(float("-inf"), len(a)) for a in answers] for _ in range(n)]
+    all_nodes = len(AnswerTree.build(answers).tokens)
+    out: Scores = []
     with _scoring(model, dtype, used) as causal:
+        _, decoder, head, softcap = causal_parts(causal)
+        device = head.weight.device
+        cache = _prefix_cache(decoder, prefix, device)
+        for start in range(0, len(queries), batch_size):
+            rows = queries[start : start + batch_size]
+            width = len(prefix) + max(len(q) for q in rows)
+            if not _tree_mask_ok(causal.config, width + all_nodes):
+                out.extend(_score_full(causal, prefix, rows, [answers] * len(rows)))
+                continue
+            pruned = _Pruned(causal, decoder, head, softcap, device, pad_id)
+            out.extend(pruned.score(cache, len(prefix), rows, answers))
+    return out
 
-        def run(rows: list[int], lists: list[list[list[int]]]) -> Scores:
-            return _score_batches(
-                causal, prefix, [queries[r] for r in rows], lists, _trees(lists), batch_size, pad_id
-            )
 
-        heads = [[[t] for t in firsts]] * n
-        first = [[row[slot[a[0]]][0] for a in answers] for row in run(list(range(n)), heads)]
+def _prefix_cache(decoder: Any, prefix: list[int], device: Any) -> Any:
+    """The KV cache of the shared prompt head, or None when there is none."""
+    import torch
+
+    if not prefix:
+        return None
+    return decoder(input_ids=torch.tensor([prefix], device=device), use_cache=True).past_key_values
+
+
+def _rows_cache(cache: Any, rows: int) -> Any:
+    """A copy of the prefix's cache for `rows` rows (None stays None)."""
+    if cache is None:
+        return None
+    cache = copy.deepcopy(cache)
+    cache.batch_repeat_interleave(rows)
+    return cache
+
+
+def _decode(
+    decoder: Any, ids: Any, pos: Any, sees: Any, cache: Any, config: Any, dtype: Any, keep: bool
+) -> Any:
+    """One decoder pass under a [rows, 1, new, cached + new] bool mask (made additive for eager
+    attention), the same mask for every kind of layer (no window cuts: see `_tree_mask_ok`);
+    `keep`: return the cache with the new tokens in it."""
+    import torch
+
+    mask: Any = sees
+    if config._attn_implementation == "eager":
+        mask = torch.zeros(sees.shape, dtype=dtype, device=sees.device).masked_fill(
+            ~sees, torch.finfo(dtype).min
+        )
+    layer_types = getattr(config.get_text_config(), "layer_types", None)
+    if layer_types:
+        mask = dict.fromkeys(set(layer_types), mask)
+    return decoder(
+        input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache, use_cache=keep
+    )
+
+
+class _Pruned:
+    """`best_choices` on one batch of queries: the queries once, then answers on their cache."""
+
+    def __init__(
+        self, causal: Any, decoder: Any, head: Any, softcap: float | None, device: Any, pad: int
+    ) -> None:
+        self.config, self.decoder, self.head, self.softcap = causal.config, decoder, head, softcap
+        self.device, self.pad_id = device, pad
+
+    def score(
+        self, prefix_cache: Any, n_prefix: int, queries: list[list[int]], answers: list[list[int]]
+    ) -> Scores:
+        import torch
+
+        n = len(queries)
+        firsts = sorted({a[0] for a in answers})
+        slot = {t: k for k, t in enumerate(firsts)}
+        empty = AnswerTree.build([])
+        ids, pos, sees = _Batch(n_prefix, queries, [empty] * n, self.pad_id).inputs(self.device)
+        ran = _decode(
+            self.decoder,
+            ids,
+            pos,
+            sees,
+            _rows_cache(prefix_cache, n),
+            self.config,
+            self.head.weight.dtype,
+            keep=True,
+        )
+        last = ran.last_hidden_state[
+            torch.arange(n, device=self.device),
+            torch.tensor([len(q) - 1 for q in queries], device=self.device),
+        ]
+        values = _pair_log_probs(
+            self.head, self.softcap, last, [(r, t) for r in range(n) for t in firsts]
+        )
+        first = [[values[r * len(firsts) + slot[a[0]]] for a in answers] for r in range(n)]
+        context = [n_prefix + len(q) for q in queries]  # cached columns each row may see
+        cached = max(context)  # the cache's columns: the prefix and the longest query
+        out: Scores = [[(float("-inf"), len(a)) for a in answers] for _ in range(n)]
         top = [max(range(len(answers)), key=lp.__getitem__) for lp in first]
-        for r, got in enumerate(run(list(range(n)), [singles[t] for t in top])):
-            out[r][top[r]] = got[0]
-        rest = {
+        rest_of = self._continue(
+            copy.deepcopy(ran.past_key_values), cached, context, [[answers[t]] for t in top]
+        )
+        for r in range(n):
+            out[r][top[r]] = (first[r][top[r]] + rest_of[r][0], len(answers[top[r]]))
+        need = {
             r: [
                 j
                 for j in range(len(answers))
@@ -357,13 +444,75 @@ def best_choices(
             ]
             for r in range(n)
         }
-        rows = [r for r in range(n) if rest[r]]
-        shared: dict[tuple[int, ...], list[list[int]]] = {}
-        lists = [shared.setdefault(tuple(rest[r]), [answers[j] for j in rest[r]]) for r in rows]
-        for r, got in zip(rows, run(rows, lists) if rows else [], strict=True):
-            for j, value in zip(rest[r], got, strict=True):
-                out[r][j] = value
-    return out
+        rows = [r for r in range(n) if need[r]]
+        if rows:
+            cache = ran.past_key_values
+            cache.batch_select_indices(torch.tensor(rows, device=self.device))
+            shared: dict[tuple[int, ...], list[list[int]]] = {}
+            lists = [shared.setdefault(tuple(need[r]), [answers[j] for j in need[r]]) for r in rows]
+            got = self._continue(cache, cached, [context[r] for r in rows], lists)
+            for r, sums in zip(rows, got, strict=True):
+                for j, s in zip(need[r], sums, strict=True):
+                    out[r][j] = (first[r][j] + s, len(answers[j]))
+        return out
+
+    def _continue(
+        self, cache: Any, cached: int, context: list[int], lists: list[list[list[int]]]
+    ) -> list[list[float]]:
+        """For each row, the log-probs of each of its answers' tokens after the first, summed:
+        the answers as a tree after the row's own cached tokens (`context[r]` columns; the
+        rest of the cache is the padding of shorter rows), in one pass for all rows."""
+        import torch
+
+        trees = _trees(lists)
+        width = max(len(t.tokens) for t in trees)
+        if width == 0:  # single-token answers: the first pass scored them
+            return [[0.0] * len(t.steps) for t in trees]
+        rows = len(trees)
+        ids = torch.full((rows, width), self.pad_id, dtype=torch.long)
+        pos = torch.zeros((rows, width), dtype=torch.long)
+        sees = torch.zeros((rows, width, cached + width), dtype=torch.bool)
+        sees[:, range(width), [cached + c for c in range(width)]] = True  # padding sees itself
+        ancestry: dict[int, Any] = {}
+        for r, (tree, ctx) in enumerate(zip(trees, context, strict=True)):
+            k = len(tree.tokens)
+            if not k:
+                continue
+            ids[r, :k] = torch.tensor(tree.tokens)
+            pos[r, :k] = ctx + torch.tensor(tree.depths)
+            sees[r, :k, :ctx] = True
+            if id(tree) not in ancestry:
+                ancestry[id(tree)] = tree.ancestry()
+            sees[r, :k, cached : cached + k] = ancestry[id(tree)]
+        hidden = _decode(
+            self.decoder,
+            ids.to(self.device),
+            pos.to(self.device),
+            sees[:, None].to(self.device),
+            cache,
+            self.config,
+            self.head.weight.dtype,
+            keep=False,
+        ).last_hidden_state
+        pairs: dict[tuple[int, int], int] = {}  # (row * width + node, target token) -> slot
+        for r, tree in enumerate(trees):
+            for path in tree.steps:
+                for node, token in path[1:]:
+                    pairs.setdefault((r * width + node, token), len(pairs))
+        keys = sorted({state for state, _ in pairs})
+        row_of = {state: k for k, state in enumerate(keys)}
+        index = torch.tensor(keys, device=self.device, dtype=torch.long)
+        states = hidden.reshape(rows * width, -1)[index] if keys else hidden[:0, 0]
+        values = _pair_log_probs(
+            self.head, self.softcap, states, [(row_of[s], t) for s, t in pairs]
+        )
+        return [
+            [
+                sum(values[pairs[(r * width + node, t)]] for node, t in path[1:])
+                for path in tree.steps
+            ]
+            for r, tree in enumerate(trees)
+        ]
 
 
 def _trees(answers: Sequence[list[list[int]]]) -> list[AnswerTree]:
@@ -400,15 +549,11 @@ def _score_batches(
     pad_id: int,
 ) -> Scores:
     """`score_choices` on the model as it is: the prefix once, then one pass per batch."""
-    import torch
 
     results: Scores = []
     _, decoder, head, softcap = causal_parts(causal)  # after the swap: a folded head too
     device = head.weight.device
-    cache = None
-    if prefix:
-        cache = decoder(input_ids=torch.tensor([prefix], device=device), use_cache=True)
-        cache = cache.past_key_values
+    cache = _prefix_cache(decoder, prefix, device)
     for start in range(0, len(queries), batch_size):
         stop = start + batch_size
         batch = _Batch(len(prefix), queries[start:stop], row_trees[start:stop], pad_id)
@@ -512,25 +657,10 @@ class _Batch:
     ) -> Scores:
         import torch
 
-        ids, pos, mask = self.inputs(device)
-        if config._attn_implementation == "eager":  # an additive mask
-            dtype = head.weight.dtype
-            mask = torch.zeros(mask.shape, dtype=dtype, device=device).masked_fill(
-                ~mask, torch.finfo(dtype).min
-            )
-        if cache is not None:
-            cache = copy.deepcopy(cache)
-            cache.batch_repeat_interleave(len(self.queries))
-        masks: Any = mask
-        layer_types = getattr(config.get_text_config(), "layer_types", None)
-        if layer_types:  # one mask for every kind of layer (no window cuts: see _tree_mask_ok)
-            masks = dict.fromkeys(set(layer_types), mask)
-        hidden = decoder(
-            input_ids=ids,
-            attention_mask=masks,
-            position_ids=pos,
-            past_key_values=cache,
-            use_cache=cache is not None,
+        ids, pos, sees = self.inputs(device)
+        cache = _rows_cache(cache, len(self.queries))
+        hidden = _decode(
+            decoder, ids, pos, sees, cache, config, head.weight.dtype, keep=cache is not None
         ).last_hidden_state
         # Each row's states that predict answer tokens: its query's last, then its tree's nodes.
         rows, cols, first = [], [], []

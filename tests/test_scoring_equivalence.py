@@ -201,3 +201,11 @@ def test_best_choices_scores_only_answers_that_can_win(
                     else:
                         assert f == pytest.approx(s, abs=2e-4, rel=REL_TOL)
             assert skipped > 0 or answers is trap
+    # no shared prefix: the queries' own cache carries the answers
+    slow = _reference(model, [], queries, [plain] * 3)
+    fast = best_choices(model, [], queries, plain, batch_size=8)
+    names = [str(k) for k in range(len(plain))]
+    for f_row, s_row in zip(fast, slow, strict=True):
+        assert pick_label(f_row, names, "sum") == pick_label(s_row, names, "sum")
+        for (f, _), (s, _) in zip(f_row, s_row, strict=True):
+            assert f == float("-inf") or f == pytest.approx(s, abs=2e-4, rel=REL_TOL)
