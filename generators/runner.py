@@ -11,6 +11,7 @@ received, so the same command resumes where it stopped.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -40,6 +41,7 @@ from schemas.text import ends_mid_sentence, normalise_text
 
 _REFUSAL = re.compile(r"^\s*(i'?m sorry|i am sorry|i can(no|')t|as an ai)", re.IGNORECASE)
 ECHO_MIN_CHARS = 15
+logger = logging.getLogger(__name__)
 SCHEDULED_BATCHES = 4  # batches per call to a teacher that schedules its own (the vLLM engine)
 
 
@@ -53,6 +55,7 @@ class GenerationStats:
     teacher_batches: int = 0
     cache_hits: int = 0
     retries: int = 0
+    spare_attempts: int = 0  # attempts sent ahead of need whose answer was not used
     http_requests: int = 0
     http_retries: int = 0
     tokens_in: int = 0
@@ -69,6 +72,7 @@ class GenerationStats:
             "teacher_batches": self.teacher_batches,
             "cache_hits": self.cache_hits,
             "retries": self.retries,
+            "spare_attempts": self.spare_attempts,
             "http_requests": self.http_requests,
             "http_retries": self.http_retries,
             "tokens_in": self.tokens_in,
@@ -252,6 +256,7 @@ class GenerationRun:
         """Send `ask` (positions in `batch`) to the teacher; cache and return what came back."""
         requests = [batch[p][1] for p in ask]
         calls0, retries0 = _http_counts(self.teacher)
+        started = time.perf_counter()
         try:
             fresh = self.teacher.generate(requests)
         except TeacherError as exc:  # unavailable: keep what did come back, then stop
@@ -271,6 +276,12 @@ class GenerationRun:
             stats.http_retries += retries - retries0
         stats.teacher_calls += len(requests)
         stats.teacher_batches += 1
+        logger.info(
+            "teacher call: %d requests, %d tokens out, %.1f s",
+            len(requests),
+            sum(r.tokens_out for r in fresh),
+            time.perf_counter() - started,
+        )
         pairs = list(zip(ask, fresh, strict=False))
         self._store(batch, pairs)
         with self._spent.lock:
@@ -306,6 +317,8 @@ class GenerationRun:
         while queue:
             retry: list[_Job] = []
             step = per_call
+            queue, ahead = self._attempts_ahead(queue)
+            settled: set[int] = set()
             for b in range(0, len(queue), step):
                 jobs = queue[b : b + step]
                 batch = [(job, *self._request(job)) for job in jobs]
@@ -313,15 +326,21 @@ class GenerationRun:
                 for (job, req, _key), resp in zip(batch, responses, strict=False):
                     stats.tokens_in += resp.tokens_in
                     stats.tokens_out += resp.tokens_out
+                    if job.index in settled:  # an attempt sent ahead that was not needed
+                        stats.spare_attempts += 1
+                        continue
                     payload, reason, detail = self._judge(job, req, resp)
                     rid = record_id(self.seed, job.index)
                     if payload is not None:
                         records[job.index] = self._record(rid, payload, job, req, resp)
+                        settled.add(job.index)
                         self.progress(1)
                     elif job.attempt < self.tcfg.max_retries:
                         stats.retries += 1
-                        retry.append(_Job(job.index, job.attempt + 1, job.attributes))
+                        if not ahead:  # else the next attempt follows in this batch
+                            retry.append(_Job(job.index, job.attempt + 1, job.attributes))
                     else:
+                        settled.add(job.index)
                         assert reason is not None
                         rejections[job.index] = Rejection(
                             record_id=rid,
@@ -342,6 +361,32 @@ class GenerationRun:
             rejections=[rejections[i] for i in sorted(rejections)],
             stats=stats,
         )
+
+    def _attempts_ahead(self, queue: list[_Job]) -> tuple[list[_Job], bool]:
+        """A round of retries for a teacher that schedules its own batches, when all of its
+        remaining attempts fit in the engine's slots at once: every job with all its remaining
+        attempts (fresh seeds), in one call, and True. Each attempt's answer depends on its
+        own seed and prompt only, and the first attempt in order that passes is kept, so the
+        records are those of asking again round after round; the round's tail (a few retries
+        decoding to `max_tokens` while the other slots idle) is paid once instead of once per
+        attempt. Not with a request or token budget (the spare attempts would spend it).
+        Otherwise the queue as it is, and False."""
+        t = self.tcfg
+        if (
+            not getattr(self.teacher, "schedules_batches", False)
+            or t.max_requests is not None
+            or t.max_tokens_total is not None
+            or not queue
+            or any(job.attempt == 0 for job in queue)
+        ):
+            return queue, False
+        if sum(t.max_retries - job.attempt + 1 for job in queue) > t.batch_size:
+            return queue, False
+        return [
+            _Job(job.index, attempt, job.attributes)
+            for job in queue
+            for attempt in range(job.attempt, t.max_retries + 1)
+        ], True
 
     def _record(
         self, rid: str, payload: BaseModel, job: _Job, req: TeacherRequest, resp: TeacherResponse

@@ -126,6 +126,7 @@ def collect_generation(
                 "batches": s.teacher_batches,
                 "cache_hits": s.cache_hits,
                 "retries": s.retries,
+                "spare_attempts": s.spare_attempts,
                 "tokens_in": s.tokens_in,
                 "tokens_out": s.tokens_out,
                 "http_requests": s.http_requests,
@@ -150,6 +151,8 @@ def collect_generation(
         },
         "tokens": {"in": totals["tokens_in"], "out": totals["tokens_out"]},
         "retries": totals["retries"],
+        # retries sent ahead with their later attempts whose answers were not needed
+        "spare_attempts": totals["spare_attempts"],
         "rejected_by_reason": dict(reasons),
     }
 

@@ -79,6 +79,7 @@ def manifest(
             "cache_hits": s.cache_hits,
             "http_requests": s.http_requests,
             "retries": s.http_retries,
+            "spare_attempts": s.spare_attempts,  # sent ahead with a retry, answer not needed
         },
         "counts": {
             "requested": s.requested,

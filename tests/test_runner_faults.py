@@ -98,6 +98,47 @@ def test_a_teacher_that_schedules_its_own_batches_gets_the_whole_queue(example_d
     assert many.batches == 2  # 16 (4 batches of 4), then 4: answers cached after each call
 
 
+def _by_seed(req: TeacherRequest, n: int) -> TeacherResponse:
+    """A teacher whose answer depends on the request alone: one seed in three gives a record."""
+    return _good(req, n) if req.seed % 3 == 0 else TeacherResponse("not json")
+
+
+def _outcome(result):  # type: ignore[no-untyped-def]
+    return (
+        [
+            (r.id, r.payload.model_dump(), r.provenance.seed, r.provenance.attempt)
+            for r in result.records
+        ],
+        [(r.record_id, r.reason, r.detail, r.raw_output) for r in result.rejections],
+    )
+
+
+def test_retries_sent_ahead_keep_the_records_of_asking_round_after_round(
+    example_dir: Path,
+) -> None:
+    """An engine that schedules its own batches gets a round's retries with all their remaining
+    attempts in one call, when they fit in its slots: the same records and rejections as
+    asking again round after round, in fewer calls; not with a request budget."""
+    over = {"teacher.batch_size": 64}
+    plain = ScriptedTeacher(_by_seed)
+    slow = _run(example_dir, plain, 12, **over)
+    engine = ScriptedTeacher(_by_seed)
+    engine.schedules_batches = True  # type: ignore[attr-defined]
+    fast = _run(example_dir, engine, 12, **over)
+    assert _outcome(fast) == _outcome(slow)
+    attempts = {r.provenance.attempt for r in slow.records}
+    assert slow.rejections and len(attempts) >= 3  # the rounds matter: several attempts win
+    assert fast.stats.retries == slow.stats.retries > 0
+    assert plain.batches == 4 and engine.batches == 2  # the first call, then one round ahead
+    spare = fast.stats.spare_attempts
+    assert spare > 0 and fast.stats.teacher_calls == slow.stats.teacher_calls + spare
+    budget = ScriptedTeacher(_by_seed)
+    budget.schedules_batches = True  # type: ignore[attr-defined]
+    capped = _run(example_dir, budget, 12, **over, **{"teacher.max_requests": 1000})
+    assert _outcome(capped) == _outcome(slow) and budget.batches == 4
+    assert capped.stats.spare_attempts == 0
+
+
 def test_echo_of_a_prompt_example_is_rejected(example_dir: Path) -> None:
     def echo(req: TeacherRequest, n: int) -> TeacherResponse:
         # Copy the shortest few-shot example shown (within the schema's length limits).
