@@ -442,6 +442,8 @@ def _with_students(
     if report.get("task") == "labels" and cfg.include_trusted:
         from pipelines.students import compare_students
 
+        if isinstance(report.get("student"), dict):  # the table gives each student's steps
+            report["student"]["steps"] = summary["finetune"].get("steps")
         report["students"] = compare_students(
             state, held, report, in_field, out_field, score=evaluate_labels, bases=bases
         )

@@ -88,6 +88,12 @@ class FinetuneConfig(FrozenSettings):
         "training by epochs, on the trusted rows for as many steps as trusted + synthetic), and "
         "compare the students on the held-out rows (labelled builds)",
     )
+    equal_steps_student: bool = Field(
+        True,
+        description="with include_trusted, training by epochs: also train on the trusted rows "
+        "for as many steps as trusted + synthetic took, so that gain can be told from the extra "
+        "steps (one more fine-tune)",
+    )
     trainer_args: dict[str, Any] = Field(
         default_factory=dict, description="extra TRL SFTConfig options, passed through"
     )

@@ -24,6 +24,7 @@ KEPT_DIR = ".kept"
 # settings that decide neither the training nor the scores: the gate is judged again on every run
 _NOT_DECIDING: dict[str, Any] = {
     "include_trusted": True,
+    "equal_steps_student": True,
     "eval": {"min_improvement", "gate_metric"},
 }
 _VERSIONED = (

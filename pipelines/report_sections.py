@@ -62,6 +62,9 @@ def _trained_on(key: str, metrics: dict[str, Any], ev: dict[str, Any]) -> str:
         return "none"
     n = metrics.get("n_train_records", ev.get("n_train_records") if key == "student" else None)
     what = metrics.get("training_data") or ("synthetic records" if key == "student" else "")
+    steps = metrics.get("steps")
+    if isinstance(steps, int) and "steps" not in what:  # the compute behind a comparison
+        what = f"{what}, {steps} step{'' if steps == 1 else 's'}"
     return f"{n} {what}".strip() if n is not None else what or "?"
 
 

@@ -9,7 +9,8 @@ Trained by epochs, trusted + synthetic takes more optimizer steps than the trust
 so part of any gain is the extra steps. A fourth student, `trusted_equal_steps`, trains on the
 trusted rows for as many steps as trusted + synthetic took (the rows seen again), so the
 difference between those two is what the synthetic records add at equal compute. It is left
-out when `max_steps` already makes the steps equal.
+out when `max_steps` already makes the steps equal, or with `equal_steps_student: false` (the
+report's table gives every student's steps either way).
 
 A student that finished in an earlier run of the same folder is not trained again
 (`pipelines.kept_runs`: its entry is saved beside its adapter with a fingerprint of what
@@ -110,11 +111,12 @@ def compare_students(
             sets["trusted+synthetic"],
             cfg,
             "trusted + synthetic",
-            last=cfg.max_steps > 0,  # no equal-steps student follows
+            last=cfg.max_steps > 0 or not cfg.equal_steps_student,  # no student follows
         ),
     }
     steps = out["trusted+synthetic"]["steps"]
-    if cfg.max_steps <= 0 and steps > out["trusted"]["steps"]:  # by epochs: unequal steps
+    unequal = cfg.max_steps <= 0 and steps > out["trusted"]["steps"]  # by epochs
+    if unequal and cfg.equal_steps_student:
         out[EQUAL] = student(
             EQUAL,
             sets["trusted"],

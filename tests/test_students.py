@@ -25,6 +25,7 @@ def test_three_students_on_the_same_held_out_rows(example_dir: Path, tmp_path: P
         example_dir / "config.yaml",
         {
             "finetune.include_trusted": True,
+            "finetune.equal_steps_student": True,  # the example's demo leaves it out
             # by epochs, as the example trains: 200 trusted rows 2 steps, 240 rows 3 steps
             "finetune.num_train_epochs": 0.04,
             "finetune.batch_size": 4,
@@ -88,6 +89,24 @@ def test_three_students_on_the_same_held_out_rows(example_dir: Path, tmp_path: P
         assert ev2["students"][name].pop("from_earlier_run") is True
     assert ev2 == ev
     assert (state.run_dir / "evaluation.json").read_text() != first  # rewritten, with the flags
+    # without the equal-steps student: the other students are read back, none is trained, and
+    # the report's table gives each student's steps
+    state.config = config.model_copy(
+        update={"finetune": config.finetune.model_copy(update={"equal_steps_student": False})}
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(finetune, "train_student", no_training)
+        patch.setattr(evaluate, "evaluate_labels", no_scoring)
+        fewer = evaluate_build(state)["evaluation"]["students"]
+    assert "trusted_equal_steps" not in fewer
+    assert fewer["trusted+synthetic"]["accuracy"] == students["trusted+synthetic"]["accuracy"]
+    from pipelines.report_sections import evaluation_rows
+
+    rows = {r["model"]: r["trained on"] for r in evaluation_rows({"evaluation": again})}
+    assert rows["trusted+synthetic"].endswith(", 3 steps"), rows
+    n = summary["finetune"]["steps"]
+    assert rows["student (synthetic)"].endswith(f", {n} step{'' if n == 1 else 's'}"), rows
+    state.config = config
 
     roles = state.roles
     held_in = roles.trusted_columns.get("text", "text")
