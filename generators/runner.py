@@ -365,9 +365,10 @@ class GenerationRun:
     def _attempts_ahead(self, queue: list[_Job]) -> tuple[list[_Job], bool]:
         """A round of retries for a teacher that schedules its own batches, when all of its
         remaining attempts fit in the engine's slots at once: every job with all its remaining
-        attempts (fresh seeds), in one call, and True. Each attempt's answer depends on its
-        own seed and prompt only, and the first attempt in order that passes is kept, so the
-        records are those of asking again round after round; the round's tail (a few retries
+        attempts (fresh seeds), in one call, and True. The first attempt in order that passes
+        is kept, so where an answer depends on its own seed and prompt only (the
+        batch-invariant engine) the records are those of asking again round after round; the
+        round's tail (a few retries
         decoding to `max_tokens` while the other slots idle) is paid once instead of once per
         attempt. Not with a request or token budget (the spare attempts would spend it).
         Otherwise the queue as it is, and False."""
