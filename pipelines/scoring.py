@@ -373,8 +373,10 @@ def _decode(
     decoder: Any, ids: Any, pos: Any, sees: Any, cache: Any, config: Any, dtype: Any, keep: bool
 ) -> Any:
     """One decoder pass under a [rows, 1, new, cached + new] bool mask (made additive for eager
-    attention), the same mask for every kind of layer (no window cuts: see `_tree_mask_ok`);
-    `keep`: return the cache with the new tokens in it."""
+    attention), the same mask for every kind of layer (no window cuts: see `_tree_mask_ok`).
+    `keep` is `use_cache`: whether the output carries the cache. A cache passed in gets the new
+    tokens appended either way (the attention layers update it), so pass a copy of one that is
+    needed again."""
     import torch
 
     mask: Any = sees
