@@ -133,5 +133,8 @@ class Generator(ABC):
         return self.output_model().model_json_schema()
 
     def check(self, payload: BaseModel, attributes: dict[str, Any]) -> str | None:
-        """A semantic check of a parsed payload: None when fine, else why it fails."""
+        """A semantic check of a parsed payload: None when fine, else why it fails. Keep it a
+        function of its arguments: the runner may send a record's later attempts before it has
+        judged the earlier ones (retries sent ahead), and judges each record's attempts in
+        order, one record at a time."""
         return None
