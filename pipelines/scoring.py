@@ -340,13 +340,13 @@ def best_choices(
         _, decoder, head, softcap = causal_parts(causal)
         device = head.weight.device
         cache = _prefix_cache(decoder, prefix, device)
+        pruned = _Pruned(causal, decoder, head, softcap, device, pad_id)
         for start in range(0, len(queries), batch_size):
             rows = queries[start : start + batch_size]
             width = len(prefix) + max(len(q) for q in rows)
             if not _tree_mask_ok(causal.config, width + all_nodes):
                 out.extend(_score_full(causal, prefix, rows, [answers] * len(rows)))
                 continue
-            pruned = _Pruned(causal, decoder, head, softcap, device, pad_id)
             out.extend(pruned.score(cache, len(prefix), rows, answers))
     return out
 
