@@ -20,6 +20,7 @@ from validators.dedup.follow_ups import is_follow_up, spelled
 from validators.dedup.frame import dedup_frame
 from validators.dedup.frames import Frames
 from validators.dedup.letters import letter_body
+from validators.dedup.segments import segments
 from validators.dedup.words import same_request, words
 
 BANKING = (
@@ -331,7 +332,8 @@ def test_a_subject_of_its_own_and_a_question_after_thanks_stay() -> None:
 )
 def test_what_looks_like_wrapping_but_is_part_of_the_request(a: str, b: str) -> None:
     sa, sb = Frames().peel(a), Frames().peel(b)
-    assert not same_message(words(a), words(b), sa, sb, 1, 2)
+    sega, segb = segments(a), segments(b)  # nor is it a sentence around the request
+    assert not same_message(words(a), words(b), sa, sb, 1, 2, sega, segb)
 
 
 def test_a_long_run_of_spaces_counts_as_one_and_a_long_text_is_compared_as_written() -> None:

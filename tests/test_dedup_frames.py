@@ -28,6 +28,9 @@ BANKING = (
 )
 OPENER = "Circling back on my chat:"
 CLOSER = "Sent via my tablet"
+# a frame that asks something: a sentence around a request may not (`segments`), so only the
+# learned frame takes it off
+ASKING = "Seen my chat?"
 
 
 def _messages(n: int, skip: int = 0) -> list[str]:
@@ -105,9 +108,18 @@ def test_framed_copies_of_real_messages_are_found_and_the_originals_kept() -> No
     assert sum(rejected.get(f"f{i}") == f"o{i}" for i in range(40)) >= 39
     assert sum(rejected.get(f"b{i}") == f"o{40 + i}" for i in range(10)) >= 10
     assert result.report["lsh"]["word_check"]["frames_learned"] >= 2
-    # without learned frames most of them stay: the frames are what finds them
+    # without learned frames they are found as a request with sentences of its own around it
+    # (`validators.dedup.segments`: the frames here ask nothing and hold no number) ...
     off = dedup_frame(frame, DedupConfig(frame_min_texts=0)).rejections
-    assert sum(r.record_id.startswith(("f", "b")) for r in off) <= 25
+    assert sum(r.record_id.startswith(("f", "b")) for r in off) >= 45
+    # ... but not where the frame asks something, which a sentence around a request may not:
+    # there only the learned frame finds them
+    asked = [f"{ASKING} {m}" for m in originals[:20]]
+    frame = pl.DataFrame({"id": ids[:80], "text": originals + asked})
+    found = {r.record_id for r in dedup_frame(frame, DedupConfig()).rejections}
+    assert sum(f"f{i}" in found for i in range(20)) >= 19
+    off = dedup_frame(frame, DedupConfig(frame_min_texts=0)).rejections
+    assert sum(r.record_id.startswith("f") for r in off) <= 10
 
 
 @pytest.mark.parametrize("added_words", [1, 3])
@@ -156,10 +168,10 @@ def test_a_framed_copy_of_a_trusted_row_is_a_leak() -> None:
     reference = pl.DataFrame(
         {
             "id": [f"r{i}" for i in range(4)],
-            "text": [f"{OPENER} {m}" for m in trusted[1:]] + [trusted[0]],
+            "text": [f"{ASKING} {m}" for m in trusted[1:]] + [trusted[0]],
         }
     )
-    frame = pl.DataFrame({"id": ["g"], "text": [f"{OPENER} {trusted[0]}"]})
+    frame = pl.DataFrame({"id": ["g"], "text": [f"{ASKING} {trusted[0]}"]})
     result = dedup_frame(frame, DedupConfig(), reference=reference)
     assert [(r.record_id, r.duplicate_of) for r in result.rejections] == [("g", "r3")]
     assert dedup_frame(frame, DedupConfig(frame_min_texts=0), reference=reference).rejections == []

@@ -42,6 +42,7 @@ BANKING = (
             "Will there be a fee if I receive a SEPA transfer",
         ),
         ("Why isn't my google top-up pay working?", "My Google pay top up isn't working."),
+        ("I paid two weeks ago and just got refunded", "I paid 2 weeks ago and just got refunded"),
     ],
 )
 def test_same_request(a: str, b: str) -> None:
@@ -59,6 +60,8 @@ def test_same_request(a: str, b: str) -> None:
         ("$20 came out instead of $100", "$20 came out instead of $200"),
         ("How do I top up?", "How do I top up my credit card?"),  # two words added
         ("I want to activate my card", "I want to deactivate my card"),
+        ("I paid two weeks ago and just got refunded", "I paid 3 weeks ago and just got refunded"),
+        ("I paid four times", "I paid for times"),
     ],
 )
 def test_different_request(a: str, b: str) -> None:

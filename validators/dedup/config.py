@@ -19,9 +19,9 @@ Which pairs are near copies depends on length, because a Jaccard ratio means dif
   frames learned from the data (`frame_min_texts`: "Second time asking:", "Sent from my
   iPhone"; `validators.dedup.frames`), what wraps a re-sent message whatever the data
   (follow-ups such as "Still waiting for an answer.", greetings and sign-offs, e-mail headers
-  and signatures, a quote: `follow_ups`, `email`, `quotes`) and at most `added_words` other
-  words, in at most
-  `changed_places` places. Framed short texts are also signed with frames and small talk taken off
+  and signatures, a quote: `follow_ups`, `email`, `quotes`), sentences of its own around the
+  request that ask nothing and hold no number or negation (`segments`), function words left out
+  in a hurry, and at most `added_words` other words, in at most `changed_places` places. Framed short texts are also signed with frames and small talk taken off
   (`validators.dedup.variants`), so LSH proposes framed copies that share few 4-grams. One content
   word swapped for another ("lost" -> "found", "charged" -> "refunded") or a negation added or
   dropped makes a different message, however high its Jaccard.

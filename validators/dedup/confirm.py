@@ -13,6 +13,7 @@ import polars as pl
 from validators.dedup.config import DedupConfig
 from validators.dedup.frames import Frames, Stripped, compatible
 from validators.dedup.lsh_bands import near
+from validators.dedup.segments import Segment, found_inside, segments
 from validators.dedup.words import same_words, words
 
 _WORD_RUN = r"\w+"
@@ -34,6 +35,7 @@ class TextWords:
         self._frames = frames or Frames()
         self._split: dict[int, tuple[str, ...]] = {}
         self._stripped: dict[int, Stripped | None] = {}
+        self._segments: dict[int, tuple[Segment, ...]] = {}
 
     def load(self, ks: np.ndarray) -> None:
         """Split the texts of positions `ks` (one gather for all of them)."""
@@ -42,9 +44,14 @@ class TextWords:
             chosen = self._texts.gather(self._rows[wanted]).fill_null("").to_list()
             self._split.update(zip(wanted, map(words, chosen), strict=True))
             self._stripped.update(zip(wanted, map(self._frames.peel, chosen), strict=True))
+            self._segments.update(zip(wanted, map(segments, chosen), strict=True))
 
     def __getitem__(self, k: int) -> tuple[str, ...]:
         return self._split[k]
+
+    def segments(self, k: int) -> tuple[Segment, ...]:
+        """The words of each segment of text `k` (`validators.dedup.segments`)."""
+        return self._segments[k]
 
     def stripped(self, k: int) -> Stripped | None:
         """The words of text `k` without its frames; None when it has none."""
@@ -58,12 +65,17 @@ def same_message(
     sb: Stripped | None,
     added: int,
     places: int,
+    segs_a: tuple[Segment, ...] = (),
+    segs_b: tuple[Segment, ...] = (),
 ) -> bool:
-    """`same_words` on the texts as written, else with the re-send frames of one or both taken
-    off. Two texts that lost different frames at the same edge (`frames.compatible`) are only
-    compared as written: "X. Is it free?" / "X. Is it safe?" are two requests even where
-    `added` would let one frame be dropped."""
+    """`same_words` on the texts as written, else one text as sentences of the other with
+    some at its edges left out (`segments.found_inside`, on `segs_a` / `segs_b`), else with the
+    re-send frames of one or both taken off. Two texts that lost different frames at the same
+    edge (`frames.compatible`) are only compared as written: "X. Is it free?" / "X. Is it
+    safe?" are two requests even where `added` would let one frame be dropped."""
     if same_words(a, b, added, places):
+        return True
+    if found_inside(segs_a, b, places) or found_inside(segs_b, a, places):
         return True
     if sa is not None and sb is not None and not compatible(sa, sb):
         return False
@@ -107,7 +119,14 @@ def confirm(
         added, places = config.added_words, config.changed_places
         ok[check] = [
             same_message(
-                words_a[a], words_b[b], words_a.stripped(a), words_b.stripped(b), added, places
+                words_a[a],
+                words_b[b],
+                words_a.stripped(a),
+                words_b.stripped(b),
+                added,
+                places,
+                words_a.segments(a),
+                words_b.segments(b),
             )
             for a, b in zip(ia[check].tolist(), ib[check].tolist(), strict=True)
         ]

@@ -1,0 +1,93 @@
+"""Sentences around a request: a near copy may carry words of its own at either edge.
+
+A re-sent message is often wrapped in words that no list holds: "The chat timed out, so again!",
+"sorry my phone died:", "this is getting ridiculous.", "I spoke to someone on chat earlier and
+got cut off." (`small_talk`, `follow_ups`, `email` and the learned `frames` hold the common
+ones). So a short text is also cut into segments (`frames.segments`: sentence ends, colons,
+spaced dashes, line breaks, brackets), and a pair is the same request when the segments of one
+text, less some at its start or its end, say what the other text says (`words.same_words`).
+
+What may come off is limited, because an extra sentence often adds a request or says what it is
+about: "I want to change my PIN - do I need to be in a bank?", "It was 50 euros.", "I did not
+get the email.". So only whole segments come off, only at the edges, and none of them may ask a
+question (end with "?"), hold a digit or a number word, or hold a negation. What remains must
+have at least `MIN_CORE_WORDS` words, so a short message is never found inside a longer one by a
+word or two, and must match the other text with no word added or dropped ("My card was declined
+- Visa" / "... - Mastercard").
+
+Known limits: an added sentence that states a new fact without a question ("I've never seen the
+name on the transaction before.") still comes off; LSH must propose the pair first, and a short
+request in a long wrapper shares few character 4-grams with it (`variants` signs only texts
+whose wrapper is a known or learned frame).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from validators.dedup.frames import MAX_PEEL_CHARS
+from validators.dedup.frames import segments as pieces
+from validators.dedup.words import (
+    NEGATIONS,
+    NUMBER_WORDS,
+    same_words,
+    words,
+)
+
+#: The least words the part of a text that is compared may have.
+MIN_CORE_WORDS = 4
+#: Texts of more segments are compared as written (a letter is read by `letters` and `email`).
+MAX_SEGMENTS = 12
+_DIGIT = re.compile(r"\d")
+# words that make a sentence part of the request: a number or a negation ("It went through
+# twice.", "I did not get the email.")
+_SAYS_WHAT = NEGATIONS | NUMBER_WORDS | frozenset({"twice", "thrice"})
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The words of one segment, and whether it may come off as a wrapper."""
+
+    words: tuple[str, ...]
+    removable: bool
+
+
+def segments(text: str) -> tuple[Segment, ...]:
+    """The segments of `text` that have words; none for a text of one segment or of more than
+    `MAX_SEGMENTS`, or longer than `frames.MAX_PEEL_CHARS` characters."""
+    if len(text) > MAX_PEEL_CHARS:
+        return ()
+    found = []
+    for piece, boundary in pieces(text):
+        said = words(piece)
+        if said:
+            removable = not (
+                "?" in boundary or _DIGIT.search(piece) or any(w in _SAYS_WHAT for w in said)
+            )
+            found.append(Segment(said, removable))
+    return tuple(found) if 2 <= len(found) <= MAX_SEGMENTS else ()
+
+
+def found_inside(segs: tuple[Segment, ...], other: tuple[str, ...], changed_places: int) -> bool:
+    """Is `other` the same request as the segments `segs[i:j]` of another text, for a run that
+    leaves out at least one segment at an edge, each of them one that may come off? No other
+    word may be added or dropped (`same_words` with `added_words` 0): "My card was declined -
+    Visa" / "My card was declined - Mastercard" would otherwise be one request."""
+    n = len(segs)
+    if n < 2 or len(other) < MIN_CORE_WORDS:
+        return False
+    for i in range(n):
+        if i and not segs[i - 1].removable:
+            break  # segments before i must all come off
+        for j in range(n, i, -1):
+            if j < n and not segs[j].removable:
+                break
+            if i == 0 and j == n:
+                continue
+            core = tuple(w for seg in segs[i:j] for w in seg.words)
+            if len(core) < MIN_CORE_WORDS:
+                break
+            if same_words(core, other, 0, changed_places):
+                return True
+    return False
