@@ -10,6 +10,9 @@ Part 1, quality. One block per source, one line per method, all on the same rows
   outside-short-f  -g (near_dups_short7): three more, each written blind to this code and
   outside-short-g  measured once held out (e: 68.2% after the learned frames; f: 71.2% after
                    the follow-ups; g: 53.8% after the quotes), then read
+  outside-short-h  bench/data/outside-short-h/near_dups_short8.jsonl: one more, held out until
+                   the sentence and hurried-retype rules were built (87.0%), then read; its
+                   hard negatives include a second request appended ("Also, ...")
   outside-long     bench/data/outside/near_dups_long.jsonl (documents of 80-200 words)
   templates-short  our own regression set: screened banking77 queries, our own edits (built here)
 Methods:
@@ -78,6 +81,7 @@ OUTSIDE_FILES = {
     "outside-short-e": ROOT / "bench" / "data" / "outside-short-e" / "near_dups_short5.jsonl",
     "outside-short-f": ROOT / "bench" / "data" / "outside-short-f" / "near_dups_short6.jsonl",
     "outside-short-g": ROOT / "bench" / "data" / "outside-short-g" / "near_dups_short7.jsonl",
+    "outside-short-h": ROOT / "bench" / "data" / "outside-short-h" / "near_dups_short8.jsonl",
     "outside-long": OUTSIDE / "near_dups_long.jsonl",
 }
 SHARES = {"exact": 0.05, "near": 0.10, "hard": 0.05}

@@ -59,6 +59,11 @@ def test_a_request_wrapped_in_sentences_of_its_own_is_a_near_copy(wrapper: str) 
         # the sentence that comes off asks something, holds a number or a negation, or says
         # the opposite of the request: it is part of the request
         ("I want to change my PIN.", "I want to change my PIN - do I need to be in a branch?"),
+        (
+            "How long does a transfer take?",
+            "How long does a transfer take? Also my card got stuck.",
+        ),
+        ("How do I close my account?", "How do I close my account?\nAnd I lost my phone."),
         ("My transfer has not arrived.", "My transfer has not arrived. It was 50 euros."),
         ("I reset my password.", "I reset my password. I did not get the email."),
         ("I paid my rent on Monday.", "I paid my rent on Monday. It went through twice."),
