@@ -30,7 +30,10 @@ from validators.dedup.config import DedupConfig  # noqa: E402
 from validators.dedup.index import open_index  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
-SOURCES = "outside-short-b,outside-short-c,outside-short-d,outside-short-e,outside-short-f,outside-short-g"
+SOURCES = (
+    "outside-short-b,outside-short-c,outside-short-d,outside-short-e,outside-short-f,"
+    "outside-short-g,outside-short-h"
+)
 BANKING77 = ROOT.parent / "shared" / "data" / "banking77" / "train.csv"
 
 

@@ -45,6 +45,9 @@ MIN_CORE_WORDS = 4
 #: Texts of more segments are compared as written (a letter is read by `letters` and `email`).
 MAX_SEGMENTS = 12
 _DIGIT = re.compile(r"\d")
+# lengths that cannot match whatever small talk or words left out in a hurry: more than twice
+# the other's words and this many more
+_SLACK_WORDS = 6
 # words that make a sentence part of the request: a number or a negation ("It went through
 # twice.", "I did not get the email.")
 _SAYS_WHAT = NEGATIONS | NUMBER_WORDS | frozenset({"twice", "thrice"})
@@ -120,6 +123,10 @@ def found_inside(segs: tuple[Segment, ...], other: tuple[str, ...], changed_plac
             core = tuple(w for seg in segs[i:j] for w in seg.words)
             if len(core) < MIN_CORE_WORDS:
                 break
+            if len(core) > 2 * len(other) + _SLACK_WORDS:
+                continue  # far longer than the other text (checked first: it is cheap)
+            if len(other) > 2 * len(core) + _SLACK_WORDS:
+                break  # and shorter cores are further off
             if same_words(core, other, 0, changed_places):
                 return True
     return False

@@ -278,6 +278,8 @@ def _telegraphic(
         FUNCTION_WORDS.intersection(x or y) for x, y in blocks
     ):
         return False
+    if any(not (x and y) and not FUNCTION_WORDS.issuperset(x or y) for x, y in blocks):
+        return False  # a content word added or dropped (checked first: it is cheap)
     left_out = 0
     sides = set()  # which text has the function words the other leaves out
     for x, y in blocks:
