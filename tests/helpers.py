@@ -95,3 +95,40 @@ def reply_completion(handler: BaseHTTPRequestHandler, text: str) -> None:
     handler.send_header("Content-Length", str(len(data)))
     handler.end_headers()
     handler.wfile.write(data)
+
+
+BANKING77_FULL = (
+    Path(__file__).resolve().parents[1] / "examples" / "banking77" / "banking77_train_full.csv"
+)
+
+
+def distinct_messages(
+    n: int,
+    min_words: int,
+    pool: int,
+    keep: Callable[[str], bool],
+    skip: int = 0,
+) -> list[str]:
+    """n real banking77 queries (PolyAI, CC BY 4.0) of `min_words`-20 words that `keep`
+    accepts, none a near copy of another by synthmill's defaults (banking77 holds natural ones:
+    "I'm still waiting for my new card." / "I am still waiting for my card."): the first
+    `pool * n` such queries after `skip`, deduplicated."""
+    import polars as pl
+
+    from validators.dedup.config import DedupConfig
+    from validators.dedup.frame import dedup_frame
+    from validators.dedup.words import words
+
+    seen: set[tuple[str, ...]] = set()
+    found: list[str] = []
+    for text in pl.read_csv(BANKING77_FULL)["text"].to_list()[skip:]:
+        key = words(text)
+        if min_words <= len(key) <= 20 and key not in seen and keep(text):
+            seen.add(key)
+            found.append(text.strip())
+        if len(found) == pool * n:
+            break
+    frame = pl.DataFrame({"id": [str(i) for i in range(len(found))], "text": found})
+    kept = dedup_frame(frame, DedupConfig()).kept["text"].to_list()
+    assert len(kept) >= n, "not enough messages"
+    return kept[:n]

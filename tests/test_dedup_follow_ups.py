@@ -7,10 +7,9 @@ The follow-ups are written in many forms, each once, so no frame can be learned 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
+from helpers import distinct_messages
 
 import validators.dedup.follow_ups as follow_ups_module
 from validators.dedup.config import DedupConfig
@@ -23,9 +22,6 @@ from validators.dedup.letters import letter_body
 from validators.dedup.segments import segments
 from validators.dedup.words import same_request, words
 
-BANKING = (
-    Path(__file__).resolve().parents[1] / "examples" / "banking77" / "banking77_train_full.csv"
-)
 FOLLOW_UPS = (
     ("{m} Still waiting for an answer.", "closer"),
     ("I asked this earlier but got no answer. {m}", "opener"),
@@ -44,19 +40,7 @@ FOLLOW_UPS = (
 
 def _messages(n: int) -> list[str]:
     """n real banking77 queries of 5-20 words ending a sentence, none a near copy of another."""
-    seen: set[tuple[str, ...]] = set()
-    pool: list[str] = []
-    for text in pl.read_csv(BANKING)["text"].to_list():
-        key = words(text)
-        if 5 <= len(key) <= 20 and key not in seen and text.rstrip()[-1:] in "?.!":
-            seen.add(key)
-            pool.append(text.strip())
-        if len(pool) == 3 * n:
-            break
-    frame = pl.DataFrame({"id": [str(i) for i in range(len(pool))], "text": pool})
-    kept = dedup_frame(frame, DedupConfig()).kept["text"].to_list()
-    assert len(kept) >= n, "not enough messages"
-    return kept[:n]
+    return distinct_messages(n, 5, 3, lambda t: t.rstrip()[-1:] in "?.!")
 
 
 def _resend(template: str, message: str) -> str:

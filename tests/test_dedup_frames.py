@@ -8,11 +8,10 @@ CC BY 4.0; examples/banking77/ATTRIBUTION.md).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import polars as pl
 import pytest
+from helpers import distinct_messages
 
 from validators.dedup.config import DedupConfig
 from validators.dedup.frame import dedup_frame
@@ -23,9 +22,6 @@ from validators.dedup.normalise import normalise_many
 from validators.dedup.variants import canonical_text, sign_variants
 from validators.dedup.words import words
 
-BANKING = (
-    Path(__file__).resolve().parents[1] / "examples" / "banking77" / "banking77_train_full.csv"
-)
 OPENER = "Circling back on my chat:"
 CLOSER = "Sent via my tablet"
 # a frame that asks something: a sentence around a request may not (`segments`), so only the
@@ -34,21 +30,8 @@ ASKING = "Seen my chat?"
 
 
 def _messages(n: int, skip: int = 0) -> list[str]:
-    """n real banking77 queries of 4-20 words, none a near copy of another (banking77 holds
-    natural ones: "I'm still waiting for my new card." / "I am still waiting for my card.")."""
-    seen: set[tuple[str, ...]] = set()
-    pool: list[str] = []
-    for text in pl.read_csv(BANKING)["text"].to_list()[skip:]:
-        key = words(text)
-        if 4 <= len(key) <= 20 and key not in seen and text.rstrip()[-1:] in "?.!":
-            seen.add(key)
-            pool.append(text.strip())
-        if len(pool) == 2 * n:
-            break
-    frame = pl.DataFrame({"id": [str(i) for i in range(len(pool))], "text": pool})
-    kept = dedup_frame(frame, DedupConfig()).kept["text"].to_list()
-    assert len(kept) >= n, "not enough messages"
-    return kept[:n]
+    """n real banking77 queries of 4-20 words ending a sentence, none a near copy of another."""
+    return distinct_messages(n, 4, 2, lambda t: t.rstrip()[-1:] in "?.!", skip)
 
 
 def test_a_frame_is_an_edge_segment_of_enough_different_messages() -> None:

@@ -9,20 +9,15 @@ Each wrapper below is used once, so no frame can be learned from it
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
+from helpers import distinct_messages
 
 from validators.dedup.config import DedupConfig
 from validators.dedup.confirm import same_message
 from validators.dedup.frame import dedup_frame
 from validators.dedup.segments import segments
 from validators.dedup.words import same_request, same_words, words
-
-BANKING = (
-    Path(__file__).resolve().parents[1] / "examples" / "banking77" / "banking77_train_full.csv"
-)
 
 WRAPPERS = (
     "The chat timed out, so here it is once more! {m}",
@@ -138,18 +133,7 @@ def test_what_a_hurried_retype_does_not_do(a: str, b: str) -> None:
 
 def _messages(n: int) -> list[str]:
     """n real banking77 queries of 5-20 words, one sentence each, none a near copy of another."""
-    pool, seen = [], set()
-    for text in pl.read_csv(BANKING)["text"].to_list():
-        key = words(text)
-        if 5 <= len(key) <= 20 and key not in seen and len(segments(text)) == 0:
-            seen.add(key)
-            pool.append(text.strip())
-        if len(pool) == 3 * n:
-            break
-    frame = pl.DataFrame({"id": [str(i) for i in range(len(pool))], "text": pool})
-    kept = dedup_frame(frame, DedupConfig()).kept["text"].to_list()
-    assert len(kept) >= n, "not enough messages"
-    return kept[:n]
+    return distinct_messages(n, 5, 3, lambda t: not segments(t))
 
 
 def test_wrapped_copies_of_real_messages_are_found_and_the_originals_kept() -> None:
