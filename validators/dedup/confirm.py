@@ -71,8 +71,9 @@ def same_message(
     """`same_words` on the texts as written, else one text as sentences of the other with
     some at its edges left out (`segments.found_inside`, on `segs_a` / `segs_b`), else with the
     re-send frames of one or both taken off. Two texts that lost different frames at the same
-    edge (`frames.compatible`) are only compared as written: "X. Is it free?" / "X. Is it
-    safe?" are two requests even where `added` would let one frame be dropped."""
+    edge (`frames.compatible`) are not compared without their frames: "X. Is it free?" / "X. Is
+    it safe?" are two requests even where `added` would let one frame be dropped (a sentence
+    that asks never comes off as a segment either)."""
     if same_words(a, b, added, places):
         return True
     if found_inside(segs_a, b, places) or found_inside(segs_b, a, places):

@@ -10,20 +10,24 @@ text, less some at its start or its end, say what the other text says (`words.sa
 What may come off is limited, because an extra sentence often adds a request or says what it is
 about: "I want to change my PIN - do I need to be in a bank?", "Also, my card got stuck in an
 ATM.", "It was 50 euros.", "I did not get the email.". So only whole segments come off, only at
-the edges, and none of them may ask a question (end with "?"), start like a sentence that adds
-something ("Also", "And", "Plus", "One more thing", ...), hold a digit or a number word, or
-hold a negation. What remains must have at least `MIN_CORE_WORDS` words, so a short message is
-never found inside a longer one by a word or two, and must match the other text with no word
-added or dropped ("My card was declined - Visa" / "... - Mastercard").
+the edges, and none of them may ask something (end with "?", or start like a question: "Where
+is my refund", "Can you ..."), state a need ("I want ...", "I need ..."), add ("Also" anywhere,
+"And", "By the way", "One more thing", "... too", "... as well"), or hold a digit, a number word
+or a negation. What remains must have at least `MIN_CORE_WORDS` words and carry more than small
+talk or a follow-up ("Hi, I hope you are well." is no request), so a short message is never
+found inside a longer one by a word or two, and must match the other text with no other word
+added or dropped ("My card was declined - Visa" / "... - Mastercard"; function words left out
+in a hurry are still allowed, `words`).
 
-Known limits: an added sentence that states a new fact or a second request without a question
-or an opening that adds ("I've never seen the name on the transaction before.", "My phone was
-stolen.") still comes off. Keeping any sentence with a word that many of the data's messages use
-(1% of them) kept 6 of 7 such pairs of a blind set apart but cost 4-5 points of near-copy recall
-on the sets that wrap requests, so it is not done. LSH must propose the pair first, and a short
-request in a long wrapper shares few character 4-grams with it (`variants` signs only texts
-whose wrapper is a known or learned frame; signing each sentence apart found 1-2 points more at
-20x the time).
+Known limits: an added sentence that states a new fact, or a second request as a statement
+("I've never seen the name on the transaction before.", "My phone was stolen."), still comes
+off, and two texts wrapped in different sentences are compared as written and with one side's
+sentences off, not with both sides' off. Keeping any sentence with a word that many of the
+data's messages use (1% of them) kept 6 of 7 such pairs of a blind set apart but cost 4-5 points
+of near-copy recall on the sets that wrap requests, so it is not done. LSH must propose the pair
+first, and a short request in a long wrapper shares few character 4-grams with it (`variants`
+signs only texts whose wrapper is a known or learned frame; signing each sentence apart found
+1-2 points more at 20x the time).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from validators.dedup.follow_ups import carries_nothing
 from validators.dedup.frames import MAX_PEEL_CHARS
 from validators.dedup.frames import segments as pieces
 from validators.dedup.words import (
@@ -55,26 +60,43 @@ _SAYS_WHAT = NEGATIONS | NUMBER_WORDS | frozenset({"twice", "thrice"})
 
 # how a sentence that adds a request of its own starts ("Also, my card got stuck.")
 _ADDING = (
-    ("also",),
     ("and",),
     ("plus",),
     ("additionally",),
     ("besides",),
     ("moreover",),
     ("furthermore",),
+    ("btw",),
+    ("by", "the", "way"),
     ("another", "thing"),
+    ("another", "question"),
     ("one", "more", "thing"),
     ("in", "addition"),
     ("on", "top", "of", "that"),
-    ("oh", "and"),
     ("while", "i", "am", "at", "it"),
 )
+# how a request starts when it is asked or stated ("Where is my refund", "Can you freeze it",
+# "I want to close my account"), question mark or not
+_ASKING = frozenset(
+    "what where when why how who whom whose which can could will would should shall may "
+    "might must do does did is are am was were has have had".split()
+)
+_STATING_A_NEED = (("i", "want"), ("i", "need"), ("i", "would", "like"), ("i", "wish"))
 
 
 def _adds(said: tuple[str, ...]) -> bool:
-    """Does a sentence start like one that adds a request ("Also, ...", "And ...", "One more
-    thing: ...") or end so ("... as well")?"""
-    return any(said[: len(p)] == p for p in _ADDING) or said[-2:] == ("as", "well")
+    """Does a sentence ask or state a request of its own: it asks ("Where is my refund", "Can
+    you also freeze my account", with or without "?"), states a need ("I want to close my
+    account"), or adds ("Also, ...", "... too", "... as well", "By the way, ...", "One more
+    thing: ...")?"""
+    return (
+        said[0] in _ASKING
+        or any(said[: len(p)] == p for p in _STATING_A_NEED)
+        or any(said[: len(p)] == p for p in _ADDING)
+        or "also" in said
+        or said[-1] == "too"
+        or said[-2:] == ("as", "well")
+    )
 
 
 @dataclass(frozen=True)
@@ -106,9 +128,10 @@ def segments(text: str) -> tuple[Segment, ...]:
 
 def found_inside(segs: tuple[Segment, ...], other: tuple[str, ...], changed_places: int) -> bool:
     """Is `other` the same request as the segments `segs[i:j]` of another text, for a run that
-    leaves out at least one segment at an edge, each of them one that may come off? No other
-    word may be added or dropped (`same_words` with `added_words` 0): "My card was declined -
-    Visa" / "My card was declined - Mastercard" would otherwise be one request."""
+    leaves out at least one segment at an edge, each of them one that may come off, and whose
+    words carry a request? No other word may be added or dropped (`same_words` with
+    `added_words` 0; function words left out in a hurry aside): "My card was declined - Visa" /
+    "My card was declined - Mastercard" would otherwise be one request."""
     n = len(segs)
     if n < 2 or len(other) < MIN_CORE_WORDS:
         return False
@@ -123,6 +146,8 @@ def found_inside(segs: tuple[Segment, ...], other: tuple[str, ...], changed_plac
             core = tuple(w for seg in segs[i:j] for w in seg.words)
             if len(core) < MIN_CORE_WORDS:
                 break
+            if carries_nothing(" ".join(core)):
+                continue  # what is left is the wrapper ("Hi, I hope you are well.")
             if len(core) > 2 * len(other) + _SLACK_WORDS:
                 continue  # far longer than the other text (checked first: it is cheap)
             if len(other) > 2 * len(core) + _SLACK_WORDS:

@@ -27,11 +27,10 @@ the candidate pairs that LSH finds are therefore confirmed by their words instea
   "Good evening -", "Sorry to bother you, but", "Appreciate the help."), and so are at most
   `added_words` other words, words that only moved, and a clause that moved whole;
 - a text typed in a hurry may leave out function words anywhere (`FUNCTION_WORDS`: articles,
-  pronouns, auxiliaries, light prepositions: "card not arrived yet", "why did only receive
-  partial amount") when it adds none and is otherwise only respelled, leaves out at most a third
-  of the longer text's words and keeps at least `TELEGRAPHIC_MIN_WORDS`; and chat spelling may
-  leave letters out of a word ("hv" / "have", "ths" / "this", "docs" / "documents") where the
-  short form keeps the first letter and is no word of its own;
+  pronouns, auxiliaries: "card not arrived yet", "why did only receive partial amount") when it
+  is otherwise only respelled, and the texts leave out at most a third of the longer text's
+  words; and chat spelling may leave the vowels out of a word ("hv" / "have", "ths" / "this",
+  "wht" / "what") where the short form keeps the first letter and is no word of its own;
 - the texts may differ in at most `changed_places` places (aligned blocks of words, small talk
   aside, a moved clause counting once; 2, and one more per 16 words of the shorter text). Copies
   are edited in a place or two; texts that differ in three places of ten words are a rewording,
@@ -78,13 +77,12 @@ NEGATIONS = frozenset(
     "not no never nor none nothing nobody nowhere neither without unable cannot nope".split()
 )
 # Words a hurried or telegraphic re-type leaves out ("card not arrived yet", "how do set up apple
-# pay"): articles, pronouns, auxiliaries and light prepositions. Negations and question words are
-# never among them.
+# pay"): articles, pronouns and auxiliaries. Negations and question words are never among them,
+# nor prepositions ("pay with my card" / "pay my card").
 FUNCTION_WORDS = frozenset(
     """a an the i me my you your it its this that there we our is am are was were be been
-    being do does did have has had will would can could of for to with at on in and""".split()
+    being do does did have has had will would can could""".split()
 )
-TELEGRAPHIC_MIN_WORDS = 4
 # Words written for one another by sound, in any kind of text ("their" / "there", "too" /
 # "to"): a spelling slip, not another word. Number words are never among them ("two").
 HOMOPHONES = (
@@ -271,35 +269,31 @@ def _telegraphic(
     a: tuple[str, ...], b: tuple[str, ...], blocks: list[tuple[tuple[str, ...], tuple[str, ...]]]
 ) -> bool:
     """Is one text the other (`blocks`: where they differ) with function words left out
-    (`FUNCTION_WORDS`: "card not arrived yet"), and otherwise only respelled? Only one text may leave words out, at most a third of
-    the longer text's words, and the shorter keeps at least `TELEGRAPHIC_MIN_WORDS` words: "A
-    transfer is pending." / "I have a transfer that is pending." says more than a dropped word."""
-    if min(len(a), len(b)) < TELEGRAPHIC_MIN_WORDS or not any(
-        FUNCTION_WORDS.intersection(x or y) for x, y in blocks
-    ):
+    (`FUNCTION_WORDS`: "card not arrived yet"), and otherwise only respelled? At most a third
+    of the longer text's words: "A transfer is pending." / "I have a transfer that is pending."
+    says more than a hurried copy leaves out."""
+    if not any(FUNCTION_WORDS.intersection(x or y) for x, y in blocks):
         return False
     if any(not (x and y) and not FUNCTION_WORDS.issuperset(x or y) for x, y in blocks):
         return False  # a content word added or dropped (checked first: it is cheap)
     left_out = 0
-    sides = set()  # which text has the function words the other leaves out
     for x, y in blocks:
         if x and y and (_slip(x, y) or _respelled(x, y)):
             continue
         kept_x = tuple(w for w in x if w not in FUNCTION_WORDS)
         kept_y = tuple(w for w in y if w not in FUNCTION_WORDS)
         if len(kept_x) < len(x) and kept_y == y:
-            side, fuller, other = "a", kept_x, y
+            fuller, other = kept_x, y
         elif len(kept_y) < len(y) and kept_x == x:
-            side, fuller, other = "b", kept_y, x
+            fuller, other = kept_y, x
         else:
             return False
         # what is left may only be a typing slip of the other side ("my topup" / "top up"), not
         # another word for it ("have forgotten" / "forgot" is a rewording of a real message)
         if (fuller or other) and not (fuller and other and _slip(fuller, other)):
             return False
-        sides.add(side)
         left_out += len(x) - len(kept_x) + len(y) - len(kept_y)
-    return len(sides) == 1 and left_out * 3 <= max(len(a), len(b))
+    return left_out * 3 <= max(len(a), len(b))
 
 
 # "how" and the word that makes it ask for a quantity: another question when added or changed.
@@ -514,20 +508,23 @@ def _same_word(p: str, q: str) -> bool:
 
 
 def _letters_dropped(short: str, long_: str) -> bool:
-    """Is `short` a chat spelling of `long_` with letters left out ("hv" / "have", "ths" /
-    "this", "docs" / "documents", "thru" / "through"): the same first letter, the rest of its
-    letters in order, at least half of them kept when the word is short, and no word of its own
-    (a function word or one WordNet knows: "hat" / "hate" is no chat spelling)."""
-    if len(short) < 2 or len(long_) < 4 or short[0] != long_[0] or len(short) >= len(long_):
+    """Is `short` a chat spelling of `long_` that keeps its consonants ("hv" / "have", "ths" /
+    "this", "wht" / "what"): the same first letter, then only consonants, all of them in order
+    in the longer word, and no word of its own (a function word or one WordNet knows). A short
+    form with a vowel ("me" / "more", "states" / "statements") is another word."""
+    if len(short) < 2 or len(long_) < 4 or short[0] != long_[0]:
         return False
-    if short in NO_SYNONYMS or (len(short) > 2 and lemmas(short)) and not short.endswith("s"):
+    if any(c in _VOWELS or not c.isalpha() for c in short[1:]):
         return False
-    if short.endswith("s") and long_.endswith("s") and short[:-1] != long_[:-1]:
-        short, long_ = short[:-1], long_[:-1]  # "docs" / "documents"
-        if lemmas(short) and not long_.startswith(short):
-            return False
+    if len(short) == 2 and short[0] in _VOWELS:
+        return False  # "on" / "open", "at" / "about": short words of their own
+    if short in NO_SYNONYMS or lemmas(short):
+        return False
     rest = iter(long_[1:])
-    return all(c in rest for c in short[1:]) and 2 * len(short) >= min(len(long_), 6)
+    return all(c in rest for c in short[1:])
+
+
+_VOWELS = frozenset("aeiouy")
 
 
 def _damerau(a: str, b: str, limit: int) -> int:
